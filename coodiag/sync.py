@@ -27,26 +27,31 @@ class SyncReport:
     bytes_copied: int = 0
 
 
+_WHERE = {"mirror": ("du miroir", "dans le miroir"), "raw": ("de data/raw", "dans data/raw")}
+
+
 def _problem(file: sources.MirrorFile, path: Path, where: str) -> str | None:
     """A French sentence describing what is wrong with ``path``, or None if it is intact."""
+    where_from, where_in = _WHERE[where]
     if not path.exists():
         return (
-            f"{file.path} : fichier absent de {where} ({path}). "
+            f"{file.path} : fichier absent {where_from} ({path}). "
             "Restaurez le miroir de données (../shared/data) ou indiquez son emplacement "
             "avec --mirror ou la variable COODIAG_MIRROR."
         )
     size = path.stat().st_size
     if size < file.size:
         return (
-            f"{file.path} : fichier tronqué dans {where} ({size} octets au lieu de {file.size}). "
+            f"{file.path} : fichier tronqué {where_in} ({size} octets au lieu de {file.size}). "
             "Recopiez-le depuis la source officielle puis relancez « coodiag data sync »."
         )
     digest = sha256_file(path)
     if size != file.size or digest != file.sha256:
         return (
-            f"{file.path} : empreinte sha256 inattendue dans {where} ({digest[:12]}… au lieu de "
+            f"{file.path} : empreinte sha256 inattendue {where_in} ({digest[:12]}… au lieu de "
             f"{file.sha256[:12]}…) : le fichier a été modifié. Restaurez la version d'origine, "
-            "ou mettez à jour le registre des sources (coodiag/sources.py) si le millésime a changé."
+            "ou mettez à jour le registre des sources (coodiag/sources.py) si le millésime a "
+            "changé."
         )
     return None
 
@@ -92,7 +97,7 @@ def sync(
     problems: list[str] = []
     for file in sources.all_files():
         src, dst = mirror / file.path, raw / file.path
-        problem = _problem(file, src, "le miroir")
+        problem = _problem(file, src, "mirror")
         if problem:
             problems.append(problem)
         elif _stamp_matches(stamp.get(file.path), dst, file):
@@ -124,7 +129,7 @@ def verify_raw(raw: Path | None = None) -> dict[str, str]:
         path = raw / file.path
         if _stamp_matches(stamp.get(file.path), path, file):
             continue
-        problem = _problem(file, path, "data/raw")
+        problem = _problem(file, path, "raw")
         if problem:
             if not path.exists():
                 problem += " Lancez d'abord « coodiag data sync »."
@@ -143,7 +148,5 @@ def raw_path(relative: str) -> Path:
     """The path of a mirror file's verified copy in ``data/raw/``."""
     path = settings.raw_dir() / relative
     if not path.exists():
-        raise DataError(
-            f"{relative} : absent de data/raw ({path}). Lancez « coodiag data sync »."
-        )
+        raise DataError(f"{relative} : absent de data/raw ({path}). Lancez « coodiag data sync ».")
     return path

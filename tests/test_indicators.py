@@ -1,0 +1,281 @@
+"""Real-data tests of the indicator loaders and tables (values checked in the source files)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from coodiag import indicators as ind
+from coodiag.loaders import indicators as load
+
+NORMANDIE = ("14", "27", "50", "61", "76")
+
+
+@pytest.fixture(scope="module")
+def rp2021() -> pd.DataFrame:
+    return load.load_rp2021_communes()
+
+
+@pytest.fixture(scope="module")
+def iris2022() -> pd.DataFrame:
+    return load.load_rp2022_iris()
+
+
+@pytest.fixture(scope="module")
+def de_communes() -> pd.DataFrame:
+    return load.load_de_communes()
+
+
+@pytest.fixture(scope="module")
+def de_mensuel() -> pd.DataFrame:
+    return load.load_de_mensuel()
+
+
+@pytest.fixture(scope="module")
+def communes(rp2021, iris2022, de_communes):
+    return ind.commune_indicators(rp2021, iris2022, de_communes)
+
+
+@pytest.fixture(scope="module")
+def ze() -> pd.DataFrame:
+    return ind.ze_indicators(load.load_ze_indicateurs())
+
+
+@pytest.fixture(scope="module")
+def dep() -> pd.DataFrame:
+    return ind.departement_indicators(load.load_dep_indicateurs())
+
+
+@pytest.fixture(scope="module")
+def monthly(de_mensuel):
+    return ind.job_seekers_monthly(de_mensuel)
+
+
+@pytest.fixture(scope="module")
+def siae() -> pd.DataFrame:
+    return ind.siae_beneficiaries_monthly(load.load_barometre_siae())
+
+
+def _row(table: pd.DataFrame, code: str) -> pd.Series:
+    rows = table[table["code"] == code]
+    assert len(rows) == 1, code
+    return rows.iloc[0]
+
+
+# ----------------------------------------------------------------- loaders
+
+
+def test_rp2021_loader_codes_and_secret_zeros(rp2021):
+    assert len(rp2021) == 3919
+    assert rp2021["code"].str.len().eq(5).all()
+    caen = _row(rp2021, "14118")
+    assert caen["P21_POP"] == 108200 and caen["MED21"] == 21600 and caen["TP6021"] == 0.21
+    # Ablon (14001): poverty rate and share of taxed households are 0 in the file (secret).
+    ablon = _row(rp2021, "14001")
+    assert math.isnan(ablon["TP6021"]) and math.isnan(ablon["PIMP21"])
+    assert ablon["MED21"] == 24480
+    normandie = rp2021[rp2021["reg"] == "28"]
+    assert len(normandie) == 2651
+    assert normandie["TP6021"].isna().sum() == 2417  # MANIFEST: 2,417 secret poverty rates
+    assert normandie["MED21"].isna().sum() == 137
+    assert not (rp2021[["MED21", "TP6021", "PIMP21", "NBMENFISC21"]] == 0).any().any()
+
+
+def test_de_communes_loader_totals(de_communes):
+    assert len(de_communes) == 34977
+    normandie = de_communes[de_communes["code"].str[:2].isin(NORMANDIE)]
+    assert normandie["de"].sum() == 246645
+    assert _row(de_communes, "14118")["de"] == 11470
+    # Paris is listed both as a commune and by arrondissement: same total.
+    arm = de_communes[de_communes["is_arrondissement"]]
+    assert len(arm) == 45
+    plm = de_communes[de_communes["code"].isin(["75056", "69123", "13055"])]
+    assert arm["de"].sum() == plm["de"].sum() == 328480
+
+
+def test_de_mensuel_levels_and_dates(de_mensuel):
+    levels = de_mensuel.groupby("level")["code"].nunique().to_dict()
+    assert levels == {"commune": 2288, "departement": 99, "region": 16}
+    assert de_mensuel["date"].min() == pd.Timestamp("2020-01-01")
+    assert de_mensuel["date"].max() == pd.Timestamp("2024-12-01")
+    # "11" is the Aude here (a département); the région Île-de-France is "reg11".
+    aude = de_mensuel[(de_mensuel["level"] == "departement") & (de_mensuel["code"] == "11")]
+    idf = de_mensuel[(de_mensuel["level"] == "region") & (de_mensuel["code"] == "11")]
+    dec = pd.Timestamp("2024-12-01")
+    assert aude.loc[aude["date"] == dec, "value"].item() == 41680
+    assert idf.loc[idf["date"] == dec, "value"].item() > 500000
+
+
+# ----------------------------------------------------------------- commune table
+
+
+def test_commune_table_rows(communes):
+    table, unplaced = communes
+    assert table["code"].is_unique
+    assert table["code"].str.len().eq(5).all()
+    deps = table["code"].str[:2]
+    assert deps.isin(NORMANDIE).sum() == 2644  # Normandie communes in COG 2025
+    assert deps.isin(ind.ILE_DE_FRANCE).sum() == 1266
+    assert "75056" in set(table["code"])
+    # Nothing of the territory is lost in the COG conversion.
+    assert not unplaced["code"].str[:2].isin(ind.COMMUNE_DEPARTEMENTS).any()
+
+
+def test_commune_values_match_sources(communes):
+    table, _ = communes
+    caen = _row(table, "14118")
+    assert caen["p21_pop"] == 108200
+    assert caen["med21"] == 21600
+    assert caen["tp6021"] == pytest.approx(21.0)
+    assert caen["ettot21"] == 4444
+    assert caen["tx_chom1564_21"] == pytest.approx(7653.403413 / 48390.866955 * 100, rel=1e-6)
+    assert caen["de_2024"] == 11470
+    avranches = _row(table, "50025")
+    assert avranches["p21_pop"] == 10240 and avranches["med21"] == 21980
+    assert avranches["tp6021"] == pytest.approx(14.0)
+    assert avranches["de_2024"] == 785
+    paris = _row(table, "75056")
+    assert paris["p21_pop"] == 2133111 and paris["med21"] == 29730
+    assert paris["de_2024"] == 190670
+    assert math.isnan(paris["p22_pop"])  # IRIS 2022 only for Normandie
+    boulogne = _row(table, "92012")
+    assert boulogne["med21"] == 35040 and boulogne["tp6021"] == pytest.approx(9.0)
+    # Saint-Denis (93066) absorbed Pierrefitte-sur-Seine (93059) in 2025: counts summed,
+    # Filosofi rates re-weighted by fiscal households (41,208 and 10,276).
+    saint_denis = _row(table, "93066")
+    assert saint_denis["p21_pop"] == 113942 + 32379
+    assert saint_denis["tp6021"] == pytest.approx((36 * 41208 + 38 * 10276) / 51484)
+    assert saint_denis["med21"] == pytest.approx((16620 * 41208 + 16080 * 10276) / 51484)
+
+
+def test_commune_secret_cells_are_missing(communes):
+    table, _ = communes
+    ablon = _row(table, "14001")  # TP6021 = 0 in the source: secret
+    assert math.isnan(ablon["tp6021"]) and math.isnan(ablon["pimp21"])
+    assert ablon["med21"] == 24480
+    assert not (table[["med21", "tp6021", "pimp21"]] == 0).any().any()
+
+
+def test_commune_job_seekers_normandie_total(communes):
+    table, _ = communes
+    normandie = table[table["code"].str[:2].isin(NORMANDIE)]
+    assert normandie["de_2024"].sum() == 246645
+
+
+def test_iris_aggregation_by_hand(communes, iris2022):
+    table, _ = communes
+    avranches = _row(table, "50025")
+    # Avranches has 4 IRIS (P22_POP 2685, 2493, 3219, 1827; 65-79 share 18.10, 22.66, 14.29,
+    # 17.84 %): population-weighted mean.
+    expected = (2685 * 18.10 + 2493 * 22.66 + 3219 * 14.29 + 1827 * 17.84) / 10224
+    assert avranches["p22_pop"] == 10224
+    assert avranches["part_6579_22"] == pytest.approx(expected, rel=1e-9)
+    assert avranches["part_6579_22"] == pytest.approx(17.9659, abs=1e-4)
+    # Share of the 80+ living alone, weighted by the 80+ population of each IRIS.
+    pop80 = [2685 * 9.91, 2493 * 8.58, 3219 * 12.83, 1827 * 9.80]
+    alone = [47.37, 42.52, 44.79, 29.05]
+    expected80 = sum(w * v for w, v in zip(pop80, alone, strict=True)) / sum(pop80)
+    assert avranches["part_seul_80p_22"] == pytest.approx(expected80, rel=1e-9)
+    # Caen: 51 IRIS.
+    caen_iris = iris2022[iris2022["COM"] == "14118"]
+    assert len(caen_iris) == 51
+    caen = _row(table, "14118")
+    assert caen["p22_pop"] == caen_iris["P22_POP"].sum() == 108396
+    # A commune without IRIS (Ablon): the commune value itself.
+    ablon = _row(table, "14001")
+    assert ablon["part_6579_22"] == pytest.approx(18.86)
+
+
+# ----------------------------------------------------------------- zones d'emploi, départements
+
+
+def test_ze_table(ze):
+    assert len(ze) == 287
+    assert ze["code"].str.fullmatch(r"\d{4}").all()
+    alencon = _row(ze, "0051")
+    assert alencon["libelle"] == "Alençon"
+    assert alencon["p22_pop"] == 124291
+    assert alencon["soc_txchom_1564_22"] == pytest.approx(10.84)
+
+
+def test_ze_france_row_flagged():
+    raw = load.load_ze_indicateurs()
+    france = raw[raw["is_france"]]
+    assert list(france["code"]) == ["00FR"]
+    assert france["P22_POP"].isna().all()  # not a national total in the source
+    with_fr = ind.ze_indicators(raw, include_france=True)
+    assert _row(with_fr, "00FR")["soc_txchom_1564_22"] == pytest.approx(11.31)
+
+
+def test_departement_table(dep):
+    assert len(dep) == 96
+    assert {"01", "2A", "2B", "95"} <= set(dep["code"])
+    calvados = _row(dep, "14")
+    assert calvados["p22_pop"] == 704605
+    assert calvados["rev_txpauv_21"] == pytest.approx(12.5)
+
+
+# ----------------------------------------------------------------- monthly series
+
+
+def test_job_seekers_monthly(monthly):
+    table, unplaced = monthly
+    assert table.duplicated(["level", "code", "date"]).sum() == 0
+    assert len(unplaced) == 0
+
+    def value(level, code, date):
+        sel = (table["level"] == level) & (table["code"] == code)
+        return table.loc[sel & (table["date"] == pd.Timestamp(date)), "value"].item()
+
+    assert value("commune", "14118", "2024-12-01") == 13590  # Caen
+    assert value("commune", "50025", "2020-01-01") == 1020  # Avranches
+    assert value("departement", "14", "2024-12-01") == 61830
+    assert value("region", "28", "2024-12-01") == 286150
+    # Duplicate line dropped (01313 twice 540), copy of Vandœuvre's series dropped for Nancy,
+    # Saint-Denis + Pierrefitte-sur-Seine summed (merged 2025): 13,990 + 3,580.
+    assert value("commune", "01313", "2020-01-01") == 540
+    assert value("commune", "54395", "2020-01-01") == 10720
+    assert value("commune", "93066", "2020-01-01") == 17570
+    # Orée d'Anjou changed its code from 49069 (COG 2024) to 49126 (COG 2025).
+    assert "49069" not in set(table["code"])
+    assert value("commune", "49126", "2020-01-01") == 1300
+
+
+def test_siae_beneficiaries_monthly(siae):
+    assert siae["departement"].nunique() == 101
+    assert siae["date"].nunique() == 69
+    sel = (siae["departement"] == "14") & (siae["date"] == pd.Timestamp("2022-09-01"))
+    assert siae.loc[sel, "value"].item() == 1814
+    sel = (siae["departement"] == "76") & (siae["date"] == pd.Timestamp("2022-09-01"))
+    assert siae.loc[sel, "value"].item() == 3608
+
+
+# ----------------------------------------------------------------- metadata
+
+
+def test_metadata_matches_every_indicator_column(communes, ze, dep, monthly, siae):
+    meta = ind.indicator_metadata()
+    assert not meta.duplicated(["table", "key"]).any()
+    produced = {
+        ind.TABLES["commune"]: set(communes[0].columns) - {"code"},
+        ind.TABLES["ze"]: set(ze.columns) - {"code", "libelle"},
+        ind.TABLES["departement"]: set(dep.columns) - {"code", "libelle"},
+        ind.TABLES["de_mensuel"]: set(monthly[0]["indicator"]),
+        ind.TABLES["siae_mensuel"]: set(siae["indicator"]),
+    }
+    described = {t: set(g["key"]) for t, g in meta.groupby("table")}
+    assert described == produced
+
+
+def test_metadata_fields_filled():
+    meta = ind.indicator_metadata()
+    for col in ("label", "unit", "source", "vintage", "level", "method"):
+        assert meta[col].fillna("").str.strip().ne("").all(), col
+    rates = meta[meta["unit"] == "%"]
+    assert rates["denominator"].str.strip().ne("").all()
+    chom = meta[(meta["table"] == ind.TABLES["commune"]) & (meta["key"] == "tx_chom1564_21")]
+    assert chom["denominator"].item() == "population active de 15 à 64 ans"
+    iris_rate = meta[(meta["table"] == ind.TABLES["commune"]) & (meta["key"] == "part_6579_22")]
+    assert "moyenne pondérée par la population des IRIS" in iris_rate["method"].item()

@@ -1,0 +1,108 @@
+"""The data layer: mirror sync, checksums, and the French messages for bad input."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coodiag import settings, sources
+from coodiag.errors import DataError
+from coodiag.sync import STAMP_NAME, sync, verify_raw
+
+TARGET = "cog/insee-2025/seed_insee_regions.csv"
+
+
+def _fake_mirror(tmp_path: Path) -> Path:
+    """A mirror of symlinks to the real files, so that one file can be broken cheaply."""
+    real = settings.mirror_dir()
+    mirror = tmp_path / "mirror"
+    for file in sources.all_files():
+        dst = mirror / file.path
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.symlink_to(real / file.path)
+    return mirror
+
+
+def _replace(mirror: Path, relative: str, data: bytes) -> None:
+    path = mirror / relative
+    path.unlink()
+    path.write_bytes(data)
+
+
+def test_registry_covers_every_mirror_file() -> None:
+    listed = {f.path for f in sources.all_files()}
+    on_disk = {
+        p.relative_to(settings.mirror_dir()).as_posix()
+        for p in settings.mirror_dir().rglob("*")
+        if p.is_file() and p.name != "MANIFEST.md"
+    }
+    assert listed == on_disk
+    for source in sources.SOURCES:
+        assert source.publisher and source.url.startswith("https://") and source.licence
+        assert all(len(f.sha256) == 64 for f in source.files)
+
+
+def test_sync_copies_and_verifies(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    report = sync(settings.mirror_dir(), raw)
+    assert len(report.copied) == len(sources.all_files()) == 72
+    assert report.bytes_copied == sum(f.size for f in sources.all_files())
+    again = sync(settings.mirror_dir(), raw)
+    assert again.copied == [] and len(again.unchanged) == 72
+    assert (raw / STAMP_NAME).exists()
+    assert verify_raw(raw)[TARGET] == sources.get("cog_regions").files[0].sha256
+
+
+def test_missing_mirror_file(tmp_path: Path) -> None:
+    mirror = _fake_mirror(tmp_path)
+    (mirror / TARGET).unlink()
+    with pytest.raises(DataError) as err:
+        sync(mirror, tmp_path / "raw")
+    message = str(err.value)
+    assert message.startswith("Synchronisation incomplète :\n- cog/insee-2025/seed_insee_regions")
+    assert f"{TARGET} : fichier absent du miroir" in message
+    assert "COODIAG_MIRROR" in message
+    # The other 71 files were still copied: nothing else is lost.
+    assert (tmp_path / "raw" / "cog/insee-2025/seed_insee_departements.csv").exists()
+
+
+def test_truncated_mirror_file(tmp_path: Path) -> None:
+    mirror = _fake_mirror(tmp_path)
+    data = (settings.mirror_dir() / TARGET).read_bytes()
+    _replace(mirror, TARGET, data[:100])
+    with pytest.raises(DataError) as err:
+        sync(mirror, tmp_path / "raw")
+    size = sources.get("cog_regions").files[0].size
+    assert f"{TARGET} : fichier tronqué dans le miroir (100 octets au lieu de {size})" in str(
+        err.value
+    )
+
+
+def test_checksum_mismatch(tmp_path: Path) -> None:
+    mirror = _fake_mirror(tmp_path)
+    data = (settings.mirror_dir() / TARGET).read_bytes()
+    _replace(mirror, TARGET, data.replace(b"Normandie", b"Normandii"))
+    with pytest.raises(DataError) as err:
+        sync(mirror, tmp_path / "raw")
+    message = str(err.value)
+    assert f"{TARGET} : empreinte sha256 inattendue dans le miroir" in message
+    assert "le fichier a été modifié" in message
+
+
+def test_altered_raw_copy_is_caught_before_build(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    sync(settings.mirror_dir(), raw)
+    path = raw / TARGET
+    path.write_bytes(path.read_bytes().replace(b"Bretagne", b"Bretagme"))
+    with pytest.raises(DataError) as err:
+        verify_raw(raw)
+    assert f"{TARGET} : empreinte sha256 inattendue dans data/raw" in str(err.value)
+    shutil.copy2(settings.mirror_dir() / TARGET, path)
+    assert verify_raw(raw)
+
+
+def test_missing_mirror_folder(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="Miroir de données introuvable"):
+        sync(tmp_path / "nowhere", tmp_path / "raw")
