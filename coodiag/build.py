@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from coodiag import indicators, settings, store
+from coodiag import indicators, settings, siae, store
 from coodiag.base.communes import build_communes
 from coodiag.base.levels import LEVELS, dissolve_level
 from coodiag.io import atomic_dir
@@ -64,6 +64,8 @@ def cache_key(checksums: dict[str, str]) -> str:
 def _zones(gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     """Split a WGS84 level into its metric-CRS zones, each reprojected."""
     out = {}
+    if "crs_zone" not in gdf.columns:
+        return {}
     for zone, part in gdf.groupby("crs_zone", sort=True):
         epsg = settings.CRS_DROM.get(str(zone), settings.CRS_METRO)
         part = part.to_crs(epsg)
@@ -106,6 +108,24 @@ def build_tables(progress: Progress | None = None) -> tuple[dict[str, pd.DataFra
     for level in LEVELS:
         say(f"Agrégation : {level}")
         tables[level] = dissolve_level(communes, level, departements=tables.get("departements"))
+
+    say("Registre des SIAE")
+    from coodiag.geocode import resolve_communes
+
+    registry, rejets = siae.build_registry(
+        emplois=load("siae_emplois_2021"),
+        asp=load("siae_asp_2019"),
+        geiq=load("geiq"),
+        communes=communes,
+        resolve=resolve_communes,
+    )
+    tables["siae"] = registry
+    tables["siae_rejets"] = rejets
+    unplaced_siae = registry["code_commune"].isna().sum()
+    if unplaced_siae:
+        warnings.append(
+            f"{unplaced_siae} SIAE conservées sans commune (voir « coodiag siae rejets »)."
+        )
 
     say("Indicateurs")
     names = indicators.TABLES

@@ -122,3 +122,162 @@ def info_cmd(
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+siae_app = typer.Typer(help="L'offre d'insertion : registre des SIAE, poids par territoire.")
+app.add_typer(siae_app, name="siae")
+
+TerritoireOpt = Annotated[
+    str,
+    typer.Option(
+        "--territoire", "-t",
+        help="Territoire : dep:50, ze:2802, epci:200069425, reg:28, com:50025 (plusieurs : "
+        "séparés par des virgules).",
+    ),
+]
+CapaciteOpt = Annotated[
+    Path | None,
+    typer.Option("--capacite", help="Fichier de capacité (SIRET, ETP, postes, salariés)."),
+]
+
+
+def _registry(capacite: Path | None):
+    from coodiag import siae, store
+
+    registry = store.read_level("siae")
+    user = None
+    if capacite is not None:
+        from coodiag.imports import read_capacite
+
+        result = read_capacite(capacite)
+        console.print(result.report_text(), highlight=False)
+        user = result.data
+    return siae.apply_capacity(registry, user)
+
+
+def _fmt_capacity(value: float, estimated: bool) -> str:
+    if value != value:  # NaN
+        return "inconnue"
+    text = f"{value:,.0f}".replace(",", "\u202f")
+    return f"≈ {text}" if estimated else text
+
+
+@siae_app.command("list")
+def siae_list(
+    territoire: TerritoireOpt,
+    type_siae: Annotated[
+        str | None, typer.Option("--type", help="Ne garder qu'un type : ACI, AI, EI, ETTI, GEIQ.")
+    ] = None,
+    capacite: CapaciteOpt = None,
+) -> None:
+    """Lister les SIAE d'un territoire, avec leur capacité et le poids de l'offre."""
+    from coodiag import store, territory
+
+    try:
+        communes = store.read_level("communes")
+        terr = territory.parse(territoire)
+        territory.check(terr, communes)
+        registry = _registry(capacite)
+    except CoodiagError as exc:
+        raise _fail(exc) from None
+    inside = set(communes.loc[terr.mask(communes), "code"])
+    rows = registry[registry["code_commune"].isin(inside)]
+    if type_siae:
+        rows = rows[rows["type_siae"] == type_siae.upper()]
+    table = Table(title=f"SIAE — {terr.label(communes)}")
+    table.add_column("SIRET", no_wrap=True)
+    table.add_column("Type", no_wrap=True)
+    table.add_column("Nom", ratio=2)
+    table.add_column("Commune", ratio=1)
+    table.add_column("Capacité", justify="right", no_wrap=True)
+    table.add_column("Listes", ratio=1)
+    for r in rows.sort_values(["type_siae", "commune", "nom"]).itertuples():
+        table.add_row(r.siret, r.type_siae, str(r.nom), str(r.commune),
+                      _fmt_capacity(r.capacite, r.capacite_estimee), r.listes)
+    console.print(table)
+    console.print(_weight_table(rows, communes[terr.mask(communes)], terr.label(communes)))
+
+
+def _weight_table(rows, communes_inside, label: str) -> Table:
+    """Weight of the offer in a territory: structures by type, capacity, per 1,000."""
+    from coodiag import siae, store
+
+    indicators = store.read_table("indicateurs_communes")
+    whole = communes_inside.assign(territoire="territoire")
+    dens = siae.denominators(whole, indicators, by="territoire")
+    table = Table(title=f"Poids de l'offre d'insertion — {label}")
+    table.add_column("Indicateur")
+    table.add_column("Valeur", justify="right")
+    table.add_column("Unité, dénominateur, source", overflow="fold")
+    for t in siae.TYPES:
+        n = int((rows["type_siae"] == t).sum())
+        if n:
+            table.add_row(f"{t}", str(n), f"structures ({siae.TYPES[t]})")
+    estimated = bool(rows["capacite_estimee"].any())
+    capacity = rows["capacite"].sum(min_count=1)
+    note = " ; ≈ estimation : moyenne nationale du type (DARES, 31/12/2019)" if estimated else ""
+    unknown = rows.loc[rows["capacite"].isna(), "type_siae"]
+    if len(unknown):
+        note += (
+            f" ; {len(unknown)} structure(s) sans capacité connue non comptée(s) "
+            f"({', '.join(sorted(unknown.unique()))})"
+        )
+    table.add_row("Capacité", _fmt_capacity(capacity, estimated),
+                  f"salariés en insertion{note}")
+    for name, (_key, den_label) in siae.DENOMINATORS.items():
+        den = dens.get(name, {}).get("territoire", float("nan"))
+        value = 1000 * capacity / den if den == den and den > 0 else float("nan")
+        shown = "non disponible" if value != value else f"{value:.1f}".replace(".", ",")
+        table.add_row(f"Capacité pour 1 000 {den_label.split(' (')[0]}", shown,
+                      f"pour 1 000 {den_label}")
+    return table
+
+
+@siae_app.command("show")
+def siae_show(
+    siret: Annotated[str, typer.Argument(help="SIRET de la structure (14 chiffres).")],
+    capacite: CapaciteOpt = None,
+) -> None:
+    """Afficher la fiche d'une SIAE : champs, source et date de chaque champ."""
+    try:
+        registry = _registry(capacite)
+    except CoodiagError as exc:
+        raise _fail(exc) from None
+    clean = "".join(ch for ch in siret if ch.isdigit())
+    rows = registry[registry["siret"] == clean]
+    if rows.empty:
+        raise _fail(CoodiagError(f"SIRET {siret} absent du registre des SIAE."))
+    for r in rows.to_dict("records"):
+        table = Table(title=f"{r['nom']} — {r['type_siae']} — SIRET {r['siret']}",
+                      show_header=True)
+        table.add_column("Champ")
+        table.add_column("Valeur", overflow="fold")
+        table.add_column("Source")
+        for field in ("nom", "naf", "adresse", "code_postal", "code_commune"):
+            table.add_row(field, str(r[field]), str(r[f"{field}_source"]))
+        for field in ("commune", "epci_nom", "ze_nom", "dep", "placement", "position_source",
+                      "listes"):
+            table.add_row(field, str(r[field]), "")
+        table.add_row("capacite", _fmt_capacity(r["capacite"], r["capacite_estimee"]),
+                      str(r["capacite_source"]))
+        if len(r["romes"]):
+            table.add_row("romes", ", ".join(r["romes"]), "liste ASP (2019-07)")
+        console.print(table)
+
+
+@siae_app.command("rejets")
+def siae_rejets() -> None:
+    """Lister les lignes des listes de SIAE non retenues telles quelles, avec leur motif."""
+    from coodiag import store
+
+    try:
+        rejets = store.read_table("siae_rejets")
+    except CoodiagError as exc:
+        raise _fail(exc) from None
+    table = Table(title=f"Registre des SIAE : {len(rejets)} lignes signalées")
+    for col in ("Source", "Ligne", "SIRET", "Type", "Motif"):
+        table.add_column(col, no_wrap=col in ("SIRET", "Ligne"), overflow="fold")
+    for r in rejets.itertuples():
+        ligne = "" if r.ligne != r.ligne or r.ligne is None else str(int(r.ligne))
+        table.add_row(r.source, ligne, str(r.siret), str(r.type), r.motif)
+    console.print(table)

@@ -594,7 +594,7 @@ SOURCES: tuple[Source, ...] = (
         url="https://emplois.inclusion.beta.gouv.fr/",
         vintage="début 2021",
         licence="Licence Ouverte / Open Licence 2.0 (Etalab)",
-        loader=None,
+        loader="coodiag.loaders.siae:load_siae_emplois_2021",
     ),
     Source(
         key="siae_asp_2019",
@@ -615,7 +615,7 @@ SOURCES: tuple[Source, ...] = (
         url="https://www.data.gouv.fr/fr/datasets/liste-des-structures-de-linsertion-par-lactivite-economique-siae/",
         vintage="juillet 2019",
         licence="Licence Ouverte / Open Licence 2.0 (Etalab)",
-        loader=None,
+        loader="coodiag.loaders.siae:load_siae_asp_2019",
     ),
     Source(
         key="fluxiae",
@@ -652,7 +652,7 @@ SOURCES: tuple[Source, ...] = (
         url="https://www.lesgeiq.fr/",
         vintage="novembre 2019",
         licence="Licence Ouverte / Open Licence 2.0 (Etalab)",
-        loader=None,
+        loader="coodiag.loaders.siae:load_geiq_2019",
     ),
     Source(
         key="zrr",

@@ -1,0 +1,153 @@
+"""The SIAE registry, on the two real lists of the mirror."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from coodiag import siae, store, territory
+from coodiag.cli import app
+from coodiag.loaders import load
+
+
+@pytest.fixture(scope="module")
+def registry(base: dict) -> pd.DataFrame:
+    return store.read_level("siae")
+
+
+def test_registry_keeps_every_structure(registry, base) -> None:
+    emplois, asp, geiq = load("siae_emplois_2021"), load("siae_asp_2019"), load("geiq")
+    rejets = store.read_table("siae_rejets")
+    assert len(registry) == 4035 == base["counts"]["siae"]
+    assert registry[["siret", "type_siae"]].duplicated().sum() == 0
+    assert registry["listes"].value_counts().to_dict() == {
+        "2021 et 2019": 3809,
+        "2019 seulement": 185,
+        "2021 seulement": 41,
+    }
+    # Every source row is either a registry structure or a reported line.
+    ea = rejets["motif"].str.startswith("entreprise adaptée")
+    moved = rejets["motif"].str.contains("coordonnées ignorées")
+    assert moved.sum() == 23
+    geiq_paca = registry[registry["siret"] == "45086899700013"].iloc[0]
+    assert geiq_paca["dep"] == "13" and geiq_paca["code_commune"] == "13055"  # Marseille
+    dup = rejets["motif"].str.startswith("doublon")
+    assert ea.sum() == 3 and dup.sum() == 109
+    assert int(registry["dans_liste_2021"].sum()) + ea.sum() == len(emplois) == 3853
+    in19 = registry["dans_liste_2019"] & (registry["type_siae"] != "GEIQ")
+    assert int(in19.sum()) + dup.sum() == len(asp) == 3932
+    assert int((registry["dans_liste_2019"] & (registry["type_siae"] == "GEIQ")).sum()) == len(geiq)
+    # The duplicates are named by their line in the ASP file.
+    assert set(rejets.loc[dup, "ligne"].astype(int)) <= set(range(2, 3934))
+    # Structures without a commune are kept and listed with their reason.
+    unplaced = registry[registry["code_commune"].isna()]
+    assert len(unplaced) == 6
+    overseas = unplaced["motif_non_place"].str.contains("collectivité d'outre-mer hors du COG")
+    assert overseas.sum() == 5  # Saint-Martin and Saint-Pierre-et-Miquelon
+    assert unplaced.loc[~overseas, "motif_non_place"].item().startswith(
+        "code postal 95725 inconnu (CEDEX ou erroné)"
+    )
+    kept = rejets["motif"].str.startswith("structure conservée sans commune")
+    assert set(rejets.loc[kept, "siret"]) == set(unplaced["siret"])
+
+
+def test_counts_per_type_match_sources_in_manche(registry) -> None:
+    emplois, asp = load("siae_emplois_2021"), load("siae_asp_2019")
+    manche = registry[registry["dep"] == "50"]
+    counts = manche["type_siae"].value_counts().to_dict()
+    # The platform puts "GEIQ PROPRETE PACA" (13013 Marseille) in Cherbourg: the registry
+    # trusts the declared département over such coordinates.
+    assert counts == {"ACI": 13, "EI": 8, "AI": 7, "ETTI": 1}
+    src21 = emplois[(emplois["departement"] == "50") & (emplois["type"] != "EA")]
+    assert src21["type"].value_counts().to_dict() == counts
+    src19 = asp[asp["departement"] == "50"].drop_duplicates(["siret", "type"])
+    assert src19["type"].value_counts().to_dict() == {"ACI": 13, "EI": 8, "AI": 7, "ETTI": 1}
+
+
+def test_avranches_ai(registry) -> None:
+    ai = registry[registry["siret"] == "37968077000029"].iloc[0]
+    assert (ai["type_siae"], ai["code_commune"], ai["commune"]) == ("AI", "50025", "Avranches")
+    assert (ai["ze2020"], ai["epci"], ai["dep"]) == ("2802", "200069425", "50")
+    assert ai["placement"] == "coordonnées dans la commune"
+    assert ai["listes"] == "2021 et 2019"
+    assert ai["geometry"].x == pytest.approx(-1.355137) and ai["geometry"].y == pytest.approx(
+        48.679712
+    )
+
+
+def test_2019_structure_placed_by_postal_code_and_name(registry) -> None:
+    # 01700 is shared by four communes; the ASP list only gives "ST MAURICE DE BEYNOST".
+    row = registry[(registry["siret"] == "34356040500023") & (registry["type_siae"] == "AI")].iloc[
+        0
+    ]
+    assert row["listes"] == "2019 seulement"
+    assert row["code_commune"] == "01376" and row["commune"] == "Saint-Maurice-de-Beynost"
+    assert row["position_source"] == "point de la commune (position approximative)"
+    # 76440 is shared by 21 communes: "FORGES LES EAUX".
+    row = registry[(registry["siret"] == "34755339800020")].iloc[0]
+    assert row["code_commune"] == "76276"
+
+
+def test_capacity_estimates_and_weight() -> None:
+    reg = pd.DataFrame(
+        {
+            "siret": ["1", "2", "3", "4"],
+            "type_siae": ["ACI", "AI", "GEIQ", "EI"],
+            "code_commune": ["50025", "50025", "50025", "14118"],
+            "dep": ["50", "50", "50", "14"],
+        }
+    )
+    user = pd.DataFrame({"siret": ["2"], "etp": [31.5], "postes": [None], "salaries": [None]})
+    out = siae.apply_capacity(reg, user)
+    assert out["capacite"].iloc[0] == pytest.approx(52800 / 1907)  # 27.69 ACI average
+    assert out["capacite"].iloc[1] == 31.5 and not out["capacite_estimee"].iloc[1]
+    assert out["capacite_source"].iloc[1] == "fichier de capacité de l'utilisateur"
+    assert pd.isna(out["capacite"].iloc[2]) and not out["capacite_estimee"].iloc[2]
+    weight = siae.offer_by_territory(
+        out, level="dep", denominators={"demandeurs": pd.Series({"50": 29475.0, "14": 0.0})}
+    ).set_index("code")
+    assert weight.loc["50", "n_siae"] == 3 and weight.loc["50", "n_ACI"] == 1
+    assert weight.loc["50", "capacite"] == pytest.approx(52800 / 1907 + 31.5)
+    assert weight.loc["50", "capacite_estimee_part"] == pytest.approx(
+        (52800 / 1907) / (52800 / 1907 + 31.5)
+    )
+    assert weight.loc["50", "capacite_pour_1000_demandeurs"] == pytest.approx(
+        1000 * (52800 / 1907 + 31.5) / 29475
+    )
+    assert pd.isna(weight.loc["14", "capacite_pour_1000_demandeurs"])  # denominator 0
+
+
+def test_denominators_need_complete_coverage(base) -> None:
+    communes = store.read_level("communes")
+    indicators = store.read_table("indicateurs_communes")
+    dens = siae.denominators(communes, indicators, by="dep")
+    assert dens["demandeurs"]["50"] == 29475  # job seekers, all communes of the Manche
+    assert dens["chomeurs"]["50"] == pytest.approx(19693.2, abs=0.1)
+    assert pd.isna(dens["chomeurs"]["01"])  # no census counts outside Normandie / IDF
+    by_commune = siae.denominators(communes, indicators, by="code")
+    assert by_commune["chomeurs"]["50025"] == pytest.approx(477.3, abs=0.1)
+
+
+def test_territory_parsing_errors(base) -> None:
+    communes = store.read_level("communes")
+    t = territory.parse("dep:50, ze:2802")
+    assert str(t) == "dep:50,ze:2802" and t.mask(communes).sum() == 445
+    with pytest.raises(Exception, match="mal formé"):
+        territory.parse("dep50")
+    with pytest.raises(Exception, match="préfixe inconnu « xx »"):
+        territory.parse("xx:1")
+    with pytest.raises(Exception, match="ze:9999 introuvable"):
+        territory.check(territory.parse("ze:9999"), communes)
+
+
+def test_cli_siae_list_and_show(base) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["siae", "list", "--territoire", "ze:2802"], terminal_width=160)
+    assert result.exit_code == 0, result.output
+    assert "37968077000029" in result.output and "Avranches (zone d'emploi 2802)" in result.output
+    assert "≈ 218" in result.output  # 1 ACI + 2 AI + 2 EI at the national averages
+    result = runner.invoke(app, ["siae", "show", "37968077000029"], terminal_width=160)
+    assert result.exit_code == 0 and "(2021-01)" in result.output
+    result = runner.invoke(app, ["siae", "show", "00000000000000"])
+    assert result.exit_code == 1 and "absent du registre" in result.output
