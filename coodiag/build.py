@@ -130,7 +130,7 @@ def build_tables(progress: Progress | None = None) -> tuple[dict[str, pd.DataFra
     say("Indicateurs")
     names = indicators.TABLES
     com_ind, lost_com = indicators.commune_indicators(
-        load("rp2021_communes"), load("rp2022_iris"), load("de_communes")
+        load("rp2021_communes"), load("rp2022_iris"), load("de_communes"), load("zonages_2024")
     )
     de_monthly, lost_de = indicators.job_seekers_monthly(load("de_mensuel"))
     tables[names["commune"]] = com_ind

@@ -419,6 +419,13 @@ def _metadata_rows() -> list[Indicator]:
         "catégories non précisées (probablement A, B, C) ; arrondissements municipaux écartés "
         "(la commune est présente) ; " + _COG_2024 + ")",
     ))
+    rows.append(Indicator(
+        t_com, "pop22", "Population municipale 2022 (France métropolitaine)", "personnes", "",
+        "", "INSEE, recensement de la population 2022 (somme des IRIS, fichier des zonages "
+        "communaux)", "RP 2022", "commune",
+        "somme de la population des IRIS de chaque commune (P22_POP) ; arrondissements "
+        "municipaux additionnés à leur commune ; DROM absents de la source ; " + _COG_2024 + ")",
+    ))
     for level in ("ze", "departement"):
         for src, (label, unit, num, den, vintage) in _TERR.items():
             rows.append(Indicator(TABLES[level], src.lower(), label, unit, num, den, _SRC_TERR,
@@ -532,7 +539,10 @@ def iris_to_communes(iris: pd.DataFrame) -> pd.DataFrame:
 
 
 def commune_indicators(
-    rp2021: pd.DataFrame, iris2022: pd.DataFrame, de_communes: pd.DataFrame
+    rp2021: pd.DataFrame,
+    iris2022: pd.DataFrame,
+    de_communes: pd.DataFrame,
+    zonages: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The commune indicator table (COG 2025): Normandie and Île-de-France, job seekers national.
 
@@ -578,10 +588,18 @@ def commune_indicators(
     de, lost = _convert(de, from_vintage=2024, counts=["de_2024"])
     unplaced.append(lost.assign(source="demandeurs d'emploi par commune (COG 2024)"))
 
+    # Population 2022 of every metropolitan commune (``load_zonages_2024``: code, p22_pop).
+    if zonages is not None:
+        pop = zonages[["code", "p22_pop"]].rename(columns={"p22_pop": "pop22"})
+        pop, lost = _convert(pop, from_vintage=2024, counts=["pop22"])
+        unplaced.append(lost.assign(source="population 2022 par commune (COG 2024)"))
+
     # Census and IRIS figures cover Normandie and Île-de-France; job seekers all of France.
     table = rp[_in_territory(rp["code"])]
     table = table.merge(iris[_in_territory(iris["code"])], on="code", how="outer")
     table = table.merge(de, on="code", how="outer")
+    if zonages is not None:
+        table = table.merge(pop, on="code", how="outer")
     columns = ["code", *[k for k in _commune_keys() if k in table.columns]]
     table = table[columns].sort_values("code", ignore_index=True)
     table["code"] = table["code"].astype("string")

@@ -35,7 +35,9 @@ def de_mensuel() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def communes(rp2021, iris2022, de_communes):
-    return ind.commune_indicators(rp2021, iris2022, de_communes)
+    from coodiag.loaders.territory import load_zonages_2024
+
+    return ind.commune_indicators(rp2021, iris2022, de_communes, load_zonages_2024())
 
 
 @pytest.fixture(scope="module")
@@ -279,3 +281,16 @@ def test_metadata_fields_filled():
     assert chom["denominator"].item() == "population active de 15 à 64 ans"
     iris_rate = meta[(meta["table"] == ind.TABLES["commune"]) & (meta["key"] == "part_6579_22")]
     assert "moyenne pondérée par la population des IRIS" in iris_rate["method"].item()
+
+
+def test_population_2022_all_metropolitan_communes(communes):
+    table, unplaced = communes
+    pop = table.set_index("code")["pop22"]
+    assert pop.notna().sum() == 34737
+    assert pop["50025"] == 10224  # Avranches, sum of its IRIS
+    assert pop["75056"] == 2113697  # Paris, its 20 arrondissements summed
+    assert pop.sum() == pytest.approx(65.76e6, rel=1e-3)
+    assert pd.isna(pop.get("97411"))  # no DROM in the source
+    # Neussargues-en-Pinatelle, split in 2025, cannot be shared exactly: reported, not lost.
+    lost = unplaced[unplaced["source"] == "population 2022 par commune (COG 2024)"]
+    assert lost["code"].tolist() == ["15141"]
