@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -22,22 +21,50 @@ BIN = Path(sys.executable).parent
 
 
 def _child(code: str) -> tuple[float, float, str]:
-    """Run ``code`` in a fresh interpreter: (wall seconds, peak RSS in MiB, its stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run ``code`` in a fresh interpreter: (wall seconds, its peak RSS in MiB, its stdout).
+
+    The child reports its own peak (``ru_maxrss`` of itself) on its last line of stdout.
+    """
+    tail = "\nimport resource as _r; print(_r.getrusage(_r.RUSAGE_SELF).ru_maxrss)"
     start = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True
+        [sys.executable, "-c", code + tail], cwd=ROOT, check=True, capture_output=True, text=True
     )
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the max over all children so far: measure the biggest first.
-    return wall, max(peak, before) / 1024, out.stdout.strip()
+    *lines, peak_kib = out.stdout.strip().splitlines()
+    return wall, int(peak_kib) / 1024, "\n".join(lines)
 
 
 def _command(args: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(args, cwd=ROOT, check=True, capture_output=True)
     return time.perf_counter() - start
+
+
+def _user_file_rows() -> list[tuple[str, str, str, str]]:
+    """Import of a 100,000-row salariés file (generated from the fictitious example)."""
+    code = (
+        "import json, time, tempfile, pathlib; import pandas as pd; "
+        "from coodiag.imports import read_salaries; "
+        "src = pd.read_csv('examples/salaries_ai_avranches_FICTIF.csv', sep=';', dtype=str); "
+        "big = pd.concat([src] * (100_000 // len(src) + 1), ignore_index=True).head(100_000); "
+        "big['id_salarie'] = [f'S{i:06d}' for i in range(len(big))]; "
+        "tmp = pathlib.Path(tempfile.mkdtemp()) / 'salaries_100k.csv'; "
+        "big.to_csv(tmp, sep=';', index=False); t = time.perf_counter(); "
+        "r = read_salaries(tmp); "
+        "print(json.dumps({'s': time.perf_counter() - t, 'used': r.n_used, 'read': r.n_read}))"
+    )
+    _wall, peak, out = _child(code)
+    res = json.loads(out)
+    return [
+        (
+            f"Import d'un fichier de salariés de {res['read']:,} lignes".replace(",", "\u202f"),
+            f"{res['s']:.1f} s",
+            "",
+            "",
+        ),
+        ("  mémoire maximale (RSS)", f"{peak:.0f} Mio", "", ""),
+    ]
 
 
 def main() -> None:
@@ -73,6 +100,25 @@ def main() -> None:
             "oui" if noop_cli <= 2 else "NON",
         )
     )
+
+    wall, _, out = _child(
+        "import json, time; from coodiag import store; from coodiag.loaders import load; "
+        "from coodiag.geocode import resolve_communes; from coodiag.siae import build_registry; "
+        "c = store.read_level('communes'); e = load('siae_emplois_2021'); "
+        "a = load('siae_asp_2019'); g = load('geiq'); t = time.perf_counter(); "
+        "r, _ = build_registry(emplois=e, asp=a, geiq=g, communes=c, resolve=resolve_communes); "
+        "print(json.dumps({'s': time.perf_counter() - t, 'n': len(r)}))"
+    )
+    reg = json.loads(out)
+    rows.append(
+        (
+            f"Registre des SIAE ({reg['n']} structures, placement compris)",
+            f"{reg['s']:.2f} s",
+            "",
+            "",
+        )
+    )
+    rows.extend(_user_file_rows())
 
     table = Table(title=f"Mesures coodiag — {os.cpu_count()} cœurs")
     for col in ("Mesure", "Valeur", "Cible", "Atteinte"):

@@ -1,0 +1,30 @@
+"""Users' own files: salariés en parcours, capacité, réseaux, SIRENE (see docs/formats.md).
+
+Each reader returns an :class:`ImportResult`: the clean table, the rejected rows with a French
+reason (``ligne``, ``colonne``, ``valeur``, ``motif``) and warnings, with
+``n_read == n_used + n_rejected``.
+"""
+
+from coodiag.imports.reader import RawTable, header_key, read_table
+from coodiag.imports.validate import (
+    ImportResult,
+    read_capacite,
+    read_flux_annexes,
+    read_reseaux,
+    read_salaries,
+    read_sirene,
+    siret_is_valid,
+)
+
+__all__ = [
+    "ImportResult",
+    "RawTable",
+    "header_key",
+    "read_capacite",
+    "read_flux_annexes",
+    "read_reseaux",
+    "read_salaries",
+    "read_sirene",
+    "read_table",
+    "siret_is_valid",
+]
