@@ -130,7 +130,8 @@ app.add_typer(siae_app, name="siae")
 TerritoireOpt = Annotated[
     str,
     typer.Option(
-        "--territoire", "-t",
+        "--territoire",
+        "-t",
         help="Territoire : dep:50, ze:2802, epci:200069425, reg:28, com:50025 (plusieurs : "
         "séparés par des virgules).",
     ),
@@ -192,8 +193,14 @@ def siae_list(
     table.add_column("Capacité", justify="right", no_wrap=True)
     table.add_column("Listes", ratio=1)
     for r in rows.sort_values(["type_siae", "commune", "nom"]).itertuples():
-        table.add_row(r.siret, r.type_siae, str(r.nom), str(r.commune),
-                      _fmt_capacity(r.capacite, r.capacite_estimee), r.listes)
+        table.add_row(
+            r.siret,
+            r.type_siae,
+            str(r.nom),
+            str(r.commune),
+            _fmt_capacity(r.capacite, r.capacite_estimee),
+            r.listes,
+        )
     console.print(table)
     console.print(_weight_table(rows, communes[terr.mask(communes)], terr.label(communes)))
 
@@ -222,14 +229,14 @@ def _weight_table(rows, communes_inside, label: str) -> Table:
             f" ; {len(unknown)} structure(s) sans capacité connue non comptée(s) "
             f"({', '.join(sorted(unknown.unique()))})"
         )
-    table.add_row("Capacité", _fmt_capacity(capacity, estimated),
-                  f"salariés en insertion{note}")
+    table.add_row("Capacité", _fmt_capacity(capacity, estimated), f"salariés en insertion{note}")
     for name, (_key, den_label) in siae.DENOMINATORS.items():
         den = dens.get(name, {}).get("territoire", float("nan"))
         value = 1000 * capacity / den if den == den and den > 0 else float("nan")
         shown = "non disponible" if value != value else f"{value:.1f}".replace(".", ",")
-        table.add_row(f"Capacité pour 1 000 {den_label.split(' (')[0]}", shown,
-                      f"pour 1 000 {den_label}")
+        table.add_row(
+            f"Capacité pour 1 000 {den_label.split(' (')[0]}", shown, f"pour 1 000 {den_label}"
+        )
     return table
 
 
@@ -248,18 +255,27 @@ def siae_show(
     if rows.empty:
         raise _fail(CoodiagError(f"SIRET {siret} absent du registre des SIAE."))
     for r in rows.to_dict("records"):
-        table = Table(title=f"{r['nom']} — {r['type_siae']} — SIRET {r['siret']}",
-                      show_header=True)
+        table = Table(title=f"{r['nom']} — {r['type_siae']} — SIRET {r['siret']}", show_header=True)
         table.add_column("Champ")
         table.add_column("Valeur", overflow="fold")
         table.add_column("Source")
         for field in ("nom", "naf", "adresse", "code_postal", "code_commune"):
             table.add_row(field, str(r[field]), str(r[f"{field}_source"]))
-        for field in ("commune", "epci_nom", "ze_nom", "dep", "placement", "position_source",
-                      "listes"):
+        for field in (
+            "commune",
+            "epci_nom",
+            "ze_nom",
+            "dep",
+            "placement",
+            "position_source",
+            "listes",
+        ):
             table.add_row(field, str(r[field]), "")
-        table.add_row("capacite", _fmt_capacity(r["capacite"], r["capacite_estimee"]),
-                      str(r["capacite_source"]))
+        table.add_row(
+            "capacite",
+            _fmt_capacity(r["capacite"], r["capacite_estimee"]),
+            str(r["capacite_source"]),
+        )
         if len(r["romes"]):
             table.add_row("romes", ", ".join(r["romes"]), "liste ASP (2019-07)")
         console.print(table)
@@ -281,3 +297,77 @@ def siae_rejets() -> None:
         ligne = "" if r.ligne != r.ligne or r.ligne is None else str(int(r.ligne))
         table.add_row(r.source, ligne, str(r.siret), str(r.type), r.motif)
     console.print(table)
+
+
+IMPORT_FORMATS = ("salaries", "capacite", "reseaux", "sirene")
+
+
+@app.command("import")
+def import_cmd(
+    format_: Annotated[
+        str, typer.Argument(metavar="FORMAT", help="salaries, capacite, reseaux ou sirene.")
+    ],
+    fichier: Annotated[Path, typer.Argument(help="Fichier CSV ou XLSX à vérifier.")],
+    rejets: Annotated[
+        Path | None,
+        typer.Option("--rejets", help="Écrire les lignes rejetées dans ce fichier CSV."),
+    ] = None,
+    structures: Annotated[
+        Path | None,
+        typer.Option("--structures", help="Export fluxIAE des structures (format capacite)."),
+    ] = None,
+    geoloc: Annotated[
+        Path | None,
+        typer.Option("--geoloc", help="Fichier de géolocalisation SIRENE (format sirene)."),
+    ] = None,
+) -> None:
+    """Vérifier un fichier de l'utilisateur : rapport de validation, rejets, résumé.
+
+    Les données personnelles des salariés restent en mémoire : seul un résumé agrégé, soumis
+    au secret statistique, est affiché.
+    """
+    from coodiag import imports
+
+    if format_ not in IMPORT_FORMATS:
+        raise _fail(
+            CoodiagError(
+                f"Format « {format_} » inconnu : choisissez parmi {', '.join(IMPORT_FORMATS)}."
+            )
+        )
+    try:
+        if format_ == "salaries":
+            result = imports.read_salaries(fichier)
+        elif format_ == "capacite":
+            result = imports.read_capacite(fichier, structures=structures)
+        elif format_ == "reseaux":
+            result = imports.read_reseaux(fichier)
+        else:
+            result = imports.read_sirene(fichier, geoloc=geoloc)
+        console.print(result.report_text(), highlight=False, markup=False)
+        if rejets is not None and result.n_rejected:
+            written = result.write_rejects(rejets)
+            console.print(f"Rejets écrits dans {written}.", highlight=False)
+    except CoodiagError as exc:
+        raise _fail(exc) from None
+    if format_ == "salaries" and result.n_used:
+        console.print(_residence_table(result.data))
+
+
+def _residence_table(data) -> Table:
+    """Salariés per commune of residence, statistical secrecy applied (total published)."""
+    from coodiag import secrecy, store
+    from coodiag.analyses.impact import salaries_by_commune
+
+    counts = salaries_by_commune(data)
+    names = store.read_level("communes").set_index("code")["nom"]
+    shown = secrecy.mask_series(counts.sort_values(ascending=False), append_total="Total")
+    table = Table(
+        title=f"Lieu de résidence des salariés en parcours (personnes distinctes ; secret "
+        f"statistique : moins de {secrecy.get_threshold()} masqué)"
+    )
+    table.add_column("Commune")
+    table.add_column("Salariés", justify="right")
+    for code, value in shown.items():
+        label = "Total" if code == "Total" else f"{names.get(code, code)} ({code})"
+        table.add_row(label, secrecy.format_count(value))
+    return table
