@@ -20,6 +20,8 @@ run: $(STAMP)
 	$(BIN)/coodiag data sync
 	$(BIN)/coodiag build
 	$(BIN)/coodiag info
+	$(BIN)/coodiag siae list --territoire ze:2802
+	$(BIN)/coodiag import salaries examples/salaries_ai_avranches_FICTIF.csv
 
 ## The test suite, on the real data mirror.
 test: $(STAMP)
