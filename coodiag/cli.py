@@ -142,18 +142,30 @@ CapaciteOpt = Annotated[
 ]
 
 
-def _registry(capacite: Path | None):
+ReseauxOpt = Annotated[
+    Path | None,
+    typer.Option("--reseaux", help="Fichier d'appartenance aux réseaux (SIRET, réseau)."),
+]
+
+
+def _registry(capacite: Path | None, reseaux: Path | None = None):
     from coodiag import siae, store
 
     registry = store.read_level("siae")
-    user = None
+    user = membership = None
     if capacite is not None:
         from coodiag.imports import read_capacite
 
         result = read_capacite(capacite)
-        console.print(result.report_text(), highlight=False)
+        console.print(result.report_text(), highlight=False, markup=False)
         user = result.data
-    return siae.apply_capacity(registry, user)
+    if reseaux is not None:
+        from coodiag.imports import read_reseaux
+
+        result = read_reseaux(reseaux)
+        console.print(result.report_text(), highlight=False, markup=False)
+        membership = result.data
+    return siae.attach_reseaux(siae.apply_capacity(registry, user), membership)
 
 
 def _fmt_capacity(value: float, estimated: bool) -> str:
@@ -170,6 +182,10 @@ def siae_list(
         str | None, typer.Option("--type", help="Ne garder qu'un type : ACI, AI, EI, ETTI, GEIQ.")
     ] = None,
     capacite: CapaciteOpt = None,
+    reseaux: ReseauxOpt = None,
+    reseau: Annotated[
+        str | None, typer.Option("--reseau", help="Ne garder que les membres de ce réseau.")
+    ] = None,
 ) -> None:
     """Lister les SIAE d'un territoire, avec leur capacité et le poids de l'offre."""
     from coodiag import store, territory
@@ -178,13 +194,18 @@ def siae_list(
         communes = store.read_level("communes")
         terr = territory.parse(territoire)
         territory.check(terr, communes)
-        registry = _registry(capacite)
+        registry = _registry(capacite, reseaux)
     except CoodiagError as exc:
         raise _fail(exc) from None
     inside = set(communes.loc[terr.mask(communes), "code"])
     rows = registry[registry["code_commune"].isin(inside)]
     if type_siae:
         rows = rows[rows["type_siae"] == type_siae.upper()]
+    if reseau:
+        from coodiag.imports.validate import reseau_aliases, reseau_key
+
+        wanted = reseau_aliases().get(reseau_key(reseau), reseau).casefold()
+        rows = rows[[any(r.casefold() == wanted for r in rs) for rs in rows["reseaux"]]]
     table = Table(title=f"SIAE — {terr.label(communes)}")
     table.add_column("SIRET", no_wrap=True)
     table.add_column("Type", no_wrap=True)
@@ -192,15 +213,21 @@ def siae_list(
     table.add_column("Commune", ratio=1)
     table.add_column("Capacité", justify="right", no_wrap=True)
     table.add_column("Listes", ratio=1)
+    with_reseaux = reseaux is not None
+    if with_reseaux:
+        table.add_column("Réseaux", ratio=1)
     for r in rows.sort_values(["type_siae", "commune", "nom"]).itertuples():
-        table.add_row(
+        cells = [
             r.siret,
             r.type_siae,
             str(r.nom),
             str(r.commune),
             _fmt_capacity(r.capacite, r.capacite_estimee),
             r.listes,
-        )
+        ]
+        if with_reseaux:
+            cells.append(", ".join(r.reseaux))
+        table.add_row(*cells)
     console.print(table)
     console.print(_weight_table(rows, communes[terr.mask(communes)], terr.label(communes)))
 
@@ -371,3 +398,81 @@ def _residence_table(data) -> Table:
         label = "Total" if code == "Total" else f"{names.get(code, code)} ({code})"
         table.add_row(label, secrecy.format_count(value))
     return table
+
+
+@siae_app.command("poids")
+def siae_poids(
+    niveau: Annotated[str, typer.Option("--niveau", help="commune, epci, ze, dep ou reg.")] = "ze",
+    territoire: Annotated[
+        str | None, typer.Option("--territoire", "-t", help="Restreindre à un territoire.")
+    ] = None,
+    sortie: Annotated[
+        Path | None, typer.Option("--sortie", help="Écrire le tableau en CSV (séparateur ;).")
+    ] = None,
+    capacite: CapaciteOpt = None,
+) -> None:
+    """Poids de l'offre d'insertion par commune, EPCI, zone d'emploi, département ou région."""
+    from coodiag import siae, store, territory
+    from coodiag.io import atomic_path
+
+    if niveau not in siae.LEVEL_COLUMNS:
+        raise _fail(
+            CoodiagError(
+                f"Niveau « {niveau} » inconnu : choisissez parmi {', '.join(siae.LEVEL_COLUMNS)}."
+            )
+        )
+    try:
+        communes = store.read_level("communes")
+        registry = _registry(capacite)
+        if territoire:
+            terr = territory.parse(territoire)
+            territory.check(terr, communes)
+            communes = communes[terr.mask(communes)]
+            registry = registry[registry["code_commune"].isin(set(communes["code"]))]
+    except CoodiagError as exc:
+        raise _fail(exc) from None
+    by = {"commune": "code", "ze": "ze2020"}.get(niveau, niveau)
+    dens = siae.denominators(communes, store.read_table("indicateurs_communes"), by=by)
+    weight = siae.offer_by_territory(registry, level=niveau, denominators=dens)
+    names = {
+        "commune": ("code", "nom"),
+        "epci": ("epci", "epci_nom"),
+        "ze": ("ze2020", "ze_nom"),
+        "dep": ("dep", "dep_nom"),
+        "reg": ("reg", "reg_nom"),
+    }[niveau]
+    label_of = communes.drop_duplicates(names[0]).set_index(names[0])[names[1]]
+    table = Table(title=f"Poids de l'offre d'insertion par {niveau}")
+    table.add_column("Territoire", ratio=3, overflow="fold")
+    table.add_column("Structures", ratio=2, overflow="fold")
+    for head in ("Capacité", "‰ chôm.", "‰ 15-64", "‰ DE"):
+        table.add_column(head, justify="right", no_wrap=True)
+
+    def num(v: float, digits: int) -> str:
+        return "–" if v != v else f"{v:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+    type_cols = [c for c in weight.columns if c.startswith("n_") and c != "n_siae"]
+    for row in weight.to_dict("records"):
+        kinds = ", ".join(f"{int(row[c])} {c[2:]}" for c in type_cols if row[c])
+        table.add_row(
+            f"{label_of.get(row['code'], '')} ({row['code']})",
+            f"{int(row['n_siae'])} : {kinds}",
+            ("≈ " if row["capacite_estimee_part"] > 0 else "") + num(row["capacite"], 0),
+            *(
+                num(row.get(f"capacite_pour_1000_{d}", float("nan")), 1)
+                for d in ("chomeurs", "pop1564", "demandeurs")
+            ),
+        )
+    console.print(table)
+    console.print(
+        "Capacité : salariés en insertion, estimée par la moyenne nationale du type (DARES, "
+        "31/12/2019) sans fichier de capacité (≈) ; "
+        "capacité pour 1 000 (‰) : chôm. = chômeurs de 15-64 ans (recensement 2021), 15-64 = "
+        "habitants de 15-64 ans (recensement 2021), DE = demandeurs d'emploi inscrits (France "
+        "Travail, vers 2024) ; – : non disponible.",
+        highlight=False,
+    )
+    if sortie is not None:
+        with atomic_path(sortie) as tmp:
+            weight.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig", decimal=",")
+        console.print(f"Tableau écrit dans {sortie}.")

@@ -419,3 +419,17 @@ def denominators(
         for name, (key, _label) in DENOMINATORS.items()
         if key in keys
     }
+
+
+def attach_reseaux(registry: pd.DataFrame, membership: pd.DataFrame | None) -> pd.DataFrame:
+    """Add ``reseaux`` (list of network names) from a membership table (``siret, reseau``).
+
+    A structure can belong to several réseaux; one with no membership gets an empty list.
+    """
+    out = registry.copy()
+    if membership is None or membership.empty:
+        out["reseaux"] = [[] for _ in range(len(out))]
+        return out
+    by_siret = membership.groupby("siret")["reseau"].agg(lambda s: sorted(set(s.dropna())))
+    out["reseaux"] = [list(by_siret.get(s, [])) for s in out["siret"]]
+    return out

@@ -151,3 +151,38 @@ def test_cli_siae_list_and_show(base) -> None:
     assert result.exit_code == 0 and "(2021-01)" in result.output
     result = runner.invoke(app, ["siae", "show", "00000000000000"])
     assert result.exit_code == 1 and "absent du registre" in result.output
+
+
+def test_cli_poids_and_reseau_filter(base, tmp_path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "poids.csv"
+    result = runner.invoke(
+        app, ["siae", "poids", "--niveau", "ze", "-t", "dep:50", "--sortie", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Avranches (2802)" in result.output and "5 : 1 ACI, 2 AI," in result.output
+    table = pd.read_csv(out, sep=";", dtype={"code": str}, decimal=",", encoding="utf-8-sig")
+    assert table["code"].tolist() == ["2802", "2805", "2806", "2810", "2816"]
+    assert table["n_siae"].sum() == 29  # the 29 SIAE of the Manche with a place
+    membership = tmp_path / "reseaux.csv"
+    membership.write_text(
+        "siret;reseau\n37968077000029;Coorace\n42990684500012;Chantier école | FAS\n", "utf-8"
+    )
+    result = runner.invoke(
+        app,
+        ["siae", "list", "-t", "ze:2802", "--reseaux", str(membership), "--reseau", "FAS"],
+        terminal_width=160,
+    )
+    assert result.exit_code == 0, result.output
+    assert "42990684500012" in result.output and "37968077000029" not in result.output
+    assert "Lignes lues : 2 ; utilisées : 2 ; rejetées : 0." in result.output
+    result = runner.invoke(app, ["siae", "poids", "--niveau", "canton"])
+    assert result.exit_code == 1 and "Niveau « canton » inconnu" in result.output
+
+
+def test_attach_reseaux() -> None:
+    reg = pd.DataFrame({"siret": ["1", "2"]})
+    out = siae.attach_reseaux(
+        reg, pd.DataFrame({"siret": ["1", "1"], "reseau": ["FAS", "Chantier école"]})
+    )
+    assert out["reseaux"].tolist() == [["Chantier école", "FAS"], []]

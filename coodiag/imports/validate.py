@@ -1220,7 +1220,8 @@ RESEAUX_CONNUS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _reseau_key(name: str) -> str:
+def reseau_key(name: str) -> str:
+    """The normalised spelling of a network name (upper-case ASCII words)."""
     return re.sub(r"[^A-Z0-9]+", " ", geocode._ascii(name).upper()).strip()
 
 
@@ -1228,9 +1229,9 @@ def reseau_aliases() -> dict[str, str]:
     """Normalised spelling -> canonical network name (built-in list + the mirror's lists)."""
     aliases = {}
     for canonical, names in RESEAUX_CONNUS.items():
-        aliases[_reseau_key(canonical)] = canonical
+        aliases[reseau_key(canonical)] = canonical
         for n in names:
-            aliases[_reseau_key(n)] = canonical
+            aliases[reseau_key(n)] = canonical
     try:
         import json
 
@@ -1243,10 +1244,10 @@ def reseau_aliases() -> dict[str, str]:
             name = fields.get("name")
             if not name:
                 continue
-            canonical = aliases.get(_reseau_key(name), name)
-            aliases.setdefault(_reseau_key(name), canonical)
+            canonical = aliases.get(reseau_key(name), name)
+            aliases.setdefault(reseau_key(name), canonical)
             if fields.get("brand"):
-                aliases.setdefault(_reseau_key(fields["brand"]), canonical)
+                aliases.setdefault(reseau_key(fields["brand"]), canonical)
     except (DataError, OSError, ValueError):
         pass  # the built-in list is enough to run
     return aliases
@@ -1275,7 +1276,7 @@ def read_reseaux(path: Path | str) -> ImportResult:
             t = token.strip()
             if not t:
                 continue
-            canonical = aliases.get(_reseau_key(t))
+            canonical = aliases.get(reseau_key(t))
             rows.append((line, s, canonical or t, canonical is not None, nom or pd.NA))
             if canonical is None:
                 col.warnings.append(
