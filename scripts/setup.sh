@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 # Debian packages used by the atlases and their tests (PDF rendering, headless browser).
-APT_PACKAGES=(poppler-utils)
+APT_PACKAGES=(poppler-utils chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -22,4 +22,4 @@ fi
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+.venv/bin/python -m pip install --quiet -e '.[dev,pdf,app]'
