@@ -22,4 +22,4 @@ fi
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev,pdf,app]'
+.venv/bin/python -m pip install --quiet -e '.[dev,pdf,app,regions]'
