@@ -127,6 +127,14 @@ def main() -> None:
         table.add_row(*row)
     console.print(table)
 
+    # Each analysis bench prints its own table (the peer, pysal access, measured in this run).
+    sys.path.insert(0, str(Path(__file__).parent))
+    import bench_access
+    import bench_typology
+
+    bench_typology.main()
+    bench_access.main()
+
 
 if __name__ == "__main__":
     main()
