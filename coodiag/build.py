@@ -139,6 +139,9 @@ def build_tables(progress: Progress | None = None) -> tuple[dict[str, pd.DataFra
     tables[names["de_mensuel"]] = de_monthly
     tables[names["siae_mensuel"]] = indicators.siae_beneficiaries_monthly(load("barometre_siae"))
     tables[names["metadata"]] = indicators.indicator_metadata()
+    say("Besoins en main-d'œuvre 2024 et nomenclatures")
+    tables["bmo_2024"] = load("bmo_2024")
+    tables["nomenclatures"] = load("nomenclatures")
     unplaced = pd.concat([lost_com, lost_de], ignore_index=True)
     tables[UNPLACED] = unplaced
     if len(unplaced):

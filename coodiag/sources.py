@@ -578,7 +578,7 @@ SOURCES: tuple[Source, ...] = (
         url="https://statistiques.francetravail.org/bmo",
         vintage="2024",
         licence="Licence Ouverte / Open Licence 2.0 (Etalab)",
-        loader=None,
+        loader="coodiag.loaders.prospect:load_bmo_2024",
     ),
     Source(
         key="siae_emplois_2021",
@@ -767,7 +767,7 @@ SOURCES: tuple[Source, ...] = (
         url="https://www.insee.fr/fr/information/2406147",
         vintage="2008-2025",
         licence="Licence Ouverte 2.0 ; Apache-2.0 (NAF SocialGouv) ; MIT (data·inclusion)",
-        loader=None,
+        loader="coodiag.loaders.prospect:load_nomenclatures",
     ),
 )
 

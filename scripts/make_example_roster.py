@@ -13,8 +13,8 @@ What is drawn (fixed seed, so the output is byte-identical from run to run on th
 - ``N_PERSONS`` people, ``N_CONTRACTS`` person-contracts (some people have 2 contracts) active
   during calendar year 2024 (a few began in the second half of 2023);
 - residence: exactly ``N_AVRANCHES`` people in Avranches; the others in the Normandie communes
-  within ``MAX_KM`` km of Avranches' representative point (Lambert-93), weighted by population
-  (``p21_pop`` of ``indicateurs_communes``) times ``exp(-d / DECAY_KM)``, and by
+  within ``MAX_KM`` km of Avranches' representative point (Lambert-93), weighted by unemployed
+  (``p21_chom1564`` of ``indicateurs_communes``) times ``exp(-d / DECAY_KM)``, and by
   ``OUTSIDE_ZE_WEIGHT`` outside the zone d'emploi of Avranches (an AI works on its territory);
 - age in 2024 (``2024 - annee_naissance``) 18-64: ~15 % under 26, ~52 % 26-49, ~33 % 50+;
   ~60 % women; training level skewed to no diploma and CAP-BEP;
@@ -88,7 +88,7 @@ DEFAULT_OUTPUT = (
 def candidate_communes() -> pd.DataFrame:
     """Normandie communes within ``MAX_KM`` of Avranches, with population and distance (km)."""
     communes = store.read_level("communes", zone="metro")
-    pop = store.read_table("indicateurs_communes")[["code", "p21_pop"]]
+    pop = store.read_table("indicateurs_communes")[["code", "p21_pop", "p21_chom1564"]]
     points = communes.set_geometry("point")
     origin = points.loc[points["code"] == AVRANCHES, "point"].iloc[0]
     communes = pd.DataFrame(
@@ -107,8 +107,10 @@ def candidate_communes() -> pd.DataFrame:
 
 def draw_residences(rng: np.random.Generator, communes: pd.DataFrame) -> pd.DataFrame:
     others = communes[communes["code"] != AVRANCHES]
+    # Weighted by the commune's unemployed (census), so that no small commune gets more
+    # salariés than it has unemployed people: the impact figures stay plausible.
     weight = (
-        others["p21_pop"].to_numpy()
+        others["p21_chom1564"].fillna(0).to_numpy()
         * np.exp(-others["km"].to_numpy() / DECAY_KM)
         * np.where(others["ze2020"] == ZE_AVRANCHES, 1.0, OUTSIDE_ZE_WEIGHT)
     )

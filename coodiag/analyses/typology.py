@@ -1026,7 +1026,7 @@ def preset_personnes_agees(
     weighs the same (a typology of places, not of inhabitants).
     """
     frame = communes[["code", "nom"]].merge(indicators, on="code", how="left")
-    keep = frame["part_6579_22"].notna().to_numpy()
+    keep = frame["part_6579_22"].notna().to_numpy().copy()
     if territory_mask is not None:
         keep &= np.asarray(territory_mask, dtype=bool)
     frame = frame[keep].reset_index(drop=True)
