@@ -476,3 +476,7 @@ def siae_poids(
         with atomic_path(sortie) as tmp:
             weight.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig", decimal=",")
         console.print(f"Tableau écrit dans {sortie}.")
+
+
+# Command groups defined in their own modules register themselves on ``app``.
+from coodiag import cli_analyses  # noqa: E402, F401

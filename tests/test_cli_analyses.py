@@ -1,0 +1,44 @@
+"""`coodiag analyse ...` on the real base and the fictitious roster."""
+
+from __future__ import annotations
+
+import re
+
+from typer.testing import CliRunner
+
+from coodiag.cli import app
+
+ROSTER = "examples/salaries_ai_avranches_FICTIF.csv"
+
+
+def test_impact_command_masks_small_counts(base) -> None:
+    result = CliRunner().invoke(app, ["analyse", "impact", "--salaries", ROSTER])
+    assert result.exit_code == 0, result.output
+    rows = re.findall(r"│ (.+?) \((\d{5})\)\s*│\s*(.+?) │\s*(.+?) │\s*(.+?) │", result.output)
+    assert len(rows) > 20
+    for _name, _code, n, _chom, impact in rows:
+        n = n.strip()
+        if n in ("< 5", "s"):
+            assert impact.strip() == "secret"
+        else:
+            assert int(n.replace("\u202f", "")) >= 5
+    avranches = next(r for r in rows if r[1] == "50025")
+    assert avranches[2].strip() == "80" and avranches[4].strip() == "16,76 %"
+
+
+def test_coverage_scenario_typology(base) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["analyse", "couverture", "-t", "ze:2802"])
+    assert result.exit_code == 0, result.output
+    assert "offre sans besoin" in result.output and "quantiles" in result.output
+    result = runner.invoke(
+        app, ["analyse", "scenario", "-t", "ze:2802", "--fermer", "37968077000029"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "(50025)" in result.output
+    assert re.search(r"\d+ communes concernées", result.output)
+    result = runner.invoke(app, ["analyse", "typologie", "-t", "dep:50"])
+    assert result.exit_code == 0, result.output
+    assert "3 classes" in result.output and "Avranches" in result.output
+    result = runner.invoke(app, ["analyse", "scenario", "-t", "ze:2802"])
+    assert result.exit_code == 1 and "au moins une ouverture" in result.output
