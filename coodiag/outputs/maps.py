@@ -1232,6 +1232,92 @@ def choropleth(
     return fig
 
 
+#: Colour-blind-safe qualitative palette (Okabe-Ito without black), for classes and types.
+QUALITATIVE = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
+]
+
+
+def categorical(
+    gdf: gpd.GeoDataFrame,
+    column: str,
+    *,
+    categories: Sequence[str] | Mapping[str, str] | None = None,
+    colors: Mapping[str, str] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+    context: gpd.GeoDataFrame | None = None,
+    labels: Any = None,
+    label_column: str = "nom",
+    level: str = "communes",
+    credits: str | None = None,
+) -> Figure:
+    """A map of classes (typology classes, coverage classes): one colour per category.
+
+    ``categories``: the order of the legend (a list of values, or a mapping value -> French
+    label); by default the sorted values. Colours: ``colors`` or :data:`QUALITATIVE` in order.
+    The legend gives the count of units per class; missing values are a grey hatched class.
+    """
+    import matplotlib as mpl
+    from matplotlib.patches import Patch
+
+    if column not in gdf.columns:
+        raise KeyError(f"Colonne absente de la couche : « {column} ».")
+    values = gdf[column].astype("string")
+    if categories is None:
+        categories = sorted(values.dropna().unique())
+    names = dict(categories) if isinstance(categories, Mapping) else {c: c for c in categories}
+    palette = {
+        c: (colors or {}).get(c, QUALITATIVE[i % len(QUALITATIVE)]) for i, c in enumerate(names)
+    }
+    level_names = LEVEL_NAMES.get(level, (level, level))
+    with mpl.rc_context(_RC):
+        data = to_metric(gdf)
+        data = data.assign(_cat=values.to_numpy())
+        src = source_line(meta)
+        full_source = " · ".join(
+            p for p in (src, _geometry_credit(data), credits or "Carte : coodiag") if p
+        )
+        layout = _setup(
+            data.total_bounds, ax=None, title=title or _meta_str(meta, "label") or column,
+            subtitle=subtitle or "", source=full_source, n_legend_rows=len(names) + 1,
+        )
+        axm = layout.ax
+        outline = _study_outline(data)
+        spots = _draw_context(axm, context, outline, layout.extent, data.crs)
+        handles, texts = [], []
+        for cat, label in names.items():
+            part = data[data["_cat"] == cat]
+            if len(part):
+                part.plot(ax=axm, color=palette[cat], linewidth=0, zorder=2)
+            handles.append(Patch(facecolor=palette[cat], edgecolor="#9a9a9a", linewidth=0.4))
+            texts.append(f"{label} ({_units_text(len(part), level_names)})")
+        missing = data[~data["_cat"].isin(list(names))]
+        if len(missing):
+            missing.plot(ax=axm, facecolor=NODATA_COLOR, edgecolor=NODATA_HATCH_COLOR,
+                         hatch="//////", linewidth=0, zorder=2)
+            handles.append(Patch(facecolor=NODATA_COLOR, edgecolor=NODATA_HATCH_COLOR,
+                                 hatch="//////", linewidth=0.4))
+            texts.append(f"non disponible ({_units_text(len(missing), level_names)})")
+        data.boundary.plot(ax=axm, color="white", linewidth=0.3 if len(data) > 150 else 0.5,
+                           zorder=3)
+        gpd.GeoSeries([outline], crs=data.crs).boundary.plot(
+            ax=axm, color=OUTLINE_COLOR, linewidth=0.9, zorder=5
+        )
+        scale_bar(axm, layout.extent)
+        north_arrow(axm, data.crs, layout.extent)
+        chosen = _pick_labels(data, labels, label_column)
+        anchors = _anchor_points(chosen) if len(chosen) else []
+        pts = [
+            (p.x, p.y, str(n)) for p, n in zip(anchors, chosen.get(label_column, []), strict=False)
+        ]
+        _place_labels(axm, pts, context_spots=spots, reserved_axes_fraction=_reserved())
+        _legend(layout, handles, texts, _meta_str(meta, "label") or column, "Classes")
+        _source_text(layout, full_source)
+    return layout.fig
+
+
 def _geometry_credit(gdf: pd.DataFrame) -> str:
     if "geometry_source" not in gdf.columns:
         return ""
