@@ -745,6 +745,11 @@ def _decay_label(decay, sigma_km) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def _fr(x: float, spec: str = ".4g") -> str:
+    """A number in French notation (decimal comma) for the explanations."""
+    return format(x, spec).replace(".", ",")
+
+
 def coverage_classes(
     need: pd.Series,
     offer: pd.Series,
@@ -785,7 +790,7 @@ def coverage_classes(
         lo, hi = quantiles
         nb = (float(need.quantile(lo)), float(need.quantile(hi)))
         ob = (float(offer.quantile(lo)), float(offer.quantile(hi)))
-        how = f"quantiles {lo:.3g} et {hi:.3g} des valeurs du territoire étudié"
+        how = f"quantiles {_fr(lo, '.3g')} et {_fr(hi, '.3g')} des valeurs du territoire étudié"
     elif method == "seuils":
         if need_bounds is None or offer_bounds is None:
             raise ValueError("method='seuils' demande need_bounds et offer_bounds.")
@@ -828,10 +833,10 @@ def coverage_classes(
     )
     out.attrs["seuils"] = {"besoin": nb, "offre": ob, "besoin_mediane": need_med}
     out.attrs["explication"] = (
-        f"Niveaux ({how}) : besoin faible si ≤ {nb[0]:.4g}, élevé si > {nb[1]:.4g} ; offre "
-        f"faible si ≤ {ob[0]:.4g}, élevée si > {ob[1]:.4g} ; moyen entre les deux. "
+        f"Niveaux ({how}) : besoin faible si ≤ {_fr(nb[0])}, élevé si > {_fr(nb[1])} ; offre "
+        f"faible si ≤ {_fr(ob[0])}, élevée si > {_fr(ob[1])} ; moyen entre les deux. "
         "« besoin sans offre » : besoin élevé et offre faible, ou besoin au-dessus de la "
-        f"médiane ({need_med:.4g}) sans aucune offre à portée ; « offre sans besoin » : offre "
+        f"médiane ({_fr(need_med)}) sans aucune offre à portée ; « offre sans besoin » : offre "
         "élevée et besoin faible ; « besoin et offre élevés » / « besoin et offre faibles » : "
         "les deux au même niveau extrême ; « équilibré » : les autres cas (au moins l'un des "
         "deux au niveau moyen) ; « non classé » : besoin ou offre inconnu. Ratio besoin / "

@@ -302,14 +302,14 @@ def pca(
         n_ret = max(int((values > 1).sum()), min(2, p))
         retention = (
             f"règle de Kaiser : {n_ret} axes de valeur propre supérieure à 1 (au moins 2), "
-            f"{eig['inertie_cumulee_pct'].iloc[n_ret - 1]:.1f} % de l'inertie"
+            f"{eig['inertie_cumulee_pct'].iloc[n_ret - 1]:.1f} % de l'inertie".replace(".", ",")
         )
     elif rule == "inertia":
         n_ret = int(np.searchsorted(np.cumsum(inertia), inertia_threshold - 1e-9) + 1)
         n_ret = min(max(n_ret, 1), p)
         retention = (
             f"inertie cumulée : {n_ret} axes pour atteindre {inertia_threshold:g} % "
-            f"({eig['inertie_cumulee_pct'].iloc[n_ret - 1]:.1f} %)"
+            f"({eig['inertie_cumulee_pct'].iloc[n_ret - 1]:.1f} %)".replace(".", ",")
         )
     else:
         raise ValueError(f"règle inconnue : {rule!r} (attendu « kaiser » ou « inertia »)")
@@ -793,6 +793,7 @@ def _method_text(result: HCPCResult) -> str:
         f"(règle de la perte relative d'inertie : {result.suggested})"
         + (" ; consolidation par k-means" if result.consolidated else "")
         + f" ; inertie inter-classes / totale = {100 * result.inertia['inter_sur_totale']:.1f} %"
+        .replace(".", ",")
     )
 
 
