@@ -105,6 +105,23 @@ def _key_figures_item(frame: pd.DataFrame) -> KeyFigures:
     )
 
 
+def _collect_sources(sections: list[Section]) -> list[dict]:
+    """Every indicator metadata shown in the sections, once (by label and source)."""
+    sources: list[dict] = []
+    seen: set[tuple] = set()
+    for sec in sections:
+        for item in sec.items:
+            metas = getattr(item, "meta", None) or (
+                item.export.indicators if isinstance(item, TableItem) else []
+            )
+            for m in metas:
+                key = (m.get("label"), m.get("source"))
+                if key not in seen:
+                    seen.add(key)
+                    sources.append(m)
+    return sources
+
+
 def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocument:
     """The atlas of the diagnosis of one SIAE (:class:`coodiag.diagnostic.Diagnostic`)."""
     s = diag.structure
@@ -442,17 +459,7 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
         "Codes géographiques : COG 2025 ; les tables d'autres millésimes sont converties "
         "(communes fusionnées : effectifs additionnés, taux repondérés).",
     ]
-    sources = []
-    seen = set()
-    for sec in sections:
-        for item in sec.items:
-            for m in getattr(item, "meta", None) or (
-                item.export.indicators if isinstance(item, TableItem) else []
-            ):
-                key = (m.get("label"), m.get("source"))
-                if key not in seen:
-                    seen.add(key)
-                    sources.append(m)
+    sources = _collect_sources(sections)
     cover = [
         f"SIRET {s['siret']} — {s['type_siae']} — {s['commune']} ({s['dep']})",
         f"Territoire : {diag.territoire_label}",
@@ -637,17 +644,7 @@ def territory_document(atlas: Any) -> AtlasDocument:
         "Typologies : ACP normée, CAH de Ward consolidée par k-means (HCPC).",
         "Codes géographiques : COG 2025.",
     ]
-    sources = []
-    seen = set()
-    for sec in sections:
-        for item in sec.items:
-            metas = getattr(item, "meta", None) or (
-                item.export.indicators if isinstance(item, TableItem) else []
-            )
-            for m in metas:
-                if (m.get("label"), m.get("source")) not in seen:
-                    seen.add((m.get("label"), m.get("source")))
-                    sources.append(m)
+    sources = _collect_sources(sections)
     slug = "atlas_" + atlas.territoire.replace(":", "-").replace(",", "_")
     return AtlasDocument(
         title=f"Atlas de l'insertion par l'activité économique — {atlas.label}",
