@@ -1192,21 +1192,7 @@ def choropleth(
                 linewidth=0,
                 zorder=2,
             )
-        data.boundary.plot(
-            ax=axm, color="white", linewidth=0.3 if len(data) > 150 else 0.5, zorder=3
-        )
-        gpd.GeoSeries([outline], crs=data.crs).boundary.plot(
-            ax=axm, color=OUTLINE_COLOR, linewidth=0.9, zorder=5
-        )
-        scale_bar(axm, layout.extent)
-        north_arrow(axm, data.crs, layout.extent)
-
-        chosen = _pick_labels(data, labels, label_column)
-        anchors = _anchor_points(chosen) if len(chosen) else []
-        pts = [
-            (p.x, p.y, str(n)) for p, n in zip(anchors, chosen.get(label_column, []), strict=False)
-        ]
-        _place_labels(axm, pts, context_spots=spots, reserved_axes_fraction=_reserved())
+        _finish_areas(axm, data, layout, outline, spots, labels, label_column)
 
         handles, texts = [], []
         for c in range(cl.k - 1, -1, -1):  # highest class on top
@@ -1234,7 +1220,14 @@ def choropleth(
 
 #: Colour-blind-safe qualitative palette (Okabe-Ito without black), for classes and types.
 QUALITATIVE = [
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999",
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#999999",
 ]
 
 
@@ -1280,8 +1273,12 @@ def categorical(
             p for p in (src, _geometry_credit(data), credits or "Carte : coodiag") if p
         )
         layout = _setup(
-            data.total_bounds, ax=None, title=title or _meta_str(meta, "label") or column,
-            subtitle=subtitle or "", source=full_source, n_legend_rows=len(names) + 1,
+            data.total_bounds,
+            ax=None,
+            title=title or _meta_str(meta, "label") or column,
+            subtitle=subtitle or "",
+            source=full_source,
+            n_legend_rows=len(names) + 1,
         )
         axm = layout.ax
         outline = _study_outline(data)
@@ -1295,27 +1292,49 @@ def categorical(
             texts.append(f"{label} ({_units_text(len(part), level_names)})")
         missing = data[~data["_cat"].isin(list(names))]
         if len(missing):
-            missing.plot(ax=axm, facecolor=NODATA_COLOR, edgecolor=NODATA_HATCH_COLOR,
-                         hatch="//////", linewidth=0, zorder=2)
-            handles.append(Patch(facecolor=NODATA_COLOR, edgecolor=NODATA_HATCH_COLOR,
-                                 hatch="//////", linewidth=0.4))
+            missing.plot(
+                ax=axm,
+                facecolor=NODATA_COLOR,
+                edgecolor=NODATA_HATCH_COLOR,
+                hatch="//////",
+                linewidth=0,
+                zorder=2,
+            )
+            handles.append(
+                Patch(
+                    facecolor=NODATA_COLOR,
+                    edgecolor=NODATA_HATCH_COLOR,
+                    hatch="//////",
+                    linewidth=0.4,
+                )
+            )
             texts.append(f"non disponible ({_units_text(len(missing), level_names)})")
-        data.boundary.plot(ax=axm, color="white", linewidth=0.3 if len(data) > 150 else 0.5,
-                           zorder=3)
-        gpd.GeoSeries([outline], crs=data.crs).boundary.plot(
-            ax=axm, color=OUTLINE_COLOR, linewidth=0.9, zorder=5
-        )
-        scale_bar(axm, layout.extent)
-        north_arrow(axm, data.crs, layout.extent)
-        chosen = _pick_labels(data, labels, label_column)
-        anchors = _anchor_points(chosen) if len(chosen) else []
-        pts = [
-            (p.x, p.y, str(n)) for p, n in zip(anchors, chosen.get(label_column, []), strict=False)
-        ]
-        _place_labels(axm, pts, context_spots=spots, reserved_axes_fraction=_reserved())
+        _finish_areas(axm, data, layout, outline, spots, labels, label_column)
         _legend(layout, handles, texts, _meta_str(meta, "label") or column, "Classes")
         _source_text(layout, full_source)
     return layout.fig
+
+
+def _finish_areas(
+    axm: Axes,
+    data: gpd.GeoDataFrame,
+    layout: Any,
+    outline: Any,
+    spots: Any,
+    labels: Any,
+    label_column: str,
+) -> None:
+    """Unit borders, study outline, scale bar, north arrow and commune labels of an area map."""
+    data.boundary.plot(ax=axm, color="white", linewidth=0.3 if len(data) > 150 else 0.5, zorder=3)
+    gpd.GeoSeries([outline], crs=data.crs).boundary.plot(
+        ax=axm, color=OUTLINE_COLOR, linewidth=0.9, zorder=5
+    )
+    scale_bar(axm, layout.extent)
+    north_arrow(axm, data.crs, layout.extent)
+    chosen = _pick_labels(data, labels, label_column)
+    anchors = _anchor_points(chosen) if len(chosen) else []
+    pts = [(p.x, p.y, str(n)) for p, n in zip(anchors, chosen.get(label_column, []), strict=False)]
+    _place_labels(axm, pts, context_spots=spots, reserved_axes_fraction=_reserved())
 
 
 def _geometry_credit(gdf: pd.DataFrame) -> str:
