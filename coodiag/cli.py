@@ -479,4 +479,4 @@ def siae_poids(
 
 
 # Command groups defined in their own modules register themselves on ``app``.
-from coodiag import cli_analyses  # noqa: E402, F401
+from coodiag import cli_analyses, cli_atlas  # noqa: E402, F401

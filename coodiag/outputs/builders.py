@@ -105,6 +105,18 @@ def _key_figures_item(frame: pd.DataFrame) -> KeyFigures:
     )
 
 
+def _class_description(result: Any) -> pd.DataFrame:
+    """The significant v-tests of each class, with the columns a reader needs."""
+    desc = typology.describe_classes(result, alpha=0.05)
+    keep = ["Classe", "Nom de la classe", "Variable", "Moyenne dans la classe",
+            "Moyenne générale", "Valeur-test"]
+    out = desc[[c for c in keep if c in desc.columns]].copy()
+    for col in ("Moyenne dans la classe", "Moyenne générale", "Valeur-test"):
+        if col in out.columns:
+            out[col] = out[col].astype(float).round(2)
+    return out.reset_index(drop=True)
+
+
 def _collect_sources(sections: list[Section]) -> list[dict]:
     """Every indicator metadata shown in the sections, once (by label and source)."""
     sources: list[dict] = []
@@ -147,16 +159,28 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
         _key_figures_item(diag.chiffres_cles),
     ]
     if diag.impact_publie is not None:
-        total = diag.impact_publie.attrs.get("total_salaries")
-        top = diag.impact_publie.dropna(subset=["impact_pct"]).head(1)
-        if len(top):
+        pub = diag.impact_publie
+        total = pub.attrs.get("total_salaries")
+        den = diag.parametres["denominateur_impact"]
+        lines = [f"{secrecy.format_count(total)} salariés en parcours sur la période."]
+        own = pub[pub["code"] == s["code_commune"]]
+        if len(own) and own["impact_pct"].notna().iloc[0]:
+            r = own.iloc[0]
+            lines.append(
+                f"Si la structure s'arrêtait, le chômage de la commune de {r['nom']} "
+                f"augmenterait de {_fr(r['impact_pct'], 2)} % ("
+                f"{secrecy.format_count(r['salaries'])} salariés y résident, pour "
+                f"{_fr(r['chomeurs'])} {den})."
+            )
+        top = pub.dropna(subset=["impact_pct"]).head(1)
+        if len(top) and top.iloc[0]["code"] != s["code_commune"]:
             r = top.iloc[0]
-            summary.append(Paragraph(
-                f"{secrecy.format_count(total)} salariés en parcours sur la période. Si la "
-                f"structure s'arrêtait, le chômage de {r['nom']} augmenterait de "
+            lines.append(
+                f"L'impact le plus fort est dans la commune de {r['nom']} : "
                 f"{_fr(r['impact_pct'], 2)} % ({secrecy.format_count(r['salaries'])} salariés "
-                f"pour {_fr(r['chomeurs'])} {diag.parametres['denominateur_impact']})."
-            ))
+                f"pour {_fr(r['chomeurs'])} {den})."
+            )
+        summary.append(Paragraph(" ".join(lines)))
     for note in diag.notes:
         summary.append(Paragraph(note, kind="note"))
     sections.append(Section("Synthèse", summary))
@@ -344,7 +368,7 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
             m_typ = _meta("Typologie des communes selon la sociologie des personnes âgées",
                           "classe", "INSEE, RP 2022 (IRIS), Filosofi 2021", "2021-2022",
                           method=str(elderly.attrs.get("methode", "")))
-            desc = typology.describe_classes(elderly, alpha=0.05)
+            desc = _class_description(elderly)
             items += [
                 MapItem(
                     name="typologie_personnes_agees",
@@ -387,14 +411,17 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
     if len(zt):
         zt["impact_pct"] = zt["impact_pct"].round(2)
         zt["capacite"] = zt["capacite"].round(0)
+        zt["capacite_estimee_part"] = (100 * zt["capacite_estimee_part"]).round(0)
+        ze_names = communes.drop_duplicates("ze2020").set_index("ze2020")["ze_nom"]
+        zt.insert(1, "nom", zt["code"].map(ze_names))
         sections.append(Section("Poids de l'offre d'insertion par zone d'emploi", [TableItem(
             ExportTable(
                 name="Zones d'emploi", frame=zt.reset_index(drop=True),
                 title="Capacité de toutes les SIAE de la zone rapportée à ses demandeurs "
                 "d'emploi",
-                columns={"code": "Zone d'emploi", "n_siae": "SIAE", "capacite": "Capacité",
-                         "capacite_estimee_part": "Part estimée", "chomeurs": "Demandeurs "
-                         "d'emploi", "impact_pct": "Impact (%)"},
+                columns={"code": "Zone d'emploi", "nom": "Nom", "n_siae": "SIAE",
+                         "capacite": "Capacité", "capacite_estimee_part": "Part estimée (%)",
+                         "chomeurs": "Demandeurs d'emploi", "impact_pct": "Impact (%)"},
             ),
             comment="Impact = capacité des SIAE de la zone / demandeurs d'emploi de la zone × "
             "100, en supposant que les salariés habitent la zone de leur SIAE.",
@@ -412,15 +439,31 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
             t = table.copy()
             for col in t.select_dtypes("number").columns:
                 t[col] = t[col].round(3)
-            pitems.append(TableItem(ExportTable(name=name, frame=t.reset_index(drop=True),
-                                                title=title_t)))
+            pitems.append(TableItem(ExportTable(
+                name=name, frame=t.reset_index(drop=True), title=title_t,
+                columns={"secteur": "Secteur", "libelle": "Libellé", "n": "Territoire",
+                         "part": "Part (%)", "n_ref": "Référence", "part_ref": "Part réf. (%)",
+                         "indice": "Indice de spécificité"},
+            ), comment="Indice = part du secteur dans le territoire / part dans la référence "
+                "(1 : même spécialisation ; au-dessus de 1,2 : secteur sur-représenté)."))
     if diag.bmo is not None and len(diag.bmo):
-        b = diag.bmo.copy()
-        for col in b.select_dtypes("number").columns:
+        b = diag.bmo[["metier", "metier_nom", "projets", "part_difficiles", "part_saisonniers",
+                      "tension", "adequation", "correspondance"]].copy()
+        for col in ("part_difficiles", "part_saisonniers"):
             b[col] = b[col].round(1)
         pitems.append(TableItem(
-            ExportTable(name="Métiers BMO 2024", frame=b.reset_index(drop=True),
-                        title="Projets de recrutement par métier du bassin (BMO 2024)"),
+            ExportTable(
+                name="Métiers BMO 2024", frame=b.reset_index(drop=True),
+                title="Projets de recrutement par métier du bassin (BMO 2024)",
+                columns={"metier": "Code", "metier_nom": "Métier", "projets": "Projets",
+                         "part_difficiles": "Difficiles (%)",
+                         "part_saisonniers": "Saisonniers (%)", "tension": "En tension",
+                         "adequation": "Proche des activités",
+                         "correspondance": "Pourquoi"},
+                meta=[_meta("Projets de recrutement", "projets", "France Travail, enquête "
+                            "Besoins en main-d'œuvre", "2024",
+                            method="« * » de la source (secret) laissé non disponible")],
+            ),
             comment="Métier en tension : au moins 50 % de projets jugés difficiles et 20 "
             "projets ; « adéquation » : métier proche des activités de la structure.",
             max_rows=20,
@@ -629,7 +672,7 @@ def territory_document(atlas: Any) -> AtlasDocument:
             ),
             TableItem(ExportTable(
                 name="Typologie personnes âgées",
-                frame=typology.describe_classes(tc, alpha=0.05).reset_index(drop=True),
+                frame=_class_description(tc),
                 title="Description des classes (valeurs-tests significatives)", meta=[m_tc],
             ), max_rows=20),
         ]
