@@ -15,13 +15,13 @@ $(STAMP): pyproject.toml scripts/setup.sh
 
 setup: $(STAMP)
 
-## The main job on the default data: sync the mirror, build the base, print a summary.
+## The main job on the default data: sync the mirror, build the base, then the diagnosis of the
+## Avranches AI on the shipped fictitious roster (PDF + HTML + exports in atlas/).
 run: $(STAMP)
 	$(BIN)/coodiag data sync
 	$(BIN)/coodiag build
 	$(BIN)/coodiag info
-	$(BIN)/coodiag siae list --territoire ze:2802
-	$(BIN)/coodiag import salaries examples/salaries_ai_avranches_FICTIF.csv
+	$(BIN)/coodiag diagnostic --siret 37968077000029 --salaries examples/salaries_ai_avranches_FICTIF.csv
 
 ## The test suite, on the real data mirror.
 test: $(STAMP)
