@@ -54,7 +54,7 @@ def test_diagnosis_pdf(diagnosis, tmp_path) -> None:
     text = _pdf_text(pdf)
     for needle in (
         "Diagnostic territorial", "Sommaire", "Chiffres clés", "29 475", "246 645",
-        "Si la structure s'arrêtait, le chômage de la commune de Avranches augmenterait de "
+        "Si la structure s'arrêtait, le chômage de la commune d'Avranches augmenterait de "
         "16,76",
         "Couverture du territoire et accessibilité", "Préconisations", "Méthode et sources",
         f"page 2 / {pages}",

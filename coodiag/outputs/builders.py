@@ -61,6 +61,18 @@ def _fr(value: Any, digits: int = 0) -> str:
     return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
 
 
+def _de(name: str) -> str:
+    """« de » before a place name, with French elision and contraction (d'Avranches,
+    du Val-Saint-Père, des Pieux, de La Haye)."""
+    if name.startswith("Le "):
+        return "du " + name[3:]
+    if name.startswith("Les "):
+        return "des " + name[4:]
+    if name[:1].lower() in "aeiouyhéèêâîôû":
+        return "d'" + name
+    return "de " + name
+
+
 def _siae_points(offre: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     pts = offre.copy()
     pts["capacite_affichee"] = pts["capacite"].round(0)
@@ -167,7 +179,7 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
         if len(own) and own["impact_pct"].notna().iloc[0]:
             r = own.iloc[0]
             lines.append(
-                f"Si la structure s'arrêtait, le chômage de la commune de {r['nom']} "
+                f"Si la structure s'arrêtait, le chômage de la commune {_de(r['nom'])} "
                 f"augmenterait de {_fr(r['impact_pct'], 2)} % ("
                 f"{secrecy.format_count(r['salaries'])} salariés y résident, pour "
                 f"{_fr(r['chomeurs'])} {den})."
@@ -176,7 +188,7 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
         if len(top) and top.iloc[0]["code"] != s["code_commune"]:
             r = top.iloc[0]
             lines.append(
-                f"L'impact le plus fort est dans la commune de {r['nom']} : "
+                f"L'impact le plus fort est dans la commune {_de(r['nom'])} : "
                 f"{_fr(r['impact_pct'], 2)} % ({secrecy.format_count(r['salaries'])} salariés "
                 f"pour {_fr(r['chomeurs'])} {den})."
             )
