@@ -478,5 +478,19 @@ def siae_poids(
         console.print(f"Tableau écrit dans {sortie}.")
 
 
+@app.command(
+    "explorer",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def explorer_cmd(ctx: typer.Context) -> None:
+    """Ouvrir l'explorateur cartographique (Streamlit) dans le navigateur.
+
+    Les options supplémentaires sont passées à Streamlit (par exemple --server.port 8600).
+    """
+    from coodiag.explorer import main
+
+    main(list(ctx.args))
+
+
 # Command groups defined in their own modules register themselves on ``app``.
 from coodiag import cli_analyses, cli_atlas  # noqa: E402, F401

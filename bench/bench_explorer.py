@@ -1,0 +1,233 @@
+"""Benchmark: the explorer's map payload and first draw, against a naive folium choropleth.
+
+Measured in one run:
+
+- payload (bytes of the map page sent to the browser) of the explorer's map — a choropleth of
+  an indicator over the communes plus the SIAE points — for the largest région (Grand Est,
+  5,100 communes) and for all communes of France; targets ≤ 3 MB and ≤ 10 MB;
+- the peers: a naive ``folium.Choropleth`` of the same indicator on the base's geometries (the
+  way a notebook would do it: full-resolution GeoJSON, tiles, branca colormap), and the
+  atlas' :func:`coodiag.outputs.webmap.choropleth_layer` (simplifies on every call, verbose
+  GeoJSON);
+- first map drawn in headless Chromium (``/usr/bin/chromium`` through playwright): the app
+  served by ``streamlit run app.py`` (first session after the server starts, then a new
+  session with the caches warm), and the région and France pages alone; target ≤ 3 s.
+
+Run: ``.venv/bin/python bench/bench_explorer.py`` (or ``main()`` from ``bench/run.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+REGION = "44"  # Grand Est: the région with the most communes
+INDICATOR = "de_2024"  # the commune indicator present everywhere
+MB = 1_000_000
+
+
+def _mb(n: int) -> str:
+    return f"{n / MB:.2f} Mo".replace(".", ",")
+
+
+def explorer_page(regs: list[str] | None) -> tuple[str, float]:
+    """The explorer's map (as the app builds it) and the seconds taken."""
+    from coodiag import explorer, siae, store
+    from coodiag.outputs import webmap
+
+    t = time.perf_counter()
+    meta = store.read_table("indicateurs_meta")
+    meta = meta[(meta["table"] == "indicateurs_communes") & (meta["key"] == INDICATOR)]
+    ind = store.read_table("indicateurs_communes")[["code", INDICATOR]]
+    geo = explorer.read_display("communes", regs).merge(ind, on="code", how="left")
+    national = regs is None
+    m = webmap.offline_map(bounds=explorer.bounds_of(geo))
+    explorer.choropleth(m, geo, INDICATOR, meta=meta.iloc[0].to_dict(),
+                        precision=4 if national else 5, canvas=national)
+    pts = siae.apply_capacity(store.read_level("siae"))
+    if not national:
+        pts = pts[pts["reg"].isin(regs)]
+    webmap.points_layer(m, pts, size="capacite", estimated="capacite_estimee")
+    page = webmap.render_html(m)
+    webmap.assert_offline(page)
+    return page, time.perf_counter() - t
+
+
+def naive_page(regs: list[str] | None) -> tuple[str, float]:
+    """A naive folium choropleth: full geometries, default tiles, branca colormap."""
+    import folium
+
+    from coodiag import store
+
+    t = time.perf_counter()
+    com = store.read_level("communes")[["code", "nom", "reg", "geometry"]]
+    if regs is not None:
+        com = com[com["reg"].isin(regs)]
+    ind = store.read_table("indicateurs_communes")[["code", INDICATOR]]
+    m = folium.Map(location=[46.6, 2.4], zoom_start=6)
+    folium.Choropleth(
+        geo_data=com.to_json(), data=ind, columns=["code", INDICATOR],
+        key_on="feature.properties.code", fill_color="YlGnBu", bins=5,
+    ).add_to(m)
+    page = m.get_root().render()
+    return page, time.perf_counter() - t
+
+
+def webmap_page(regs: list[str] | None) -> tuple[str, float]:
+    """The atlas' ``webmap.choropleth_layer`` on the base's geometries."""
+    from coodiag import store
+    from coodiag.outputs import webmap
+
+    t = time.perf_counter()
+    com = store.read_level("communes")[["code", "nom", "reg", "geometry"]]
+    if regs is not None:
+        com = com[com["reg"].isin(regs)]
+    com = com.merge(store.read_table("indicateurs_communes")[["code", INDICATOR]], on="code",
+                    how="left")
+    m = webmap.offline_map()
+    webmap.choropleth_layer(m, com, INDICATOR, meta={"label": "Demandeurs d'emploi",
+                                                     "unit": "personnes"})
+    page = webmap.render_html(m)
+    return page, time.perf_counter() - t
+
+
+def _launch(p):
+    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def draw_page(page_html: str) -> float:
+    """Seconds from loading a standalone map page to its polygons in the DOM (or canvas)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            t = time.perf_counter()
+            page.set_content(page_html, wait_until="commit")
+            page.wait_for_selector(".leaflet-interactive, canvas.leaflet-zoom-animated",
+                                   state="attached", timeout=120_000)
+            page.wait_for_function("() => document.readyState === 'complete'")
+            return time.perf_counter() - t
+        finally:
+            browser.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def draw_app() -> tuple[float, float]:
+    """(first session after the server starts, a new session with warm caches): seconds from
+    opening the app to the first map's shapes in the page."""
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from coodiag.explorer import main; "
+             "sys.exit(main(sys.argv[1:]))", "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("Streamlit n'a pas démarré.") from None
+                time.sleep(0.2)
+        times = []
+        with sync_playwright() as p:
+            browser = _launch(p)
+            try:
+                for _ in range(2):
+                    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+                    page = context.new_page()
+                    t = time.perf_counter()
+                    page.goto(url, wait_until="commit")
+                    page.frame_locator("iframe").first.locator(
+                        "path.leaflet-interactive"
+                    ).first.wait_for(state="attached", timeout=120_000)
+                    times.append(time.perf_counter() - t)
+                    context.close()
+            finally:
+                browser.close()
+        return times[0], times[1]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main() -> list[dict]:
+    """Print the table; return its rows (for ``bench/run.py``)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from coodiag import explorer
+
+    if not (explorer.display_dir() / f"communes_{REGION}.parquet").exists():
+        explorer.build_display_geometries()
+    rows: list[dict] = []
+    pages = {}
+    for scope, regs, target in (("Grand Est (5 115 communes)", [REGION], 3 * MB),
+                                ("France (34 875 communes)", None, 10 * MB)):
+        page, secs = explorer_page(regs)
+        pages[scope] = page
+        rows.append({"mesure": f"Explorateur — carte {scope}", "valeur": _mb(len(page.encode())),
+                     "cible": f"≤ {target // MB} Mo", "ok": len(page.encode()) <= target,
+                     "note": f"construite en {secs:.1f} s (mise en cache par l'application)"})
+        for name, fn in (("folium naïf (Choropleth, géométries complètes)", naive_page),
+                         ("webmap.choropleth_layer (atlas)", webmap_page)):
+            peer, psecs = fn(regs)
+            rows.append({"mesure": f"Pair : {name} — {scope}", "valeur": _mb(len(peer.encode())),
+                         "cible": "", "ok": None, "note": f"construite en {psecs:.1f} s"})
+    if Path(CHROMIUM).exists():
+        for scope, page in pages.items():
+            secs = draw_page(page)
+            rows.append({"mesure": f"Premier tracé, page seule — {scope}",
+                         "valeur": f"{secs:.2f} s", "cible": "≤ 3 s", "ok": secs <= 3,
+                         "note": "Chromium sans affichage"})
+        cold, warm = draw_app()
+        rows.append({"mesure": "Premier tracé dans l'application (démarrage, base à charger)",
+                     "valeur": f"{cold:.2f} s", "cible": "≤ 3 s", "ok": cold <= 3,
+                     "note": "Manche, EPCI + SIAE ; 1re session après le lancement du serveur"})
+        rows.append({"mesure": "Premier tracé dans l'application (nouvelle session)",
+                     "valeur": f"{warm:.2f} s", "cible": "≤ 3 s", "ok": warm <= 3,
+                     "note": "caches du serveur chauds"})
+    console = Console(width=max(Console().width, 150))
+    table = Table(title="Explorateur : poids des cartes et premier tracé")
+    for col in ("Mesure", "Valeur", "Cible", "Atteinte", "Note"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        ok = "" if r["ok"] is None else ("oui" if r["ok"] else "NON")
+        table.add_row(r["mesure"], r["valeur"], r["cible"], ok, r["note"])
+    console.print(table)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
