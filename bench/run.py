@@ -174,9 +174,11 @@ def main() -> None:
     # Each analysis bench prints its own table (the peer, pysal access, measured in this run).
     sys.path.insert(0, str(Path(__file__).parent))
     import bench_access
+    import bench_explorer
     import bench_typology
 
     bench_typology.main()
+    bench_explorer.main()
     bench_access.main()
 
 
