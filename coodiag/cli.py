@@ -6,12 +6,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.rich_utils
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from coodiag import settings, sources
 from coodiag.errors import CoodiagError
+
+# French labels for the help screens drawn by Typer (its defaults are English).
+typer.rich_utils.DEFAULT_STRING = "[défaut : {}]"
+typer.rich_utils.REQUIRED_LONG_STRING = "[obligatoire]"
+typer.rich_utils.ENVVAR_STRING = "[variable d'environnement : {}]"
+typer.rich_utils.COMMANDS_PANEL_TITLE = "Commandes"
 
 app = typer.Typer(
     help="coodiag : diagnostic territorial de l'insertion par l'activité économique.",

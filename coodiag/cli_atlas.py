@@ -16,6 +16,16 @@ from coodiag.errors import CoodiagError
 FormatOpt = Annotated[
     str, typer.Option("--formats", help="Formats séparés par des virgules : pdf, html.")
 ]
+SortieOpt = Annotated[
+    Path | None, typer.Option("--sortie", help="Dossier de sortie (défaut : atlas/...).")
+]
+ComparerOpt = Annotated[
+    Path | None,
+    typer.Option("--comparer", help="Instantané JSON d'un atlas précédent (évolution)."),
+]
+CapaciteOpt = Annotated[
+    Path | None, typer.Option("--capacite", help="Fichier de capacité des SIAE.")
+]
 
 
 def _read(kind: str, path: Path | None, **kwargs):
@@ -72,9 +82,7 @@ def diagnostic_cmd(
     salaries: Annotated[
         Path | None, typer.Option("--salaries", help="Fichier des salariés en parcours.")
     ] = None,
-    capacite: Annotated[
-        Path | None, typer.Option("--capacite", help="Fichier de capacité des SIAE.")
-    ] = None,
+    capacite: CapaciteOpt = None,
     sirene: Annotated[
         Path | None, typer.Option("--sirene", help="Établissements SIRENE (prospection).")
     ] = None,
@@ -84,13 +92,8 @@ def diagnostic_cmd(
                      help="Territoire (défaut : communes de recrutement + zone d'emploi)."),
     ] = None,
     rayon: Annotated[float, typer.Option("--rayon", help="Rayon de prospection (km).")] = 20.0,
-    sortie: Annotated[
-        Path | None, typer.Option("--sortie", help="Dossier de sortie (défaut : atlas/...).")
-    ] = None,
-    comparer: Annotated[
-        Path | None,
-        typer.Option("--comparer", help="Instantané JSON d'un diagnostic précédent."),
-    ] = None,
+    sortie: SortieOpt = None,
+    comparer: ComparerOpt = None,
     formats: FormatOpt = "pdf,html",
 ) -> None:
     """Diagnostic d'une SIAE : PDF, HTML autonome, XLSX, CSV, GeoPackage, cartes PNG/SVG."""
@@ -122,15 +125,9 @@ def atlas_cmd(
     reseaux: Annotated[
         Path | None, typer.Option("--reseaux", help="Appartenance des SIAE aux réseaux.")
     ] = None,
-    capacite: Annotated[
-        Path | None, typer.Option("--capacite", help="Fichier de capacité des SIAE.")
-    ] = None,
-    sortie: Annotated[
-        Path | None, typer.Option("--sortie", help="Dossier de sortie (défaut : atlas/...).")
-    ] = None,
-    comparer: Annotated[
-        Path | None, typer.Option("--comparer", help="Instantané JSON d'un atlas précédent.")
-    ] = None,
+    capacite: CapaciteOpt = None,
+    sortie: SortieOpt = None,
+    comparer: ComparerOpt = None,
     formats: FormatOpt = "pdf,html",
 ) -> None:
     """Atlas d'un territoire pour un CDIAE ou un réseau : offre, poids, zones blanches."""
