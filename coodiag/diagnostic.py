@@ -108,11 +108,13 @@ def _key_figures(
     no value (never a partial sum).
     """
     frame = communes_all[["code", "dep", "reg"]].merge(ind, on="code", how="left")
+    dep_name = communes_all.loc[communes_all["dep"] == dep, "dep_nom"].iloc[0]
+    reg_name = communes_all.loc[communes_all["reg"] == reg, "reg_nom"].iloc[0]
     reg_counts = registry[registry["code_commune"].notna()]
     levels = {
         "Territoire": inside.to_numpy(),
-        f"Département ({dep})": (frame["dep"] == dep).to_numpy(),
-        f"Région ({reg})": (frame["reg"] == reg).to_numpy(),
+        f"Département : {dep_name}": (frame["dep"] == dep).to_numpy(),
+        f"Région : {reg_name}": (frame["reg"] == reg).to_numpy(),
         # France métropolitaine: the DROM lack most commune indicators of the mirror.
         "France métropolitaine": ~frame["dep"].str.startswith("97").to_numpy(),
     }

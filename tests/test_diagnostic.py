@@ -40,9 +40,9 @@ def test_impact_is_published_under_secrecy(diag) -> None:
 def test_key_figures_compare_levels(diag) -> None:
     figures = diag.chiffres_cles.set_index("indicateur")
     de = figures.loc["Demandeurs d'emploi inscrits"]
-    assert de["Département (50)"] == 29475
-    assert de["Région (28)"] == 246645  # MANIFEST: Normandie 246,645 job seekers
-    assert figures.loc["SIAE (toutes)", "Département (50)"] == 29
+    assert de["Département : Manche"] == 29475
+    assert de["Région : Normandie"] == 246645  # MANIFEST: Normandie 246,645 job seekers
+    assert figures.loc["SIAE (toutes)", "Département : Manche"] == 29
     assert figures.loc["Taux de chômage des 15-64 ans (recensement)", "Territoire"] > 0
 
 
