@@ -509,6 +509,13 @@ def classify(
     for c in range(n_cls):
         lo = lower if c == 0 else float(b[c - 1])
         hi = float(b[c])
+        in_class = y[valid][classes[valid] == c]
+        if c > 0 and in_class.size and format_number(lo, decimals) == format_number(
+            float(b[c - 2]) if c > 1 else lower, decimals
+        ):
+            # The class below holds a single value (ties, e.g. many zeros): start this one at
+            # its own smallest value, or "0,0 – 6,1" would seem to overlap the class "0,0".
+            lo = float(in_class.min())
         if format_number(lo, decimals) == format_number(hi, decimals):
             text = f"{format_number(hi, decimals)}{suffix}"
         else:
