@@ -1,0 +1,22 @@
+"""The example notebook runs against the current base (its cells are executed in order)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "diagnostic_avranches.ipynb"
+
+
+def test_example_notebook_runs(base, monkeypatch) -> None:
+    monkeypatch.chdir(NOTEBOOK.parent)
+    cells = json.loads(NOTEBOOK.read_text("utf-8"))["cells"]
+    namespace: dict = {}
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            exec("".join(cell["source"]), namespace)  # our own notebook, run as written
+    assert os.getcwd() == str(NOTEBOOK.parent)
+    table = namespace["table"].set_index("code")
+    assert table.loc["50025", "salaries"] == 80
+    assert namespace["res"].n_classes == 3
