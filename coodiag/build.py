@@ -199,7 +199,7 @@ def build(*, force: bool = False, progress: Progress | None = None) -> BuildRepo
         }
         (tmp / store.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     say("Géométries simplifiées pour l'explorateur")
-    from coodiag.explorer import build_display_geometries
+    from coodiag.base.display import build_display_geometries
 
     build_display_geometries(target)
     return BuildReport(False, key, time.perf_counter() - start, counts, warnings)
