@@ -111,7 +111,7 @@ def _atlas_rows() -> list[tuple[str, str, str, str]]:
 
 
 def main() -> None:
-    console = Console()
+    console = Console(width=max(Console().width, 110))
     rows: list[tuple[str, str, str, str]] = []
 
     _child("from coodiag.sync import sync; sync()")
