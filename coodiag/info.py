@@ -38,6 +38,13 @@ def summary(*, detail: bool = False) -> list[Table]:
                 _fmt(counts[level]),
                 f"{level}.parquet (WGS84) + {level}_<zone>.parquet (métrique)",
             )
+    if "siae" in counts:
+        rejets = counts.get("siae_rejets", 0)
+        levels.add_row(
+            "SIAE (registre)",
+            _fmt(counts["siae"]),
+            f"siae.parquet (WGS84) ; {_fmt(rejets)} lignes signalées : coodiag siae rejets",
+        )
     out = [levels]
 
     vintages = Table(title="Millésimes des sources")
