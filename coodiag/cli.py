@@ -209,7 +209,7 @@ def siae_list(
     if type_siae:
         rows = rows[rows["type_siae"] == type_siae.upper()]
     if reseau:
-        from coodiag.imports.validate import reseau_aliases, reseau_key
+        from coodiag.imports.reseaux import reseau_aliases, reseau_key
 
         wanted = reseau_aliases().get(reseau_key(reseau), reseau).casefold()
         rows = rows[[any(r.casefold() == wanted for r in rs) for rs in rows["reseaux"]]]

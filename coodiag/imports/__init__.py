@@ -5,16 +5,12 @@ reason (``ligne``, ``colonne``, ``valeur``, ``motif``) and warnings, with
 ``n_read == n_used + n_rejected``.
 """
 
+from coodiag.imports.capacite import read_capacite, read_flux_annexes
 from coodiag.imports.reader import RawTable, header_key, read_table
-from coodiag.imports.validate import (
-    ImportResult,
-    read_capacite,
-    read_flux_annexes,
-    read_reseaux,
-    read_salaries,
-    read_sirene,
-    siret_is_valid,
-)
+from coodiag.imports.reseaux import read_reseaux
+from coodiag.imports.salaries import read_salaries
+from coodiag.imports.sirene import read_sirene
+from coodiag.imports.validate import ImportResult, siret_is_valid
 
 __all__ = [
     "ImportResult",
