@@ -93,7 +93,7 @@ def _structure(registry: pd.DataFrame, siret: str) -> pd.DataFrame:
     return rows
 
 
-def _key_figures(
+def key_figures(
     communes_all: pd.DataFrame,
     inside: pd.Series,
     ind: pd.DataFrame,
@@ -400,7 +400,7 @@ def run(
         results["specificite"] = spec
     recos = recommend.recommend(results, threshold=threshold)
 
-    figures = _key_figures(communes_all, inside, ind, registry, str(main["dep"]), str(main["reg"]))
+    figures = key_figures(communes_all, inside, ind, registry, str(main["dep"]), str(main["reg"]))
     return Diagnostic(
         siret=str(main["siret"]),
         structure={

@@ -12,7 +12,7 @@ import pandas as pd
 
 from coodiag import siae, store, territory
 from coodiag.analyses import access, impact, typology
-from coodiag.diagnostic import _key_figures
+from coodiag.diagnostic import key_figures
 from coodiag.errors import CoodiagError
 
 
@@ -150,7 +150,7 @@ def run(
         notes.append(f"Typologie non calculée : {exc}")
 
     first = communes_all.loc[inside].iloc[0]
-    figures = _key_figures(communes_all, inside, ind, registry, str(first["dep"]),
+    figures = key_figures(communes_all, inside, ind, registry, str(first["dep"]),
                            str(first["reg"]))
     prefixes = {p for p, _c in terr.parts}
     if len({*communes_all.loc[inside, "dep"]}) > 1 or prefixes <= {"dep", "reg"}:
