@@ -44,9 +44,9 @@ SUBSET_LABEL = (
 
 def inputs(regions: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """Commune points / demand and SIAE points / capacity (metres, Lambert-93), as arrays."""
-    from coodiag import store
     from coodiag.analyses import access
-    from coodiag.siae import apply_capacity
+    from coodiag.analyses.offer import apply_capacity
+    from coodiag.base import store
 
     communes = store.read_level("communes", zone="metro")
     reg = apply_capacity(store.read_level("siae"))

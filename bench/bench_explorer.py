@@ -46,7 +46,9 @@ def _mb(n: int) -> str:
 
 def explorer_page(regs: list[str] | None) -> tuple[str, float]:
     """The explorer's map (as the app builds it) and the seconds taken."""
-    from coodiag import explorer, siae, store
+    from coodiag.analyses import offer
+    from coodiag.base import store
+    from coodiag.explorer import components as explorer
     from coodiag.outputs import webmap
 
     t = time.perf_counter()
@@ -58,7 +60,7 @@ def explorer_page(regs: list[str] | None) -> tuple[str, float]:
     m = webmap.offline_map(bounds=explorer.bounds_of(geo))
     explorer.choropleth(m, geo, INDICATOR, meta=meta.iloc[0].to_dict(),
                         precision=4 if national else 5, canvas=national)
-    pts = siae.apply_capacity(store.read_level("siae"))
+    pts = offer.apply_capacity(store.read_level("siae"))
     if not national:
         pts = pts[pts["reg"].isin(regs)]
     webmap.points_layer(m, pts, size="capacite", estimated="capacite_estimee")
@@ -71,7 +73,7 @@ def naive_page(regs: list[str] | None) -> tuple[str, float]:
     """A naive folium choropleth: full geometries, default tiles, branca colormap."""
     import folium
 
-    from coodiag import store
+    from coodiag.base import store
 
     t = time.perf_counter()
     com = store.read_level("communes")[["code", "nom", "reg", "geometry"]]
@@ -89,7 +91,7 @@ def naive_page(regs: list[str] | None) -> tuple[str, float]:
 
 def webmap_page(regs: list[str] | None) -> tuple[str, float]:
     """The atlas' ``webmap.choropleth_layer`` on the base's geometries."""
-    from coodiag import store
+    from coodiag.base import store
     from coodiag.outputs import webmap
 
     t = time.perf_counter()
@@ -140,7 +142,7 @@ def draw_app() -> tuple[float, float]:
 
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from coodiag.explorer import main; "
+        [sys.executable, "-c", "import sys; from coodiag.explorer.components import main; "
              "sys.exit(main(sys.argv[1:]))", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
@@ -187,7 +189,7 @@ def main() -> list[dict]:
     from rich.console import Console
     from rich.table import Table
 
-    from coodiag import explorer
+    from coodiag.explorer import components as explorer
 
     if not (explorer.display_dir() / f"communes_{REGION}.parquet").exists():
         explorer.build_display_geometries()

@@ -47,7 +47,7 @@ def main() -> None:
         ("Import (coodiag, scipy, scikit-learn)", f"{time.perf_counter() - start:.2f} s", "", "")
     )
 
-    from coodiag import store
+    from coodiag.base import store
 
     start = time.perf_counter()
     communes = store.read_level("communes")

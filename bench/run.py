@@ -45,7 +45,7 @@ def _user_file_rows() -> list[tuple[str, str, str, str]]:
     """Import of a 100,000-row salariés file (generated from the fictitious example)."""
     code = (
         "import json, time, tempfile, pathlib; import pandas as pd; "
-        "from coodiag.imports import read_salaries; "
+        "from coodiag.userfiles import read_salaries; "
         "src = pd.read_csv('examples/salaries_ai_avranches_FICTIF.csv', sep=';', dtype=str); "
         "big = pd.concat([src] * (100_000 // len(src) + 1), ignore_index=True).head(100_000); "
         "big['id_salarie'] = [f'S{i:06d}' for i in range(len(big))]; "
@@ -71,7 +71,7 @@ def _atlas_rows() -> list[tuple[str, str, str, str]]:
     """The full Avranches diagnosis (analyses + maps + PDF + HTML + exports), timed."""
     code = (
         "import json, time, tempfile, pathlib; t0 = time.perf_counter(); "
-        "from coodiag import diagnostic; from coodiag.imports import read_salaries; "
+        "from coodiag import diagnostic; from coodiag.userfiles import read_salaries; "
         "from coodiag.outputs import atlas; from coodiag.outputs.builders import "
         "diagnostic_document; "
         "sal = read_salaries('examples/salaries_ai_avranches_FICTIF.csv').data; "
@@ -114,9 +114,9 @@ def main() -> None:
     console = Console(width=max(Console().width, 110))
     rows: list[tuple[str, str, str, str]] = []
 
-    _child("from coodiag.sync import sync; sync()")
+    _child("from coodiag.mirror.sync import sync; sync()")
     wall, peak, out = _child(
-        "import json; from coodiag.build import build; r = build(force=True); "
+        "import json; from coodiag.base.build import build; r = build(force=True); "
         "print(json.dumps({'seconds': r.seconds}))"
     )
     inner = json.loads(out)["seconds"]
@@ -125,7 +125,7 @@ def main() -> None:
     rows.append(("  dont construction (hors démarrage Python)", f"{inner:.1f} s", "", ""))
     rows.append(("  mémoire maximale (RSS)", f"{peak:.0f} Mio", "", ""))
 
-    noop_api, _, _ = _child("from coodiag.build import build; assert build().skipped")
+    noop_api, _, _ = _child("from coodiag.base.build import build; assert build().skipped")
     noop_cli = min(_command([str(BIN / "coodiag"), "build"]) for _ in range(3))
     rows.append(
         (
@@ -145,8 +145,8 @@ def main() -> None:
     )
 
     wall, _, out = _child(
-        "import json, time; from coodiag import store; from coodiag.loaders import load; "
-        "from coodiag.geocode import resolve_communes; from coodiag.siae import build_registry; "
+        "import json, time; from coodiag import store; from coodiag.mirror.loaders import load; "
+        "from coodiag.reference.geocode import resolve_communes; from coodiag.base.registry import build_registry; "
         "c = store.read_level('communes'); e = load('siae_emplois_2021'); "
         "a = load('siae_asp_2019'); g = load('geiq'); t = time.perf_counter(); "
         "r, _ = build_registry(emplois=e, asp=a, geiq=g, communes=c, resolve=resolve_communes); "

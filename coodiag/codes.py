@@ -61,3 +61,43 @@ def departement_of_commune(codes: pd.Series) -> pd.Series:
 def is_commune_code(code: str) -> bool:
     """True for a well-formed commune code ("01001", "2A004", "97411")."""
     return bool(_COMMUNE_RE.match(code))
+
+
+#: NAF rév. 2 sections: letter -> (first division, last division, French label).
+NAF_SECTIONS: dict[str, tuple[int, int, str]] = {
+    "A": (1, 3, "Agriculture, sylviculture et pêche"),
+    "B": (5, 9, "Industries extractives"),
+    "C": (10, 33, "Industrie manufacturière"),
+    "D": (35, 35, "Production et distribution d'électricité, de gaz, de vapeur "
+                  "et d'air conditionné"),
+    "E": (36, 39, "Production et distribution d'eau ; assainissement, gestion des "
+                  "déchets et dépollution"),
+    "F": (41, 43, "Construction"),
+    "G": (45, 47, "Commerce ; réparation d'automobiles et de motocycles"),
+    "H": (49, 53, "Transports et entreposage"),
+    "I": (55, 56, "Hébergement et restauration"),
+    "J": (58, 63, "Information et communication"),
+    "K": (64, 66, "Activités financières et d'assurance"),
+    "L": (68, 68, "Activités immobilières"),
+    "M": (69, 75, "Activités spécialisées, scientifiques et techniques"),
+    "N": (77, 82, "Activités de services administratifs et de soutien"),
+    "O": (84, 84, "Administration publique"),
+    "P": (85, 85, "Enseignement"),
+    "Q": (86, 88, "Santé humaine et action sociale"),
+    "R": (90, 93, "Arts, spectacles et activités récréatives"),
+    "S": (94, 96, "Autres activités de services"),
+    "T": (97, 98, "Activités des ménages en tant qu'employeurs"),
+    "U": (99, 99, "Activités extra-territoriales"),
+}  # fmt: skip
+
+
+def naf_section_of_division(division: str | int | None) -> str | None:
+    """The NAF section letter of a 2-digit division (``"56"`` -> ``"I"``), None if unknown."""
+    try:
+        d = int(str(division)[:2])
+    except (TypeError, ValueError):
+        return None
+    for letter, (lo, hi, _label) in NAF_SECTIONS.items():
+        if lo <= d <= hi:
+            return letter
+    return None

@@ -7,17 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from coodiag import codes
+from coodiag import levels
 from coodiag.errors import CoodiagError
-
-#: Prefix -> (column of the commune table, French name of the level, code normaliser).
-PREFIXES = {
-    "com": ("code", "commune", codes.commune),
-    "epci": ("epci", "EPCI", codes.epci),
-    "ze": ("ze2020", "zone d'emploi", codes.zone_emploi),
-    "dep": ("dep", "département", codes.departement),
-    "reg": ("reg", "région", codes.region),
-}
 
 
 @dataclass(frozen=True)
@@ -33,19 +24,17 @@ class Territory:
         """Boolean mask of the communes (rows of the commune table) inside the territory."""
         inside = pd.Series(False, index=communes.index)
         for prefix, code in self.parts:
-            inside |= communes[PREFIXES[prefix][0]] == code
+            inside |= communes[levels.get(prefix).code] == code
         return inside
 
     def label(self, communes: pd.DataFrame) -> str:
         """A French label: "Manche (département 50)", several joined by " + "."""
         names = []
-        name_cols = {"code": "nom", "epci": "epci_nom", "ze2020": "ze_nom", "dep": "dep_nom",
-                     "reg": "reg_nom"}
         for prefix, code in self.parts:
-            col, level, _norm = PREFIXES[prefix]
-            hit = communes.loc[communes[col] == code, name_cols[col]]
+            level = levels.get(prefix)
+            hit = communes.loc[communes[level.code] == code, level.name]
             name = str(hit.iloc[0]) if len(hit) else code
-            names.append(f"{name} ({level} {code})")
+            names.append(f"{name} ({level.singular} {code})")
         return " + ".join(names)
 
 
@@ -64,12 +53,12 @@ def parse(text: str) -> Territory:
             )
         prefix, code = (s.strip() for s in item.split(":", 1))
         prefix = prefix.lower()
-        if prefix not in PREFIXES or not code:
+        if prefix not in levels.prefixes() or not code:
             raise CoodiagError(
                 f"Territoire « {item} » : préfixe inconnu « {prefix} » (acceptés : "
-                f"{', '.join(PREFIXES)})."
+                f"{', '.join(levels.prefixes())})."
             )
-        normalised = PREFIXES[prefix][2](pd.Series([code])).iloc[0]
+        normalised = levels.get(prefix).normalise(pd.Series([code])).iloc[0]
         parts.append((prefix, str(normalised)))
     return Territory(tuple(parts))
 
@@ -77,9 +66,9 @@ def parse(text: str) -> Territory:
 def check(territory: Territory, communes: pd.DataFrame) -> None:
     """Raise a French error for every part of ``territory`` that matches no commune."""
     for prefix, code in territory.parts:
-        col, level, _norm = PREFIXES[prefix]
-        if not (communes[col] == code).any():
+        level = levels.get(prefix)
+        if not (communes[level.code] == code).any():
             raise CoodiagError(
                 f"Territoire {prefix}:{code} introuvable dans la base (COG 2025) : vérifiez le "
-                f"code de {level}."
+                f"code de {level.singular}."
             )

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coodiag import store
+from coodiag.base import store
 
 SEED = 2802_2024
 YEAR = 2024

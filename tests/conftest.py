@@ -10,7 +10,7 @@ from coodiag import settings
 @pytest.fixture(scope="session")
 def raw_synced() -> None:
     """``data/raw`` holds a verified copy of the mirror (copies only what changed)."""
-    from coodiag.sync import sync
+    from coodiag.mirror.sync import sync
 
     if not settings.mirror_dir().is_dir():
         pytest.fail(f"Miroir de données absent : {settings.mirror_dir()}")
@@ -20,8 +20,8 @@ def raw_synced() -> None:
 @pytest.fixture(scope="session")
 def base(raw_synced: None) -> dict:
     """The territorial base, built (or found up to date); returns its manifest."""
-    from coodiag import store
-    from coodiag.build import build
+    from coodiag.base import store
+    from coodiag.base.build import build
 
     build()
     return store.read_manifest()

@@ -91,8 +91,8 @@ def test_two_stage_fca_edge_cases():
 
 @pytest.fixture(scope="module")
 def data(base):
-    from coodiag import store
-    from coodiag.siae import apply_capacity
+    from coodiag.analyses.offer import apply_capacity
+    from coodiag.base import store
 
     communes = store.read_level("communes", zone="metro")
     registry = apply_capacity(store.read_level("siae"))
@@ -251,7 +251,7 @@ def test_accessibility_national_fast_and_documented(data):
 
 
 def test_accessibility_all_france_wgs84(data):
-    from coodiag import store
+    from coodiag.base import store
 
     communes = store.read_level("communes")
     dem = A.demand(communes, data["ind"], data["ze"], kind="demandeurs")

@@ -12,9 +12,9 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
-from coodiag import explorer
+from coodiag.explorer import components as explorer
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(explorer.app_path())
 TIMEOUT = 180
 
 #: Memberships in the Manche (dep 50): two good rows (one with two réseaux), one bad SIRET.

@@ -44,7 +44,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(base: dict):
     """``streamlit run app.py`` on a free port; stopped at teardown."""
-    from coodiag import explorer
+    from coodiag.explorer import components as explorer
 
     if not (explorer.display_dir() / "communes_28.parquet").exists():
         explorer.build_display_geometries()
@@ -53,7 +53,7 @@ def server(base: dict):
     ARTEFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from coodiag.explorer import main; "
+            [sys.executable, "-c", "import sys; from coodiag.explorer.components import main; "
              "sys.exit(main(sys.argv[1:]))",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -96,6 +96,24 @@ def _pick(page, label: str, text: str) -> None:
     page.get_by_role("option", name=re.compile(re.escape(text))).first.click()
 
 
+def _legend_texts(page, *, expect: str, timeout: float = 60) -> str:
+    """The legends of the map iframe once they hold ``expect`` (Streamlit redraws the iframe
+    after each rerun: a read during the redraw is retried, not failed)."""
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        try:
+            legend = page.frame_locator("iframe").first.locator(".coodiag-legend")
+            legend.first.wait_for(timeout=10_000)
+            text = " ".join(legend.all_inner_texts())
+        except Exception:  # the frame navigated during the read: read again
+            text = ""
+        if expect in text:
+            return text
+        page.wait_for_timeout(300)
+    return text
+
+
 def _wait_count(page, n: int, timeout: float = 60) -> None:
     page.get_by_text(re.compile(rf"\b{n} structures")).first.wait_for(timeout=timeout * 1000)
 
@@ -135,10 +153,7 @@ def test_explorer_in_chromium(server: str) -> None:
             _pick(page, "Réseaux", "Coorace")
             page.keyboard.press("Escape")
             _wait_count(page, 2)
-            frame = page.frame_locator("iframe").first
-            legend = frame.locator(".coodiag-legend")
-            legend.first.wait_for(timeout=60_000)
-            legends = " ".join(legend.all_inner_texts())
+            legends = _legend_texts(page, expect="Structures d'insertion (SIAE) : 2")
             assert "Capacité d'insertion pour 1 000 demandeurs" in legends
             assert "Classes : quantiles" in legends
             assert "Structures d'insertion (SIAE) : 2" in legends
@@ -149,8 +164,8 @@ def test_explorer_in_chromium(server: str) -> None:
             page.wait_for_timeout(500)
             markers = frame.locator("path.leaflet-interactive")
             assert markers.count() == 2
-            assert "Structures d'insertion (SIAE) : 2" in " ".join(
-                frame.locator(".coodiag-legend").all_inner_texts()
+            assert "Structures d'insertion (SIAE) : 2" in _legend_texts(
+                page, expect="Structures d'insertion (SIAE) : 2"
             )
 
             # Back to the choropleth for the screenshot a user would see.

@@ -58,7 +58,7 @@ def _flat(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def manche(base: dict) -> dict:
-    from coodiag import store
+    from coodiag.base import store
 
     communes = store.read_level("communes", zone="metro")
     ind = store.read_table("indicateurs_communes")

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from coodiag import settings, store
-from coodiag.loaders import load
+from coodiag import settings
+from coodiag.base import store
+from coodiag.mirror.loaders import load
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from coodiag import build as build_module
-from coodiag import store
+from coodiag.base import build as build_module
+from coodiag.base import store
 from coodiag.cli import app
 
 

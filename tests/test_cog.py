@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from coodiag import codes
-from coodiag.cog import convert_communes, current_code
 from coodiag.errors import DataError
-from coodiag.loaders.history import (
+from coodiag.mirror.loaders.history import (
     load_cog_communes_2023,
     load_communes_2018_normandie,
     load_decoupage_communes,
 )
-from coodiag.sync import raw_path
+from coodiag.mirror.sync import raw_path
+from coodiag.reference.cog import convert_communes, current_code
 
 NORMANDIE = ["14", "27", "50", "61", "76"]
 

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from coodiag import diagnostic
 from coodiag.errors import CoodiagError
+from coodiag.reports import diagnostic
 
 
 @pytest.fixture(scope="module")
 def diag(base) -> diagnostic.Diagnostic:
-    from coodiag.imports import read_salaries
+    from coodiag.userfiles import read_salaries
 
     salaries = read_salaries("examples/salaries_ai_avranches_FICTIF.csv").data
     return diagnostic.run("37968077000029", salaries=salaries)

@@ -87,7 +87,7 @@ def test_dates_ages_outcomes(roster: pd.DataFrame) -> None:
 
 
 def test_places_exist_and_are_local(roster: pd.DataFrame, base: dict) -> None:
-    from coodiag import store
+    from coodiag.base import store
 
     communes = store.read_level("communes")[["code", "nom", "ze2020"]]
     merged = roster.merge(communes, left_on="code_commune", right_on="code", how="left")

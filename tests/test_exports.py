@@ -15,7 +15,7 @@ import pytest
 import shapely
 
 from coodiag import secrecy
-from coodiag.io import sha256_file
+from coodiag._io import sha256_file
 from coodiag.outputs import exports
 from coodiag.outputs.exports import (
     ExportError,
@@ -39,7 +39,7 @@ PRODUCED = dt.date(2025, 3, 14)
 
 @pytest.fixture(scope="module")
 def manche(base) -> dict:
-    from coodiag import store
+    from coodiag.base import store
 
     communes = store.read_level("communes", zone="metro")
     communes = communes[communes["dep"] == "50"]
@@ -472,7 +472,7 @@ def test_helpers() -> None:
     assert exports.neutralise_csv("\tx") == "'\tx"
     assert exports.neutralise_csv("Saint-Lô") == "Saint-Lô"
     named = pd.DataFrame({"n": [1.5]}, index=pd.Index(["AZ"], name="secteur"))
-    cols = exports._prepare_columns(ExportTable("A", named))
+    cols = exports.prepare_columns(ExportTable("A", named))
     assert [c.header for c in cols] == ["secteur", "n"]
     meta = pd.DataFrame({"n": [1]})
     meta.attrs["indicateurs"] = [{"key": "n", "label": "Nombre"}]

@@ -7,8 +7,8 @@ import time
 import pandas as pd
 import pytest
 
-from coodiag import geocode
-from coodiag.sync import raw_path
+from coodiag.mirror.sync import raw_path
+from coodiag.reference import geocode
 
 pytestmark = pytest.mark.usefixtures("raw_synced")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from coodiag import store
 from coodiag.analyses import impact
+from coodiag.base import store
 
 
 def _contracts() -> pd.DataFrame:
@@ -51,7 +51,7 @@ def test_impact_formula_by_hand() -> None:
 
 
 def test_avranches_example_roster(base) -> None:
-    from coodiag.imports import read_salaries
+    from coodiag.userfiles import read_salaries
 
     result = read_salaries("examples/salaries_ai_avranches_FICTIF.csv")
     n = impact.salaries_by_commune(result.data, start="2024-01-01", end="2024-12-31")

@@ -15,7 +15,8 @@ import pytest
 
 from coodiag import settings
 from coodiag.errors import DataError
-from coodiag.imports import (
+from coodiag.mirror.sync import raw_path
+from coodiag.userfiles import (
     ImportResult,
     read_capacite,
     read_reseaux,
@@ -23,7 +24,6 @@ from coodiag.imports import (
     read_sirene,
     siret_is_valid,
 )
-from coodiag.sync import raw_path
 
 FIX = Path(__file__).parent / "fixtures" / "imports"
 pytestmark = pytest.mark.usefixtures("raw_synced")

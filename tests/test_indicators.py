@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from coodiag import indicators as ind
-from coodiag.loaders import indicators as load
+from coodiag.base import indicators as ind
+from coodiag.mirror.loaders import indicators as load
 
 NORMANDIE = ("14", "27", "50", "61", "76")
 
@@ -35,7 +35,7 @@ def de_mensuel() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def communes(rp2021, iris2022, de_communes):
-    from coodiag.loaders.territory import load_zonages_2024
+    from coodiag.mirror.loaders.territory import load_zonages_2024
 
     return ind.commune_indicators(rp2021, iris2022, de_communes, load_zonages_2024())
 

@@ -29,7 +29,7 @@ CHROMIUM = shutil.which("chromium") or (
 @pytest.fixture(scope="module")
 def manche(base: dict) -> dict:
     """Communes of the Manche (Lambert-93) with their indicators, neighbours, SIAE, metadata."""
-    from coodiag import store
+    from coodiag.base import store
 
     communes = store.read_level("communes", zone="metro")
     ind = store.read_table("indicateurs_communes")
@@ -75,7 +75,7 @@ def test_jenks_matches_mapclassify() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "numba not installed"
         ref = mapclassify.FisherJenks(y, k=5).bins
-    np.testing.assert_allclose(maps._jenks_exact(y, 5), ref)
+    np.testing.assert_allclose(maps.jenks_exact(y, 5), ref)
 
 
 def test_classify_counts_secret_and_diverging() -> None:

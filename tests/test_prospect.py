@@ -7,10 +7,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from coodiag import store
 from coodiag.analyses import prospect as P
-from coodiag.loaders import prospect as L
-from coodiag.sync import raw_path
+from coodiag.base import store
+from coodiag.mirror.loaders import prospect as L
+from coodiag.mirror.sync import raw_path
 
 SUD_MANCHE = "2823"
 
@@ -204,7 +204,7 @@ def test_avranches_ai_falls_back_to_typical_trades(bmo, base) -> None:
 
 @pytest.fixture(scope="module")
 def bars(raw_synced) -> pd.DataFrame:
-    from coodiag.imports import read_sirene
+    from coodiag.userfiles import read_sirene
 
     return read_sirene(raw_path("entreprises/sirene_debits-de-boissons_13_2017.csv")).data
 

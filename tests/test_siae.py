@@ -6,9 +6,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from coodiag import siae, store, territory
+from coodiag import territory
+from coodiag.analyses import offer
+from coodiag.base import store
 from coodiag.cli import app
-from coodiag.loaders import load
+from coodiag.mirror.loaders import load
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +101,12 @@ def test_capacity_estimates_and_weight() -> None:
         }
     )
     user = pd.DataFrame({"siret": ["2"], "etp": [31.5], "postes": [None], "salaries": [None]})
-    out = siae.apply_capacity(reg, user)
+    out = offer.apply_capacity(reg, user)
     assert out["capacite"].iloc[0] == pytest.approx(52800 / 1907)  # 27.69 ACI average
     assert out["capacite"].iloc[1] == 31.5 and not out["capacite_estimee"].iloc[1]
     assert out["capacite_source"].iloc[1] == "fichier de capacité de l'utilisateur"
     assert pd.isna(out["capacite"].iloc[2]) and not out["capacite_estimee"].iloc[2]
-    weight = siae.offer_by_territory(
+    weight = offer.offer_by_territory(
         out, level="dep", denominators={"demandeurs": pd.Series({"50": 29475.0, "14": 0.0})}
     ).set_index("code")
     assert weight.loc["50", "n_siae"] == 3 and weight.loc["50", "n_ACI"] == 1
@@ -121,11 +123,11 @@ def test_capacity_estimates_and_weight() -> None:
 def test_denominators_need_complete_coverage(base) -> None:
     communes = store.read_level("communes")
     indicators = store.read_table("indicateurs_communes")
-    dens = siae.denominators(communes, indicators, by="dep")
+    dens = offer.denominators(communes, indicators, by="dep")
     assert dens["demandeurs"]["50"] == 29475  # job seekers, all communes of the Manche
     assert dens["chomeurs"]["50"] == pytest.approx(19693.2, abs=0.1)
     assert pd.isna(dens["chomeurs"]["01"])  # no census counts outside Normandie / IDF
-    by_commune = siae.denominators(communes, indicators, by="code")
+    by_commune = offer.denominators(communes, indicators, by="code")
     assert by_commune["chomeurs"]["50025"] == pytest.approx(477.3, abs=0.1)
 
 
@@ -182,7 +184,7 @@ def test_cli_poids_and_reseau_filter(base, tmp_path) -> None:
 
 def test_attach_reseaux() -> None:
     reg = pd.DataFrame({"siret": ["1", "2"]})
-    out = siae.attach_reseaux(
+    out = offer.attach_reseaux(
         reg, pd.DataFrame({"siret": ["1", "1"], "reseau": ["FAS", "Chantier école"]})
     )
     assert out["reseaux"].tolist() == [["Chantier école", "FAS"], []]

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from coodiag import settings, sources
+from coodiag import settings
 from coodiag.errors import DataError
-from coodiag.sync import STAMP_NAME, sync, verify_raw
+from coodiag.mirror import sources
+from coodiag.mirror.sync import STAMP_NAME, sync, verify_raw
 
 TARGET = "cog/insee-2025/seed_insee_regions.csv"
 
@@ -47,10 +48,10 @@ def test_registry_covers_every_mirror_file() -> None:
 def test_sync_copies_and_verifies(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     report = sync(settings.mirror_dir(), raw)
-    assert len(report.copied) == len(sources.all_files()) == 72
+    assert len(report.copied) == len(sources.all_files()) == 75
     assert report.bytes_copied == sum(f.size for f in sources.all_files())
     again = sync(settings.mirror_dir(), raw)
-    assert again.copied == [] and len(again.unchanged) == 72
+    assert again.copied == [] and len(again.unchanged) == 75
     assert (raw / STAMP_NAME).exists()
     assert verify_raw(raw)[TARGET] == sources.get("cog_regions").files[0].sha256
 

@@ -134,7 +134,7 @@ def test_class_names_use_only_vtests() -> None:
 
 @pytest.fixture(scope="module")
 def data(base: dict) -> dict:
-    from coodiag import store
+    from coodiag.base import store
 
     return {
         "communes": store.read_level("communes"),
@@ -207,7 +207,7 @@ def test_national_communes_preclustered(data: dict) -> None:
 
 
 def test_regions_contiguous_with_population_floor(data: dict) -> None:
-    from coodiag import store
+    from coodiag.base import store
 
     metro = store.read_level("communes", zone="metro")
     gdf = metro[metro["dep"] == "14"].merge(data["indicators"], on="code", how="left")

@@ -28,7 +28,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from coodiag import settings
-from coodiag.siae import DARES_2019, DARES_SOURCE, apply_capacity, estimated_capacity
+from coodiag.analyses.offer import DARES_2019, DARES_SOURCE, apply_capacity, estimated_capacity
 
 #: The SIAE types of the accessibility analyses (GEIQ and EITI have no capacity reference).
 TYPES_SIAE = ("ACI", "AI", "EI", "ETTI")
@@ -612,7 +612,7 @@ def accessibility(
 ) -> pd.DataFrame:
     """2SFCA accessibility of every commune to the SIAE of each type, and to all of them.
 
-    Supply: SIAE capacity (``capacite``, salariés en insertion; :func:`coodiag.siae.
+    Supply: SIAE capacity (``capacite``, salariés en insertion; :func:`coodiag.base.registry.
     apply_capacity` is applied if missing: DARES 2019 national average per type where unknown).
     Demand: ``demand_df`` (:func:`demand`: ``code, demande``). Per type t with radius d0_t
     (``radius_km_by_type``, default :data:`DEFAULT_RADIUS_KM`) and for all types together

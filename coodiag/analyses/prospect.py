@@ -493,9 +493,9 @@ def lq_sirene(
     ``territoire``; N_s: all the establishments of the file in division s. Unit: index
     (1 = same specialisation as the file). Meaningful only if the file covers several sectors
     and a wider area than the territory (a one-sector file gives 1 everywhere).
-    ``sirene`` is the ``data`` of :func:`coodiag.imports.read_sirene` (``code_commune, naf``);
+    ``sirene`` is the ``data`` of :func:`coodiag.userfiles.read_sirene` (``code_commune, naf``);
     establishments without NAF are left out. ``naf_labels``: division -> label (e.g. from
-    :func:`coodiag.loaders.prospect.load_naf`).
+    :func:`coodiag.mirror.loaders.prospect.load_naf`).
     """
     df = sirene.loc[sirene["naf"].notna(), ["code_commune", "naf"]]
     div = df["naf"].astype("string").str[:2]
@@ -718,7 +718,7 @@ PROXIMITE: dict[int, str] = {
 
 def _closeness(naf: pd.Series, naf_siae: str | None, fap: set[str]) -> pd.Series:
     """Closeness score (:data:`PROXIMITE`) of each establishment NAF to the SIAE's."""
-    from coodiag.loaders.prospect import naf_section_of_division
+    from coodiag.codes import naf_section_of_division
 
     n = naf.astype("string").fillna("")
     score = pd.Series(0, index=naf.index, dtype="int64")

@@ -130,17 +130,6 @@ def variable_meta(
     return out
 
 
-def _load_meta() -> pd.DataFrame | None:
-    """The base's ``indicateurs_meta`` (the edge's I/O), or None if no base is built."""
-    from coodiag import store
-    from coodiag.errors import BaseMissingError
-
-    try:
-        return store.read_table("indicateurs_meta")
-    except BaseMissingError:
-        return None
-
-
 def _lower_first(text: str) -> str:
     if len(text) > 1 and text[0].isupper() and not text[1].isupper():
         return text[0].lower() + text[1:]
@@ -499,6 +488,12 @@ class HCPCResult:
     preclusters: int | None
     precluster_labels: pd.Series | None
     attrs: dict = field(default_factory=dict)
+
+    def describe(
+        self, labels: Mapping[str, str] | None = None, *, alpha: float | None = None
+    ) -> pd.DataFrame:
+        """The class description in French (see :func:`describe_classes`)."""
+        return describe_classes(self, labels, alpha=alpha)
 
     def units(self, labels: pd.Series | None = None) -> pd.DataFrame:
         """One row per unit: id, optional label, class, class name, axes, distance to centre."""
@@ -946,13 +941,12 @@ def typology(
 ) -> HCPCResult:
     """PCA + HCPC of a user table: one row per unit (``id_col``), the ``variables`` active.
 
-    ``meta`` defaults to the base's ``indicateurs_meta`` (labels, units, sources, vintages);
+    ``meta``: the base's ``indicateurs_meta`` (labels, units, sources, vintages; without it
+    the variables keep their keys as labels);
     ``label_col`` names the units in :meth:`HCPCResult.units` and in the paragons.
     """
     if data[id_col].duplicated().any():
         raise ValueError(f"Identifiants en double dans la colonne {id_col!r}.")
-    if meta is None:
-        meta = _load_meta()
     frame = data.set_index(id_col)
     res_pca = pca(
         frame,
@@ -1075,12 +1069,13 @@ def offer_table(
 ) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
     """Zones d'emploi with their insertion offer and context: (table, metadata of derived keys).
 
-    From the SIAE registry (:func:`coodiag.siae.offer_by_territory`): ``siae_<TYPE>_pour_10000_de``
+    From the SIAE registry (:func:`coodiag.base.registry.offer_by_territory`):
+    ``siae_<TYPE>_pour_10000_de``
     = 10,000 × structures of the type / job seekers, and ``capacite_pour_1000_demandeurs`` =
     1,000 × salariés en insertion (DARES national averages per type unless ``user_capacity``) /
     job seekers (France Travail, ~2024). A zone with no SIAE has 0 structures and 0 capacity.
     """
-    from coodiag.siae import apply_capacity, denominators, offer_by_territory
+    from coodiag.analyses.offer import apply_capacity, denominators, offer_by_territory
 
     den = denominators(communes, indicators, by="ze2020")
     offer = offer_by_territory(
@@ -1242,8 +1237,6 @@ def preset_communes_france(
 ) -> HCPCResult:
     """Typology of all metropolitan communes on :func:`commune_table_france` (pre-clustered)."""
     frame, extra = commune_table_france(communes, indicators, zones)
-    if meta is None:
-        meta = _load_meta()
     if meta is not None:
         zone_meta = meta[meta["table"] == "indicateurs_zones_emploi"].copy()
         zone_meta["key"] = "ze_" + zone_meta["key"]

@@ -1,6 +1,6 @@
 """The commune table of the base: every COG 2025 commune with geometry, point and zonings.
 
-Pure functions on loaded frames; :mod:`coodiag.build` does the I/O.
+Pure functions on loaded frames; :mod:`coodiag.base.build` does the I/O.
 """
 
 from __future__ import annotations

@@ -15,16 +15,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from coodiag import settings, store
-from coodiag.io import atomic_dir
+from coodiag import levels, settings
+from coodiag._io import atomic_dir
+from coodiag.base import store
 
-LEVELS = {
-    "communes": "code",
-    "epci": "epci",
-    "zones_emploi": "ze2020",
-    "departements": "dep",
-    "regions": "reg",
-}
+#: Base table of each level -> its code column in the commune table.
+LEVELS = {lv.table: lv.code for lv in levels.LEVELS}
 #: Simplification tolerance (metres, ``coverage_simplify``) of the régional files.
 TOLERANCE_REGION = 250.0
 #: Simplification tolerance (metres) of the national files (``<level>_FR``).

@@ -18,7 +18,7 @@ snapshot and data exports, into one atlas folder.
 Choices
 -------
 - **Atomic**: everything is built in a temporary folder beside ``folder`` and swapped in at
-  the end (:func:`coodiag.io.atomic_dir`): an interrupted or failed run leaves the previous
+  the end (:func:`coodiag._io.atomic_dir`): an interrupted or failed run leaves the previous
   atlas intact. The folder is replaced as a whole (do not keep other files in it).
 - **One figure at a time**: each map's figure factory is called once, the figure saved as PNG
   and SVG then cleared, so memory stays flat however many maps an atlas holds. The PDF and the
@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from coodiag import secrecy
-from coodiag.io import atomic_dir, write_json_atomic
+from coodiag._io import atomic_dir, write_json_atomic
 from coodiag.outputs import exports as exports_mod
 from coodiag.outputs import maps
 from coodiag.outputs.document import (
@@ -294,7 +294,7 @@ def _table_view(item: TableItem, limit: int) -> dict:
     n = len(frame)
     # decimals as in the XLSX (from the whole column) unless the table is very long
     shown = table if n <= 20_000 else dataclasses.replace(table, frame=table.frame.head(limit))
-    columns = exports_mod._prepare_columns(shown)
+    columns = exports_mod.prepare_columns(shown)
     names = list(frame.columns)
     counts = {str(c) for c in table.person_counts}
     head = []
@@ -392,13 +392,13 @@ def _sources_view(doc: AtlasDocument) -> list[dict]:
     seen = set()
     for meta in doc.sources:
         row = {
-            "label": typo(maps._meta_str(meta, "label") or maps._meta_str(meta, "key")),
-            "unit": typo(maps._meta_str(meta, "unit")),
-            "source": typo(maps._meta_str(meta, "source")),
-            "vintage": typo(maps._meta_str(meta, "vintage")),
-            "method": typo(maps._meta_str(meta, "method")),
+            "label": typo(maps.meta_text(meta, "label") or maps.meta_text(meta, "key")),
+            "unit": typo(maps.meta_text(meta, "unit")),
+            "source": typo(maps.meta_text(meta, "source")),
+            "vintage": typo(maps.meta_text(meta, "vintage")),
+            "method": typo(maps.meta_text(meta, "method")),
         }
-        num, den = maps._meta_str(meta, "numerator"), maps._meta_str(meta, "denominator")
+        num, den = maps.meta_text(meta, "numerator"), maps.meta_text(meta, "denominator")
         if num and den and not row["method"]:
             row["method"] = typo(f"{num} / {den}")
         key = tuple(row.values())

@@ -13,8 +13,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from coodiag import secrecy, siae
-from coodiag.analyses import typology
+from coodiag import secrecy
+from coodiag.base import registry as siae
 from coodiag.outputs import maps, webmap
 from coodiag.outputs.document import (
     AtlasDocument,
@@ -119,7 +119,7 @@ def _key_figures_item(frame: pd.DataFrame) -> KeyFigures:
 
 def _class_description(result: Any) -> pd.DataFrame:
     """The significant v-tests of each class, with the columns a reader needs."""
-    desc = typology.describe_classes(result, alpha=0.05)
+    desc = result.describe(alpha=0.05)
     keep = ["Classe", "Nom de la classe", "Variable", "Moyenne dans la classe",
             "Moyenne générale", "Valeur-test"]
     out = desc[[c for c in keep if c in desc.columns]].copy()
@@ -147,7 +147,7 @@ def _collect_sources(sections: list[Section]) -> list[dict]:
 
 
 def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocument:
-    """The atlas of the diagnosis of one SIAE (:class:`coodiag.diagnostic.Diagnostic`)."""
+    """The atlas of the diagnosis of one SIAE (:class:`coodiag.reports.diagnostic.Diagnostic`)."""
     s = diag.structure
     communes = diag.communes
     context = _context_layer(communes, diag.contexte)
@@ -650,7 +650,7 @@ def territory_document(atlas: Any) -> AtlasDocument:
     items: list = []
     tz = atlas.typologie_zones
     if tz is not None:
-        zl = store_zones_layer(atlas, tz)
+        zl = zones_layer(atlas, tz)
         names = {str(k): f"{k}. {v}" for k, v in tz.names.items()}
         m_tz = _meta("Typologie des zones d'emploi selon l'offre d'insertion", "classe",
                      "registre des SIAE ; INSEE ; France Travail", "2019-2024",
@@ -715,12 +715,13 @@ def territory_document(atlas: Any) -> AtlasDocument:
     )
 
 
-def store_zones_layer(atlas: Any, result: Any) -> gpd.GeoDataFrame:
+def zones_layer(atlas: Any, result: Any) -> gpd.GeoDataFrame:
     """The zones d'emploi of the territory (Lambert-93) with their typology class."""
-    from coodiag import store
-
-    zones = store.read_level("zones_emploi", zone="metro")
-    codes = set(atlas.communes["ze2020"])
-    layer = zones[zones["code"].isin(codes)][["code", "nom", "geometry"]].copy()
+    layer = atlas.zones_geo[["code", "nom", "geometry"]].copy()
     layer["classe"] = layer["code"].map(result.classes.astype(str))
     return layer
+
+
+def document_of(result: Any) -> AtlasDocument:
+    """The document of a diagnosis (it has a ``siret``) or of a territory atlas."""
+    return diagnostic_document(result) if hasattr(result, "siret") else territory_document(result)

@@ -102,8 +102,8 @@ SIAE_TYPES: dict[str, dict[str, str]] = {
         "marker": "P",
     },
 }
-_OTHER_COLORS = ["#000000", "#F0E442", "#999999"]
-_OTHER_MARKERS = ["X", "h", "*"]
+OTHER_COLORS = ["#000000", "#F0E442", "#999999"]
+OTHER_MARKERS = ["X", "h", "*"]
 
 #: French names of the territorial levels (singular, plural), for "(24 communes)".
 LEVEL_NAMES = {
@@ -126,7 +126,7 @@ SCHEMES = {
     "head_tail": "seuils emboîtés (head/tail)",
     "user_defined": "seuils choisis",
 }
-_SCHEME_ALIASES = {
+SCHEME_ALIASES = {
     "jenks": "natural_breaks",
     "fisher_jenks": "natural_breaks",
     "fisherjenks": "natural_breaks",
@@ -143,13 +143,13 @@ JENKS_MAX_SAMPLE = 1000
 #: Population columns used to pick the communes to label, in order of preference.
 POPULATION_COLUMNS = ("pop22", "p22_pop", "p21_pop", "population", "pop")
 #: Units written after the numbers of a class ("12,3 %"); others go to the legend title.
-_SHORT_UNITS = {"%", "‰", "€", "km²", "ans", "h", "m", "km"}
+SHORT_UNITS = {"%", "‰", "€", "km²", "ans", "h", "m", "km"}
 #: Units meaning "a count of people" (secrecy applies).
-_PEOPLE_UNITS = {"personnes", "personne", "habitants", "salariés", "individus", "bénéficiaires"}
+PEOPLE_UNITS = {"personnes", "personne", "habitants", "salariés", "individus", "bénéficiaires"}
 NBSP = "\u00a0"
 MINUS = "\u2212"
 
-_RC = {
+RC = {
     "font.family": "DejaVu Sans",
     "svg.fonttype": "none",
     "svg.hashsalt": "coodiag",
@@ -173,7 +173,7 @@ def format_number(x: float, decimals: int = 1) -> str:
     return (MINUS if negative else "") + body
 
 
-def _decimals_for(values: Sequence[float], unit: str, counts: bool) -> int:
+def decimals_for(values: Sequence[float], unit: str, counts: bool) -> int:
     """Fewest decimals (at least the unit's usual) that keep the class bounds distinct."""
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
@@ -197,10 +197,10 @@ def is_people_count(meta: Mapping[str, Any] | None) -> bool:
     if not meta:
         return False
     unit = str(meta.get("unit") or "").strip().lower()
-    return unit in _PEOPLE_UNITS and not meta.get("denominator")
+    return unit in PEOPLE_UNITS and not meta.get("denominator")
 
 
-def _meta_str(meta: Mapping[str, Any] | None, key: str) -> str:
+def meta_text(meta: Mapping[str, Any] | None, key: str) -> str:
     if not meta:
         return ""
     value = meta.get(key)
@@ -216,7 +216,7 @@ def source_line(meta: Mapping[str, Any] | None, *, secret: bool = False) -> str:
     active de 15 à 64 ans (en %)"``. ``secret=True`` adds the statistical secrecy note.
     """
     parts = []
-    source, vintage = _meta_str(meta, "source"), _meta_str(meta, "vintage")
+    source, vintage = meta_text(meta, "source"), meta_text(meta, "vintage")
     if source:
         src = f"Source : {source}"
         if vintage and vintage.lower() not in source.lower():
@@ -224,8 +224,8 @@ def source_line(meta: Mapping[str, Any] | None, *, secret: bool = False) -> str:
         parts.append(src)
     elif vintage:
         parts.append(f"Millésime : {vintage}")
-    unit = _meta_str(meta, "unit")
-    num, den = _meta_str(meta, "numerator"), _meta_str(meta, "denominator")
+    unit = meta_text(meta, "unit")
+    num, den = meta_text(meta, "numerator"), meta_text(meta, "denominator")
     if num and den:
         calc = f"{num[:1].upper()}{num[1:]} / {den}"
         parts.append(f"{calc} (en {unit})" if unit else calc)
@@ -244,7 +244,7 @@ def source_line(meta: Mapping[str, Any] | None, *, secret: bool = False) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-def _jenks_exact(y: np.ndarray, k: int) -> np.ndarray:
+def jenks_exact(y: np.ndarray, k: int) -> np.ndarray:
     """Upper bounds of the k classes minimising the within-class sum of squares (Fisher)."""
     x = np.sort(np.asarray(y, dtype=float))
     n = x.size
@@ -275,7 +275,7 @@ def _jenks_exact(y: np.ndarray, k: int) -> np.ndarray:
     return np.array(sorted(bounds))
 
 
-def _breaks(y: np.ndarray, scheme: str, k: int, bins: Sequence[float] | None) -> np.ndarray:
+def class_breaks(y: np.ndarray, scheme: str, k: int, bins: Sequence[float] | None) -> np.ndarray:
     """Upper bounds of the classes of ``y`` (finite values), the last one being ``max(y)``."""
     import mapclassify
 
@@ -304,17 +304,17 @@ def _breaks(y: np.ndarray, scheme: str, k: int, bins: Sequence[float] | None) ->
             sample = y
             if y.size > JENKS_MAX_SAMPLE:
                 sample = np.quantile(y, np.linspace(0, 1, JENKS_MAX_SAMPLE))
-            out = _jenks_exact(sample, k)
-        else:  # pragma: no cover - checked by _scheme_key
+            out = jenks_exact(sample, k)
+        else:  # pragma: no cover - checked by scheme_key
             raise ValueError(scheme)
     out = np.unique(np.asarray(out, dtype=float))
     out = out[out < top]
     return np.array([*out, top])
 
 
-def _scheme_key(scheme: str) -> str:
+def scheme_key(scheme: str) -> str:
     key = str(scheme).strip().lower().replace("-", "_").replace(" ", "_")
-    key = _SCHEME_ALIASES.get(key, _SCHEME_ALIASES.get(key.replace("_", ""), key))
+    key = SCHEME_ALIASES.get(key, SCHEME_ALIASES.get(key.replace("_", ""), key))
     if key not in SCHEMES:
         raise ValueError(
             f"Méthode de discrétisation inconnue : « {scheme} ». "
@@ -344,7 +344,7 @@ def sequential_colors(k: int, palette: str | Sequence[str] | None = None) -> lis
     return [full[i] for i in idx]
 
 
-def _side_colors(side: list[str], n: int) -> list[str]:
+def side_colors(side: list[str], n: int) -> list[str]:
     if n <= 0:
         return []
     if n == 1:
@@ -401,15 +401,15 @@ class Classification:
         return f"{text}{NBSP}{self.unit}" if self.unit else text
 
 
-def _unit_phrase(unit: str) -> str:
+def unit_phrase(unit: str) -> str:
     """``"en %"``, ``"en habitants par km²"``, ``"en nombre de personnes"``."""
-    if unit in _SHORT_UNITS or " " in unit or not unit.endswith("s"):
+    if unit in SHORT_UNITS or " " in unit or not unit.endswith("s"):
         return f"en {unit}"
     article = "d'" if unit[:1].lower() in "aeiouyéèêh" else "de "
     return f"en nombre {article}{unit}"
 
 
-def _units_text(n: int, names: tuple[str, str]) -> str:
+def units_text(n: int, names: tuple[str, str]) -> str:
     return f"{n}{NBSP}{names[0] if n <= 1 else names[1]}"
 
 
@@ -432,7 +432,7 @@ def classify(
       values below the secrecy threshold go to the grey class, like missing values.
     - Values of both signs: diverging palette with a break at 0.
     """
-    key = _scheme_key(scheme)
+    key = scheme_key(scheme)
     if not 1 <= int(k) <= 9:
         raise ValueError(f"Nombre de classes invalide : {k} (entre 2 et 9).")
     y = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
@@ -445,12 +445,12 @@ def classify(
         secret &= ~missing
     valid = ~missing & ~secret
     yv = y[valid]
-    unit = _meta_str(meta, "unit")
+    unit = meta_text(meta, "unit")
     names = LEVEL_NAMES.get(level, (level, level))
     classes = np.full(y.size, -1, dtype=int)
 
     if yv.size:
-        b = _breaks(yv, key, int(k), bins)
+        b = class_breaks(yv, key, int(k), bins)
         diverging = bool(yv.min() < 0 < yv.max())
         if diverging and not np.any(b == 0):
             b = np.sort(np.append(b, 0.0))
@@ -463,13 +463,13 @@ def classify(
     if diverging:
         neg = int(np.sum(b <= 0))
         pos = n_cls - neg
-        colors = _side_colors(DIVERGING_NEG, neg)[::-1] + _side_colors(DIVERGING_POS, pos)
+        colors = side_colors(DIVERGING_NEG, neg)[::-1] + side_colors(DIVERGING_POS, pos)
     else:
         colors = sequential_colors(n_cls, palette) if n_cls else []
     counts_per = [int(np.sum(classes == c)) for c in range(n_cls)]
 
-    decimals = _decimals_for([lower, *b.tolist()], unit, people) if n_cls else 0
-    suffix = f"{NBSP}{unit}" if unit in _SHORT_UNITS else ""
+    decimals = decimals_for([lower, *b.tolist()], unit, people) if n_cls else 0
+    suffix = f"{NBSP}{unit}" if unit in SHORT_UNITS else ""
     ranges, labels = [], []
     for c in range(n_cls):
         lo = lower if c == 0 else float(b[c - 1])
@@ -489,7 +489,7 @@ def classify(
         else:
             text = f"{format_number(lo, decimals)} – {format_number(hi, decimals)}{suffix}"
         ranges.append(text)
-        labels.append(f"{text} ({_units_text(counts_per[c], names)})")
+        labels.append(f"{text} ({units_text(counts_per[c], names)})")
 
     n_missing, n_secret = int(missing.sum()), int(secret.sum())
     if n_missing and n_secret:
@@ -499,12 +499,12 @@ def classify(
     else:
         what = "non disponible"
     nodata_label = (
-        f"{what} ({_units_text(n_missing + n_secret, names)})" if (n_missing or n_secret) else ""
+        f"{what} ({units_text(n_missing + n_secret, names)})" if (n_missing or n_secret) else ""
     )
 
-    title = _meta_str(meta, "label")
+    title = meta_text(meta, "label")
     if unit and unit not in {"ratio", "indice"}:
-        how = _unit_phrase(unit)
+        how = unit_phrase(unit)
         title = f"{title}, {how}" if title else how[:1].upper() + how[1:]
 
     return Classification(

@@ -1,6 +1,6 @@
 """The atlas document model: what an atlas says, independent of how it is rendered.
 
-A diagnosis (:mod:`coodiag.diagnostic`) or a territory atlas is turned into an
+A diagnosis (:mod:`coodiag.reports.diagnostic`) or a territory atlas is turned into an
 :class:`AtlasDocument` — sections holding key figures, maps, tables and paragraphs — and
 :mod:`coodiag.outputs.atlas` renders it to a PDF (WeasyPrint), a self-contained HTML page and
 the exports (XLSX, CSV, GeoPackage, PNG/SVG). Every count of people in a document is already

@@ -54,8 +54,8 @@ Choices
   (the ``point`` of the communes) are dropped. The optional layer title becomes the
   GeoPackage ``IDENTIFIER`` (shown by QGIS).
 - **Atomic writes**: every file is written beside its target and replaces it in one step
-  (:func:`coodiag.io.atomic_path`; a temporary ``.gpkg`` for the GeoPackage so that GDAL sees the
-  right extension; :func:`coodiag.io.atomic_dir` for the CSV folder, so that CSV files of tables
+  (:func:`coodiag._io.atomic_path`; a temporary ``.gpkg`` for the GeoPackage so that GDAL sees the
+  right extension; :func:`coodiag._io.atomic_dir` for the CSV folder, so that CSV files of tables
   no longer exported disappear). A failure leaves the previous files intact.
 """
 
@@ -81,8 +81,8 @@ import pandas as pd
 import shapely
 
 from coodiag import secrecy, settings
+from coodiag._io import atomic_dir, atomic_path
 from coodiag.errors import CoodiagError
-from coodiag.io import atomic_dir, atomic_path
 
 #: Name of the first sheet of the workbook.
 README_SHEET = "À lire"
@@ -200,7 +200,7 @@ def indicator_meta(
     ``table`` restricts to one table of the base (``"indicateurs_communes"``...): the same key
     may be documented for several levels.
     """
-    from coodiag import store
+    from coodiag.base import store
 
     meta = store.read_table("indicateurs_meta", base=base)
     if table is not None:
@@ -390,7 +390,7 @@ class _Column:
     date_format: str | None = None
 
 
-def _decimals_for(numbers: np.ndarray) -> int:
+def decimals_for(numbers: np.ndarray) -> int:
     """Decimals shown: those of the data when it has at most 3 (``1.25`` -> 2), else 1 for a
     column reaching 10 (rates in %) and 2 below (ratios, indices)."""
     finite = numbers[np.isfinite(numbers)]
@@ -401,7 +401,7 @@ def _decimals_for(numbers: np.ndarray) -> int:
     return 1 if np.abs(finite).max() >= 10 else 2
 
 
-def _prepare_columns(table: ExportTable) -> list[_Column]:
+def prepare_columns(table: ExportTable) -> list[_Column]:
     """The columns of a table as written in the XLSX and the CSV."""
     frame = table.frame
     names = [n for n in frame.index.names if n is not None]
@@ -436,7 +436,7 @@ def _prepare_columns(table: ExportTable) -> list[_Column]:
         )
         if numbers.size:
             dec = table.decimals.get(col)
-            dec = _decimals_for(numbers) if dec is None else int(dec)
+            dec = decimals_for(numbers) if dec is None else int(dec)
             column.number_format = DECIMAL_FORMATS.get(dec, "#,##0." + "0" * dec)
         dates = [v for v in values if isinstance(v, dt.date | pd.Period)]
         if dates:
@@ -661,7 +661,7 @@ def write_xlsx(
 
     tables = list(tables)
     check_tables(tables, threshold=threshold)
-    prepared = [_prepare_columns(t) for t in tables]
+    prepared = [prepare_columns(t) for t in tables]
     sources = _sources_rows(tables)
     path = Path(path)
     styles = _Styles()
@@ -739,7 +739,7 @@ def _csv_cell(value: Any) -> str:
 def write_csv(table: ExportTable, path: Path | str, *, threshold: int | None = None) -> Path:
     """Write one table as CSV for French Excel (BOM, ``;``, decimal comma); return its path."""
     check_tables([table], threshold=threshold)
-    columns = _prepare_columns(table)
+    columns = prepare_columns(table)
     path = Path(path)
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")

@@ -53,12 +53,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 from coodiag.outputs.classify import (  # noqa: F401 - re-exported: maps.classify...
-    _OTHER_COLORS,
-    _OTHER_MARKERS,
-    _PEOPLE_UNITS,
-    _RC,
-    _SCHEME_ALIASES,
-    _SHORT_UNITS,
     CONTEXT_COLOR,
     DEFAULT_PALETTE,
     DIVERGING_NEG,
@@ -69,27 +63,33 @@ from coodiag.outputs.classify import (  # noqa: F401 - re-exported: maps.classif
     NBSP,
     NODATA_COLOR,
     NODATA_HATCH_COLOR,
+    OTHER_COLORS,
+    OTHER_MARKERS,
     OUTLINE_COLOR,
+    PEOPLE_UNITS,
     POPULATION_COLUMNS,
+    RC,
+    SCHEME_ALIASES,
     SCHEMES,
     SEQUENTIAL_9,
+    SHORT_UNITS,
     SIAE_TYPES,
     TEXT_GREY,
     YLGNBU,
     Classification,
-    _breaks,
-    _decimals_for,
-    _jenks_exact,
-    _meta_str,
-    _scheme_key,
-    _side_colors,
-    _unit_phrase,
-    _units_text,
+    class_breaks,
     classify,
+    decimals_for,
     format_number,
     is_people_count,
+    jenks_exact,
+    meta_text,
+    scheme_key,
     sequential_colors,
+    side_colors,
     source_line,
+    unit_phrase,
+    units_text,
 )
 
 # ------------------------------------------------------------------------------------------
@@ -683,7 +683,7 @@ def choropleth(
 
     if column not in gdf.columns:
         raise KeyError(f"Colonne absente de la couche : « {column} ».")
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(RC):
         data = to_metric(gdf)
         cl = classify(
             data[column],
@@ -699,8 +699,8 @@ def choropleth(
         geo_sources = _geometry_credit(data)
         full_source = " · ".join(p for p in (src, geo_sources, credits or "Carte : coodiag") if p)
         if title is None:
-            title = _meta_str(meta, "label") or column
-            vintage = _meta_str(meta, "vintage")
+            title = meta_text(meta, "label") or column
+            vintage = meta_text(meta, "vintage")
             if vintage and vintage.lower() not in title.lower():
                 title = f"{title} — {vintage}"
         layout = _setup(
@@ -803,7 +803,7 @@ def categorical(
         c: (colors or {}).get(c, QUALITATIVE[i % len(QUALITATIVE)]) for i, c in enumerate(names)
     }
     level_names = LEVEL_NAMES.get(level, (level, level))
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(RC):
         data = to_metric(gdf)
         data = data.assign(_cat=values.to_numpy())
         src = source_line(meta)
@@ -813,7 +813,7 @@ def categorical(
         layout = _setup(
             data.total_bounds,
             ax=None,
-            title=title or _meta_str(meta, "label") or column,
+            title=title or meta_text(meta, "label") or column,
             subtitle=subtitle or "",
             source=full_source,
             n_legend_rows=len(names) + 1,
@@ -827,7 +827,7 @@ def categorical(
             if len(part):
                 part.plot(ax=axm, color=palette[cat], linewidth=0, zorder=2)
             handles.append(Patch(facecolor=palette[cat], edgecolor="#9a9a9a", linewidth=0.4))
-            texts.append(f"{label} ({_units_text(len(part), level_names)})")
+            texts.append(f"{label} ({units_text(len(part), level_names)})")
         missing = data[~data["_cat"].isin(list(names))]
         if len(missing):
             missing.plot(
@@ -846,9 +846,9 @@ def categorical(
                     linewidth=0.4,
                 )
             )
-            texts.append(f"non disponible ({_units_text(len(missing), level_names)})")
+            texts.append(f"non disponible ({units_text(len(missing), level_names)})")
         _finish_areas(axm, data, layout, outline, spots, labels, label_column)
-        _legend(layout, handles, texts, _meta_str(meta, "label") or column, "Classes")
+        _legend(layout, handles, texts, meta_text(meta, "label") or column, "Classes")
         _source_text(layout, full_source)
     return layout.fig
 
@@ -885,15 +885,15 @@ def _geometry_credit(gdf: pd.DataFrame) -> str:
     return f"Fond : {names}"
 
 
-def _siae_style(types: Sequence[str]) -> dict[str, dict[str, str]]:
+def siae_style(types: Sequence[str]) -> dict[str, dict[str, str]]:
     known = [t for t in SIAE_TYPES if t in types]
     others = sorted(t for t in set(types) if t not in SIAE_TYPES)
     style = {t: SIAE_TYPES[t] for t in known}
     for i, t in enumerate(others):
         style[t] = {
             "nom": "",
-            "color": _OTHER_COLORS[i % len(_OTHER_COLORS)],
-            "marker": _OTHER_MARKERS[i % len(_OTHER_MARKERS)],
+            "color": OTHER_COLORS[i % len(OTHER_COLORS)],
+            "marker": OTHER_MARKERS[i % len(OTHER_MARKERS)],
         }
     return style
 
@@ -946,7 +946,7 @@ def points_map(
 
     if by not in points_gdf.columns:
         raise KeyError(f"Colonne absente de la couche de points : « {by} ».")
-    with mpl.rc_context(_RC):
+    with mpl.rc_context(RC):
         pts = to_metric(points_gdf)
         crs = pts.crs
         base_m = base.to_crs(crs) if base is not None and base.crs != crs else base
@@ -959,7 +959,7 @@ def points_map(
         full_source = " · ".join(p for p in (src, geo, credits or "Carte : coodiag") if p)
         title = title or "Structures d'insertion par l'activité économique (SIAE)"
         types = [str(t) for t in pts[by].fillna("autre")]
-        style = _siae_style(types)
+        style = siae_style(types)
         n_rows = len(style) + (4 if size else 0)
         layout = _setup(
             bounds,
@@ -1125,7 +1125,7 @@ def _atomic_savefig(fig: Figure, target: Path, fmt: str, dpi: int) -> None:
     os.close(fd)
     metadata = {"Date": None} if fmt == "svg" else None
     try:
-        with mpl.rc_context(_RC):
+        with mpl.rc_context(RC):
             fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white", metadata=metadata)
         os.chmod(tmp, 0o644)  # mkstemp creates 0600 files
         os.replace(tmp, target)

@@ -220,7 +220,7 @@ def _script_safe(text: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
 
 
-def _json(obj: Any) -> str:
+def js_literal(obj: Any) -> str:
     return _script_safe(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
 
 
@@ -326,8 +326,8 @@ class GeoJsonLayer(Layer):
     ) -> None:
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "CoodiagGeoJson"
-        self.data_json = _json({"type": "FeatureCollection", "features": features})
-        self.styles_json = _json(styles)
+        self.data_json = js_literal({"type": "FeatureCollection", "features": features})
+        self.styles_json = js_literal(styles)
         self.points = points
         self.sticky = not points
         self.value_label = value_label
@@ -370,7 +370,7 @@ class Legend(MacroElement):
     ) -> None:
         super().__init__()
         self._name = "CoodiagLegend"
-        self.html_json = _json(html_text)
+        self.html_json = js_literal(html_text)
         self.position = position
         self.layer = layer  # shown only while this layer is on the map
 
@@ -387,7 +387,7 @@ def _legend_html(title: str, rows: list[tuple[str, str]], note: str = "") -> str
     return "".join(out)
 
 
-def _value_html(cl: maps.Classification, value: Any) -> str:
+def value_html(cl: maps.Classification, value: Any) -> str:
     text = cl.format_value(value)
     if cl.counts_of_people and value is not None and not pd.isna(value):
         count = secrecy.format_count(value)
@@ -466,13 +466,13 @@ def choropleth_layer(
         props: dict[str, Any] = {"_c": int(cls) if cls >= 0 else nodata_index}
         if names[i] is not None and not pd.isna(names[i]):
             props["_n"] = html.escape(str(names[i]))
-        props["_v"] = _value_html(cl, value)
+        props["_v"] = value_html(cl, value)
         if codes is not None:
             props["code"] = str(codes[i])
         features.append({"type": "Feature", "properties": props, "geometry": geometry})
-    label = maps._meta_str(meta, "label") or column
-    source = maps._meta_str(meta, "source")
-    vintage = maps._meta_str(meta, "vintage")
+    label = maps.meta_text(meta, "label") or column
+    source = maps.meta_text(meta, "source")
+    vintage = maps.meta_text(meta, "vintage")
     attribution = source + (
         f" ({vintage})" if vintage and vintage.lower() not in source.lower() else ""
     )
@@ -549,7 +549,7 @@ def points_layer(
     xy = np.column_stack([pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()])
     xy = np.round(maps.dodge(xy, radius=0.0008), 5)
     types = [str(t) if t is not None and not pd.isna(t) else "autre" for t in pts[by]]
-    style = maps._siae_style(types)
+    style = maps.siae_style(types)
     radius = np.full(len(pts), 6.5)
     vmax = 0.0
     if size is not None and size in pts.columns:

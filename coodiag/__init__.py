@@ -1,0 +1,149 @@
+"""coodiag : diagnostic territorial de l'insertion par l'activité économique (IAE).
+
+The public Python API: the command line, the explorer and notebooks all go through these
+functions. Data flows one way through the package::
+
+    mirror -> reference -> base -> userfiles -> analyses -> reports -> outputs -> cli / explorer
+
+Example (after ``coodiag data sync`` and ``coodiag build``)::
+
+    import coodiag
+
+    diag = coodiag.diagnose("37968077000029",
+                            salaries="examples/salaries_ai_avranches_FICTIF.csv")
+    diag.impact_publie.head()          # impact on unemployment, statistical secrecy applied
+    coodiag.render(diag, "atlas/avranches")   # PDF, HTML, XLSX, CSV, GeoPackage, maps
+
+Heavy modules are imported inside the functions, so that ``import coodiag`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+    from coodiag.base.store import Base
+    from coodiag.reports.diagnostic import Diagnostic
+    from coodiag.reports.territory_atlas import TerritoryAtlas
+    from coodiag.userfiles import ImportResult
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "diagnose", "load_base", "read", "render", "territory_atlas"]
+
+#: The formats of the users' own files (see docs/formats.md).
+USER_FORMATS = ("salaries", "capacite", "reseaux", "sirene")
+
+def load_base(path: str | PathLike[str] | None = None) -> Base:
+    """The territorial base (COG 2025): levels and tables read on demand, then kept.
+
+    ``path``: a base folder (default: the one ``coodiag build`` writes). Raises
+    :class:`~coodiag.errors.BaseMissingError` (French message) when no base is built.
+    """
+    from coodiag.base.store import Base
+
+    return Base.open(Path(path) if path is not None else None)
+
+
+def read(kind: str, path: str | PathLike[str], **options: Any) -> ImportResult:
+    """Read and check a user's file: ``kind`` is salaries, capacite, reseaux or sirene.
+
+    Returns an :class:`~coodiag.userfiles.ImportResult`: ``data`` (the rows used),
+    ``rejects`` (each rejected row with its line, column and reason) and ``report_text()``.
+    """
+    from coodiag import userfiles
+    from coodiag.errors import CoodiagError
+
+    readers = {
+        "salaries": userfiles.read_salaries,
+        "capacite": userfiles.read_capacite,
+        "reseaux": userfiles.read_reseaux,
+        "sirene": userfiles.read_sirene,
+    }
+    if kind not in readers:
+        raise CoodiagError(
+            f"Format « {kind} » inconnu : choisissez parmi {', '.join(USER_FORMATS)}."
+        )
+    return readers[kind](Path(path), **options)
+
+
+def _data(kind: str, value: Any) -> pd.DataFrame | None:
+    """The table of a user file given as a path, an import result or a table."""
+    if value is None:
+        return None
+    if isinstance(value, (str, PathLike)):
+        return read(kind, value).data
+    data = getattr(value, "data", None)
+    return data if data is not None else value
+
+
+def diagnose(
+    siret: str,
+    *,
+    salaries: Any = None,
+    capacite: Any = None,
+    sirene: Any = None,
+    territoire: str | None = None,
+    rayon_km: float = 20.0,
+    periode: tuple[str, str] | None = None,
+    threshold: int | None = None,
+) -> Diagnostic:
+    """The diagnosis of one SIAE: every analysis of the Coodiag method for its territory.
+
+    ``salaries``, ``capacite``, ``sirene``: a file path, an :func:`read` result or a table.
+    ``territoire``: ``"dep:50"``, ``"ze:2802,epci:..."``... (default: the communes where its
+    salariés live plus its zone d'emploi). ``threshold``: the statistical-secrecy threshold
+    (default ``COODIAG_SECRET_THRESHOLD``, else 5). Tables ending in ``_publie`` are already
+    under statistical secrecy.
+    """
+    from coodiag.reports import diagnostic
+
+    return diagnostic.run(
+        siret,
+        salaries=_data("salaries", salaries),
+        capacite=_data("capacite", capacite),
+        sirene=_data("sirene", sirene),
+        territoire_txt=territoire,
+        rayon_km=rayon_km,
+        periode=periode,
+        threshold=threshold,
+    )
+
+
+def territory_atlas(
+    territoire: str, *, capacite: Any = None, reseaux: Any = None
+) -> TerritoryAtlas:
+    """The atlas of a territory (``"dep:50"``, ``"ze:2802"``, ``"reg:28"``...) for a CDIAE or
+    a réseau: offer and its weight, coverage gaps, typologies, key figures."""
+    from coodiag.reports import territory_atlas as report
+
+    return report.run(
+        territoire, capacite=_data("capacite", capacite), reseaux=_data("reseaux", reseaux)
+    )
+
+
+def render(
+    result: Diagnostic | TerritoryAtlas,
+    folder: str | PathLike[str] | None = None,
+    *,
+    formats: tuple[str, ...] = ("pdf", "html"),
+    previous: dict | None = None,
+) -> dict[str, Path]:
+    """Write the atlas of a :func:`diagnose` or :func:`territory_atlas` result.
+
+    Into ``folder`` (default ``atlas/<slug>``): PDF and/or offline HTML, XLSX, CSV, GeoPackage,
+    PNG/SVG maps and the JSON snapshot; ``previous``: an earlier snapshot, for the evolution
+    page. Returns the path of each file written, by kind (``"pdf"``, ``"html"``, ``"xlsx"``...).
+    The folder is replaced atomically: a failed run leaves the previous atlas intact.
+    """
+    from coodiag import settings
+    from coodiag.outputs import atlas
+    from coodiag.outputs.builders import document_of
+
+    doc = document_of(result)
+    target = Path(folder) if folder is not None else settings.PROJECT_ROOT / "atlas" / doc.slug
+    return atlas.render(doc, target, formats=formats, previous_snapshot=previous)

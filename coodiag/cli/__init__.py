@@ -1,0 +1,31 @@
+"""The ``coodiag`` command line (Typer + rich), in French.
+
+One module per command group, each with its own Typer ``app``; this package assembles them, so
+that no command module imports another (no cycle).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from coodiag.cli import analyses, common, data, deliverables, siae, userfiles
+
+app = typer.Typer(
+    help="coodiag : diagnostic territorial de l'insertion par l'activité économique.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(data.data_app, name="data")
+app.add_typer(data.app)
+app.add_typer(siae.app, name="siae")
+app.add_typer(userfiles.app)
+app.add_typer(analyses.app, name="analyse")
+app.add_typer(deliverables.app)
+
+console = common.console
+fail = common.fail
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,261 @@
+"""``coodiag analyse ...``: the four Coodiag questions from the command line (French output)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from coodiag.cli.common import console, fail
+from coodiag.errors import CoodiagError
+
+app = typer.Typer(
+    help="Analyses : impact sur le chômage, couverture, scénarios, typologies."
+)
+
+
+def _num(value: float, digits: int = 1, suffix: str = "") -> str:
+    if value != value:  # NaN
+        return "–"
+    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",") + suffix
+
+
+def _territory(text: str):
+    from coodiag import territory
+    from coodiag.base import store
+
+    communes = store.read_level("communes")
+    terr = territory.parse(text)
+    territory.check(terr, communes)
+    return communes, terr
+
+
+@app.command("impact")
+def impact_cmd(
+    salaries: Annotated[Path, typer.Option("--salaries", help="Fichier des salariés.")],
+    denominateur: Annotated[
+        str,
+        typer.Option(
+            "--denominateur",
+            help="chomeurs (recensement, Normandie et Île-de-France) ou demandeurs (France "
+            "Travail, toute la France).",
+        ),
+    ] = "chomeurs",
+    date_stock: Annotated[
+        str | None,
+        typer.Option("--stock", help="Compter les salariés présents à cette date (AAAA-MM-JJ)."),
+    ] = None,
+    debut: Annotated[str | None, typer.Option("--debut", help="Début de période.")] = None,
+    fin: Annotated[str | None, typer.Option("--fin", help="Fin de période.")] = None,
+) -> None:
+    """Impact sur le chômage : salariés résidant dans chaque commune / chômeurs × 100."""
+    from coodiag import secrecy
+    from coodiag.analyses import impact
+    from coodiag.base import store
+    from coodiag.userfiles import read_salaries
+
+    if denominateur not in impact.UNEMPLOYED:
+        raise fail(
+            CoodiagError(f"Dénominateur « {denominateur} » inconnu : chomeurs ou demandeurs.")
+        )
+    try:
+        result = read_salaries(salaries)
+    except CoodiagError as exc:
+        raise fail(exc) from None
+    console.print(result.report_text(), highlight=False, markup=False)
+    mode = "stock" if date_stock else "periode"
+    n = impact.salaries_by_commune(result.data, mode=mode, date=date_stock, start=debut, end=fin)
+    names = store.read_level("communes").set_index("code")["nom"]
+    table = impact.impact_communes(
+        n, store.read_table("indicateurs_communes"), denominator=denominateur, names=names
+    )
+    shown = secrecy.mask_series(table.set_index("code")["salaries"], append_total="Total")
+    out = Table(title="Impact sur le chômage si la structure s'arrêtait")
+    for col in ("Commune", "Salariés", "Chômeurs", "Impact"):
+        out.add_column(col, justify="left" if col == "Commune" else "right")
+    for row in table.itertuples(index=False):
+        value = shown[row.code]
+        secret = isinstance(value, str)
+        out.add_row(
+            f"{row.nom} ({row.code})",
+            secrecy.format_count(value),
+            _num(row.chomeurs, 0),
+            "secret" if secret else _num(row.impact_pct, 2, " %"),
+        )
+    out.add_row("Total", secrecy.format_count(shown["Total"]), "", "")
+    console.print(out)
+    console.print(
+        f"Impact = salariés en parcours résidant dans la commune / {table.attrs['denominateur']} "
+        f"× 100 ; {'présents le ' + date_stock if date_stock else 'personnes sur la période'} ; "
+        f"secret statistique : moins de {secrecy.get_threshold()} masqué (et l'impact avec).",
+        highlight=False,
+    )
+
+
+@app.command("couverture")
+def couverture_cmd(
+    territoire: Annotated[str, typer.Option("--territoire", "-t", help="dep:50, ze:2802...")],
+    type_siae: Annotated[
+        str, typer.Option("--type", help="ACI, AI, EI, ETTI ou ensemble.")
+    ] = "ensemble",
+    sortie: Annotated[
+        Path | None, typer.Option("--sortie", help="Écrire le tableau par commune en CSV.")
+    ] = None,
+) -> None:
+    """Zones blanches : besoin et offre (accessibilité 2SFCA) commune par commune."""
+    from coodiag._io import atomic_path
+    from coodiag.analyses import access
+    from coodiag.reports.context import Context
+
+    try:
+        communes, terr = _territory(territoire)
+    except CoodiagError as exc:
+        raise fail(exc) from None
+    acc = Context().accessibility.access
+    cov = access.coverage(
+        acc, type_siae=type_siae.upper() if type_siae != "ensemble" else "ensemble"
+    )
+    inside = set(communes.loc[terr.mask(communes), "code"])
+    cov = cov[cov["code"].isin(inside)]
+    counts = cov["classe"].value_counts()
+    table = Table(title=f"Couverture ({type_siae}) — {terr.label(communes)}")
+    table.add_column("Classe")
+    table.add_column("Communes", justify="right")
+    table.add_column("Chômeurs (estimés hors Normandie / IDF)", justify="right")
+    for cls, n in counts.items():
+        table.add_row(str(cls), str(n), _num(cov.loc[cov["classe"] == cls, "demande"].sum(), 0))
+    console.print(table)
+    worst = cov[cov["classe"] == "besoin sans offre"].nlargest(10, "demande")
+    if len(worst):
+        top = Table(title="Communes au besoin le moins couvert (les 10 plus peuplées en chômeurs)")
+        for col in ("Commune", "Besoin (‰ hab.)", "Offre (pour 1 000)", "Chômeurs"):
+            top.add_column(col, justify="left" if col == "Commune" else "right")
+        for r in worst.itertuples(index=False):
+            top.add_row(f"{r.nom} ({r.code})", _num(r.besoin), _num(r.offre, 2), _num(r.demande, 0))
+        console.print(top)
+    console.print(str(cov.attrs.get("explication", "")), highlight=False)
+    if sortie is not None:
+        with atomic_path(sortie) as tmp:
+            cov.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig", decimal=",")
+        console.print(f"Tableau écrit dans {sortie}.")
+
+
+@app.command("scenario")
+def scenario_cmd(
+    territoire: Annotated[str, typer.Option("--territoire", "-t", help="Communes à afficher.")],
+    ouvrir: Annotated[
+        list[str] | None,
+        typer.Option("--ouvrir", help="COMMUNE:TYPE[:CAPACITE], ex. 50025:ACI:25 (répétable)."),
+    ] = None,
+    fermer: Annotated[
+        list[str] | None, typer.Option("--fermer", help="SIRET à fermer (répétable).")
+    ] = None,
+) -> None:
+    """Scénario : ouvrir ou fermer une SIAE et mesurer la variation d'accessibilité."""
+    from coodiag.analyses import access
+    from coodiag.reports.context import Context
+
+    opened = []
+    for item in ouvrir or []:
+        parts = item.split(":")
+        if len(parts) not in (2, 3):
+            raise fail(
+                CoodiagError(
+                    f"--ouvrir « {item} » : attendu COMMUNE:TYPE ou COMMUNE:TYPE:CAPACITE."
+                )
+            )
+        cap = float(parts[2].replace(",", ".")) if len(parts) == 3 else None
+        opened.append((parts[0].zfill(5), parts[1].upper(), cap))
+    if not opened and not fermer:
+        raise fail(
+            CoodiagError("Indiquez au moins une ouverture (--ouvrir) ou fermeture (--fermer).")
+        )
+    try:
+        communes, terr = _territory(territoire)
+    except CoodiagError as exc:
+        raise fail(exc) from None
+    ctx = Context()
+    unknown = [s for s in fermer or [] if s not in set(ctx.registry["siret"])]
+    if unknown:
+        raise fail(CoodiagError(f"SIRET absent du registre : {', '.join(unknown)}."))
+    res = access.scenario(
+        ctx.metro, ctx.registry, ctx.accessibility.demand, open=opened, close=fermer or []
+    )
+    inside = set(communes.loc[terr.mask(communes), "code"])
+    res = res[res["code"].isin(inside) & (res["variation"] != 0)]
+    table = Table(title=f"Scénario — {terr.label(communes)} : communes dont l'accès change")
+    for col in ("Commune", "Type", "Avant (‰)", "Après (‰)", "Classe avant", "Classe après"):
+        table.add_column(col, justify="right" if "‰" in col else "left")
+    for r in res.sort_values("variation").head(40).itertuples(index=False):
+        table.add_row(
+            f"{r.nom} ({r.code})",
+            r.type_siae,
+            _num(1000 * r.acces_avant, 2),
+            _num(1000 * r.acces_apres, 2),
+            str(r.classe_avant),
+            str(r.classe_apres),
+        )
+    console.print(table)
+    console.print(
+        f"{res['code'].nunique()} communes concernées ; {int(res['classe_change'].sum())} "
+        "changements de classe. Accès : salariés en insertion accessibles pour 1 000 chômeurs "
+        "(2SFCA).",
+        highlight=False,
+    )
+
+
+@app.command("typologie")
+def typologie_cmd(
+    preset: Annotated[
+        str, typer.Option("--preset", help="personnes-agees (communes) ou offre-insertion (ZE).")
+    ] = "personnes-agees",
+    territoire: Annotated[
+        str | None, typer.Option("--territoire", "-t", help="Restreindre à un territoire.")
+    ] = None,
+    classes: Annotated[
+        int | None, typer.Option("--classes", help="Nombre de classes (défaut : suggéré).")
+    ] = None,
+) -> None:
+    """Typologie (ACP + classification hiérarchique) : classes, noms, parangons."""
+    from coodiag.analyses import typology
+    from coodiag.reports.context import Context
+
+    try:
+        ctx = Context()
+        communes = ctx.communes
+        mask = None
+        if territoire:
+            communes, terr = _territory(territoire)
+            mask = terr.mask(communes)
+        if preset == "personnes-agees":
+            res = typology.preset_personnes_agees(
+                communes, ctx.indicators, territory_mask=mask, n_classes=classes, meta=ctx.meta
+            )
+        elif preset == "offre-insertion":
+            res = typology.preset_offre_insertion(
+                communes,
+                ctx.indicators,
+                ctx.ze_indicators,
+                ctx.registry,
+                n_classes=classes,
+                meta=ctx.meta,
+            )
+        else:
+            raise CoodiagError(
+                f"Préréglage « {preset} » inconnu : personnes-agees ou offre-insertion."
+            )
+    except (CoodiagError, ValueError) as exc:
+        raise fail(CoodiagError(str(exc))) from None
+    table = Table(
+        title=f"Typologie « {preset} » : {res.n_classes} classes "
+        f"(inertie inter / totale : {_num(100 * res.inertia['inter_sur_totale'])} %)"
+    )
+    for col in ("Classe", "Nom", "Effectif", "Parangons"):
+        table.add_column(col, justify="right" if col == "Effectif" else "left", overflow="fold")
+    paragons = res.paragons.groupby("classe")["libelle"].apply(lambda s: ", ".join(s.head(3)))
+    for cls, size in res.sizes.items():
+        table.add_row(str(cls), str(res.names[cls]), str(size), str(paragons.get(cls, "")))
+    console.print(table)
+    console.print(str(res.attrs.get("methode", "")), highlight=False)

@@ -1,0 +1,164 @@
+"""``coodiag diagnostic`` and ``coodiag atlas``: the deliverables, PDF + HTML + exports."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coodiag import settings
+from coodiag.cli.common import console, fail
+from coodiag.errors import CoodiagError
+
+app = typer.Typer()
+
+FormatOpt = Annotated[
+    str, typer.Option("--formats", help="Formats séparés par des virgules : pdf, html.")
+]
+SortieOpt = Annotated[
+    Path | None, typer.Option("--sortie", help="Dossier de sortie (défaut : atlas/...).")
+]
+ComparerOpt = Annotated[
+    Path | None,
+    typer.Option("--comparer", help="Instantané JSON d'un atlas précédent (évolution)."),
+]
+CapaciteOpt = Annotated[
+    Path | None, typer.Option("--capacite", help="Fichier de capacité des SIAE.")
+]
+
+
+def _read(kind: str, path: Path | None, **kwargs):
+    """Import a user file, print its report, return its data (None without a file)."""
+    if path is None:
+        return None
+    from coodiag import userfiles as imports
+
+    reader = {"salaries": imports.read_salaries, "capacite": imports.read_capacite,
+              "sirene": imports.read_sirene, "reseaux": imports.read_reseaux}[kind]
+    result = reader(path, **kwargs)
+    console.print(result.report_text(), highlight=False, markup=False)
+    return result.data
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in ("pdf", "html")]
+    if unknown or not chosen:
+        raise CoodiagError(f"Format(s) inconnu(s) : {', '.join(unknown) or text} (pdf, html).")
+    return chosen
+
+
+def _previous(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        snap = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CoodiagError(f"{path} : instantané illisible ({exc}).") from exc
+    if not isinstance(snap, dict) or "chiffres_cles" not in snap:
+        raise CoodiagError(f"{path} : ce fichier n'est pas un instantané coodiag (JSON écrit "
+                           "à côté de chaque atlas).")
+    return snap
+
+
+def _render(doc, sortie: Path | None, formats: tuple[str, ...], previous: dict | None,
+            start: float) -> None:
+    """Render ``doc`` into ``sortie`` (default ``atlas/<slug>``) and list what was written."""
+    from coodiag.outputs import atlas
+
+    folder = sortie or settings.PROJECT_ROOT / "atlas" / doc.slug
+    with console.status("Cartes, PDF, HTML et exports…"):
+        paths = atlas.render(doc, folder, formats=formats, previous_snapshot=previous)
+    console.print(f"[green]✓[/] Atlas écrit en {time.perf_counter() - start:.1f} s :")
+    for key in ("pdf", "html", "xlsx", "gpkg", "json"):
+        if key in paths:
+            console.print(f"  {key.upper():5} {paths[key]}", highlight=False)
+
+
+@app.command("diagnostic")
+def diagnostic_cmd(
+    siret: Annotated[str, typer.Option("--siret", help="SIRET de la SIAE.")],
+    salaries: Annotated[
+        Path | None, typer.Option("--salaries", help="Fichier des salariés en parcours.")
+    ] = None,
+    capacite: CapaciteOpt = None,
+    sirene: Annotated[
+        Path | None, typer.Option("--sirene", help="Établissements SIRENE (prospection).")
+    ] = None,
+    territoire: Annotated[
+        str | None,
+        typer.Option("--territoire", "-t",
+                     help="Territoire (défaut : communes de recrutement + zone d'emploi)."),
+    ] = None,
+    rayon: Annotated[float, typer.Option("--rayon", help="Rayon de prospection (km).")] = 20.0,
+    sortie: SortieOpt = None,
+    comparer: ComparerOpt = None,
+    formats: FormatOpt = "pdf,html",
+) -> None:
+    """Diagnostic d'une SIAE : PDF, HTML autonome, XLSX, CSV, GeoPackage, cartes PNG/SVG."""
+    from coodiag.outputs.builders import diagnostic_document
+    from coodiag.reports import diagnostic
+
+    start = time.perf_counter()
+    try:
+        chosen = _formats(formats)
+        previous = _previous(comparer)
+        with console.status("Lecture des fichiers…"):
+            data_sal = _read("salaries", salaries)
+            data_cap = _read("capacite", capacite)
+            data_sir = _read("sirene", sirene)
+        with console.status("Analyses…"):
+            diag = diagnostic.run(siret, salaries=data_sal, capacite=data_cap, sirene=data_sir,
+                                  territoire_txt=territoire, rayon_km=rayon)
+            doc = diagnostic_document(diag)
+        _render(doc, sortie, chosen, previous, start)
+    except CoodiagError as exc:
+        raise fail(exc) from None
+
+
+@app.command("atlas")
+def atlas_cmd(
+    territoire: Annotated[
+        str, typer.Option("--territoire", "-t", help="dep:50, ze:2802, epci:..., reg:28.")
+    ],
+    reseaux: Annotated[
+        Path | None, typer.Option("--reseaux", help="Appartenance des SIAE aux réseaux.")
+    ] = None,
+    capacite: CapaciteOpt = None,
+    sortie: SortieOpt = None,
+    comparer: ComparerOpt = None,
+    formats: FormatOpt = "pdf,html",
+) -> None:
+    """Atlas d'un territoire pour un CDIAE ou un réseau : offre, poids, zones blanches."""
+    from coodiag.outputs.builders import territory_document
+    from coodiag.reports import territory_atlas
+
+    start = time.perf_counter()
+    try:
+        chosen = _formats(formats)
+        previous = _previous(comparer)
+        data_res = _read("reseaux", reseaux)
+        data_cap = _read("capacite", capacite)
+        with console.status("Analyses…"):
+            result = territory_atlas.run(territoire, capacite=data_cap, reseaux=data_res)
+            doc = territory_document(result)
+        _render(doc, sortie, chosen, previous, start)
+    except CoodiagError as exc:
+        raise fail(exc) from None
+
+
+@app.command(
+    "explorer",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def explorer_cmd(ctx: typer.Context) -> None:
+    """Ouvrir l'explorateur cartographique (Streamlit) dans le navigateur.
+
+    Les options supplémentaires sont passées à Streamlit (par exemple --server.port 8600).
+    """
+    from coodiag.explorer.components import main
+
+    main(list(ctx.args))

@@ -1,0 +1,112 @@
+"""What every report needs, read and computed once: base tables, the offer, accessibility.
+
+The diagnosis, the territory atlas, the ``analyse`` commands and the explorer all start from
+the same chain: base -> SIAE registry with capacity (and réseaux) -> need per commune -> 2SFCA
+accessibility, nearest SIAE, coverage classes. :class:`Context` assembles it in one place, each
+piece on first use, so that a report never reads a table twice nor computes the 2SFCA twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import geopandas as gpd
+import pandas as pd
+
+from coodiag.analyses import access, offer
+from coodiag.base.store import Base
+
+
+@dataclass(frozen=True)
+class Accessibility:
+    """The coverage chain on metropolitan communes (Lambert-93), see :mod:`coodiag.analyses.access`.
+
+    - ``demand``: need per commune (:func:`~coodiag.analyses.access.demand`);
+    - ``access``: 2SFCA accessibility per type and all types (``acces_*``);
+    - ``nearest``: distance to the nearest SIAE of each type (``dist_*``);
+    - ``coverage``: need and accessible offer crossed into classes (``classe``).
+    """
+
+    demand: pd.DataFrame
+    access: pd.DataFrame
+    nearest: pd.DataFrame
+    coverage: pd.DataFrame
+
+
+class Context:
+    """The base, the user's capacity and réseaux files, and what is derived from them.
+
+    ``capacite``: the capacity import (``siret, etp, postes, salaries``) or None (DARES national
+    averages, flagged as estimates); ``reseaux``: the membership import (``siret, reseau``) or
+    None (then :attr:`registry` has no ``reseaux`` column unless ``with_reseaux``).
+    """
+
+    def __init__(
+        self,
+        base: Base | None = None,
+        *,
+        capacite: pd.DataFrame | None = None,
+        reseaux: pd.DataFrame | None = None,
+        with_reseaux: bool = False,
+    ) -> None:
+        self.base = base if base is not None else Base.open()
+        self.capacite = capacite
+        self.reseaux = reseaux
+        self.with_reseaux = with_reseaux or reseaux is not None
+
+    @cached_property
+    def communes(self) -> gpd.GeoDataFrame:
+        """All communes (WGS84)."""
+        return self.base.communes
+
+    @cached_property
+    def metro(self) -> gpd.GeoDataFrame:
+        """Metropolitan communes and Corsica (Lambert-93)."""
+        return self.base.level("communes", zone="metro")
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        """``indicateurs_communes``."""
+        return self.base.table("indicateurs_communes")
+
+    @cached_property
+    def ze_indicators(self) -> pd.DataFrame:
+        """``indicateurs_zones_emploi``."""
+        return self.base.table("indicateurs_zones_emploi")
+
+    @cached_property
+    def meta(self) -> pd.DataFrame:
+        """``indicateurs_meta``: label, unit, denominator, source, vintage of every indicator."""
+        return self.base.table("indicateurs_meta")
+
+    @cached_property
+    def registry(self) -> gpd.GeoDataFrame:
+        """The SIAE registry with capacity (and réseaux when asked)."""
+        reg = offer.apply_capacity(self.base.siae, self.capacite)
+        if self.with_reseaux:
+            reg = offer.attach_reseaux(reg, self.reseaux)
+        return reg
+
+    @cached_property
+    def demand(self) -> pd.DataFrame:
+        """Need per metropolitan commune: unemployed 15-64 (census, else estimated)."""
+        return access.demand(self.metro, self.indicators, self.ze_indicators, kind="chomeurs")
+
+    @cached_property
+    def accessibility(self) -> Accessibility:
+        """Need, 2SFCA accessibility, nearest SIAE and coverage classes, computed once."""
+        dem = self.demand
+        acc = access.accessibility(self.metro, self.registry, dem)
+        near = access.nearest_siae(self.metro, self.registry)
+        return Accessibility(demand=dem, access=acc, nearest=near, coverage=access.coverage(acc))
+
+    def denominators(self, by: str) -> dict[str, pd.Series]:
+        """Unemployed, 15-64 and job seekers summed per value of the commune column ``by``."""
+        return offer.denominators(self.communes, self.indicators, by=by)
+
+    def offer_by(self, level: str, registry: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Weight of the offer per unit of ``level`` (``epci``, ``ze``...), with denominators."""
+        by = {"commune": "code", "ze": "ze2020"}.get(level, level)
+        reg = self.registry if registry is None else registry
+        return offer.offer_by_territory(reg, level=level, denominators=self.denominators(by))

@@ -1,0 +1,436 @@
+"""The diagnosis of one SIAE: every analysis of the Coodiag method, assembled for its territory.
+
+:func:`run` computes (pure functions of :mod:`coodiag.analyses` on the base and the user's
+files) and returns a :class:`Diagnostic`; the atlas module renders it. Statistical secrecy is
+applied here, once, to every count of people that leaves this module (``*_publie`` tables):
+renderers never see raw counts of salariés.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from coodiag import secrecy, territory
+from coodiag.analyses import impact, offer, prospect, recommend, typology
+from coodiag.errors import CoodiagError
+from coodiag.reports.context import Context
+
+#: Version of the snapshot format (``--comparer`` refuses another major version).
+SNAPSHOT_VERSION = 1
+
+#: A key figure is summed over a level only if at least this share of its communes has it.
+MIN_COVERAGE = 0.99
+
+
+@dataclass
+class Diagnostic:
+    """Everything an atlas shows for one SIAE (tables already under statistical secrecy)."""
+
+    siret: str
+    structure: dict
+    territoire: str
+    territoire_label: str
+    communes: gpd.GeoDataFrame  # the territory's communes (Lambert-93) with every result column
+    contexte: gpd.GeoDataFrame  # neighbouring départements (Lambert-93), for map context
+    offre: gpd.GeoDataFrame  # SIAE of the territory and around (Lambert-93), with capacity
+    chiffres_cles: pd.DataFrame
+    impact_publie: pd.DataFrame | None
+    recrutement_publie: pd.DataFrame | None
+    couverture: pd.DataFrame
+    typologie: dict[str, Any] | None
+    zones: pd.DataFrame
+    specificite: pd.DataFrame | None
+    specificite_ze: pd.DataFrame | None
+    bmo: pd.DataFrame | None
+    prospects: pd.DataFrame | None
+    recommandations: list[recommend.Recommendation]
+    imports: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    parametres: dict[str, Any] = field(default_factory=dict)
+
+    def snapshot(self) -> dict:
+        """A machine-readable summary of the figures (JSON-able), for later comparison."""
+
+        def records(df: pd.DataFrame | None) -> list[dict]:
+            if df is None:
+                return []
+            return json.loads(df.to_json(orient="records", force_ascii=False))
+
+        return {
+            "version": SNAPSHOT_VERSION,
+            "date": date.today().isoformat(),
+            "siret": self.siret,
+            "structure": {k: v for k, v in self.structure.items() if k != "geometry"},
+            "territoire": self.territoire,
+            "territoire_label": self.territoire_label,
+            "parametres": self.parametres,
+            "chiffres_cles": records(self.chiffres_cles),
+            "impact": records(self.impact_publie),
+            "couverture": records(self.couverture),
+            "recommandations": [r.__dict__ for r in self.recommandations],
+        }
+
+
+def _structure(registry: pd.DataFrame, siret: str) -> pd.DataFrame:
+    clean = "".join(ch for ch in str(siret) if ch.isdigit())
+    rows = registry[registry["siret"] == clean]
+    if rows.empty:
+        raise CoodiagError(
+            f"SIRET {siret} absent du registre des SIAE : vérifiez le numéro, ou consultez "
+            "« coodiag siae list -t dep:XX »."
+        )
+    if rows["code_commune"].isna().all():
+        raise CoodiagError(
+            f"La SIAE {clean} n'a pas de commune connue ({rows['motif_non_place'].iloc[0]}) : "
+            "diagnostic impossible."
+        )
+    return rows
+
+
+def key_figures(
+    communes_all: pd.DataFrame,
+    inside: pd.Series,
+    ind: pd.DataFrame,
+    registry: pd.DataFrame,
+    dep: str,
+    reg: str,
+) -> pd.DataFrame:
+    """Key figures of the territory against its département, région and France.
+
+    Counts are summed over the communes of each level; rates are ratios of sums, so the four
+    columns are computed the same way. A level where a count is missing for any commune gets
+    no value (never a partial sum).
+    """
+    frame = communes_all[["code", "dep", "reg"]].merge(ind, on="code", how="left")
+    dep_name = communes_all.loc[communes_all["dep"] == dep, "dep_nom"].iloc[0]
+    reg_name = communes_all.loc[communes_all["reg"] == reg, "reg_nom"].iloc[0]
+    reg_counts = registry[registry["code_commune"].notna()]
+    levels = {
+        "Territoire": inside.to_numpy(),
+        f"Département : {dep_name}": (frame["dep"] == dep).to_numpy(),
+        f"Région : {reg_name}": (frame["reg"] == reg).to_numpy(),
+        # France métropolitaine: the DROM lack most commune indicators of the mirror.
+        "France métropolitaine": ~frame["dep"].str.startswith("97").to_numpy(),
+    }
+
+    missing_notes: dict[str, int] = {}
+
+    def total(key: str, mask: np.ndarray) -> float:
+        """Sum over the level's communes; NaN if more than 1 % of them lack the value."""
+        values = frame.loc[mask, key] if key in frame.columns else pd.Series(dtype=float)
+        if not len(values) or values.notna().mean() < MIN_COVERAGE:
+            return float("nan")
+        missing_notes[key] = max(missing_notes.get(key, 0), int(values.isna().sum()))
+        return float(values.sum())
+
+    rows = []
+    spec = [
+        ("Population 2022", "pop22", None, "personnes", "INSEE, RP 2022", "2022"),
+        (
+            "Demandeurs d'emploi inscrits",
+            "de_2024",
+            None,
+            "personnes",
+            "France Travail (via le GIP de l'inclusion)",
+            "vers 2024",
+        ),
+        (
+            "Chômeurs de 15-64 ans (recensement)",
+            "p21_chom1564",
+            None,
+            "personnes",
+            "INSEE, RP 2021",
+            "2021",
+        ),
+        (
+            "Taux de chômage des 15-64 ans (recensement)",
+            "p21_chom1564",
+            "p21_act1564",
+            "% des actifs de 15-64 ans",
+            "INSEE, RP 2021",
+            "2021",
+        ),
+    ]
+    for label, num, den, unit, source, vintage in spec:
+        row = {"indicateur": label, "unite": unit, "source": source, "millesime": vintage}
+        missing_notes.clear()
+        for name, mask in levels.items():
+            value = total(num, mask)
+            if den is not None:
+                d = total(den, mask)
+                value = 100 * value / d if d and d == d else float("nan")
+            row[name] = value
+        lacking = max(missing_notes.values(), default=0)
+        if lacking:
+            row["source"] += f" (au plus {lacking} commune(s) sans donnée, non comptée(s))"
+        rows.append(row)
+    for label, col_filter, unit in (
+        ("SIAE (toutes)", None, "structures"),
+        ("Capacité d'insertion", "capacite", "salariés en insertion (≈ estimée)"),
+    ):
+        row = {
+            "indicateur": label,
+            "unite": unit,
+            "source": "registre des SIAE (plateforme 2021, ASP 2019) ; DARES 2019",
+            "millesime": "2019-2021",
+        }
+        for name, mask in levels.items():
+            codes = set(frame.loc[mask, "code"])
+            sel = reg_counts[reg_counts["code_commune"].isin(codes)]
+            row[name] = float(len(sel)) if col_filter is None else float(sel["capacite"].sum())
+        rows.append(row)
+    cap = rows[-1]
+    de = rows[1]
+    rows.append(
+        {
+            "indicateur": "Capacité pour 1 000 demandeurs d'emploi",
+            "unite": "salariés en insertion pour 1 000 demandeurs d'emploi",
+            "source": "registre des SIAE ; France Travail",
+            "millesime": "2019-2024",
+            **{
+                name: (
+                    1000 * cap[name] / de[name]
+                    if de[name] and de[name] == de[name]
+                    else float("nan")
+                )
+                for name in levels
+            },
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def run(
+    siret: str,
+    *,
+    salaries: pd.DataFrame | None = None,
+    capacite: pd.DataFrame | None = None,
+    sirene: pd.DataFrame | None = None,
+    territoire_txt: str | None = None,
+    rayon_km: float = 20.0,
+    periode: tuple[str, str] | None = None,
+    threshold: int | None = None,
+    context: Context | None = None,
+) -> Diagnostic:
+    """Compute the diagnosis of the SIAE ``siret``.
+
+    ``salaries``, ``capacite``, ``sirene``: the ``data`` of the user's imports (or None).
+    Territory: ``territoire_txt`` (``"epci:...,dep:50"``) if given, else the communes where its
+    salariés live plus its zone d'emploi (its zone d'emploi alone without a salariés file).
+    ``rayon_km``: prospecting radius around the SIAE. ``context``: the base already opened (its
+    ``capacite`` is then the one used).
+    """
+    notes: list[str] = []
+    ctx = context if context is not None else Context(capacite=capacite)
+    capacite = ctx.capacite
+    communes_all = ctx.communes
+    ind = ctx.indicators
+    ze_ind = ctx.ze_indicators
+    registry = ctx.registry
+    rows = _structure(registry, siret)
+    main = rows.iloc[0]
+    code_siae = str(main["code_commune"])
+    zone = str(communes_all.set_index("code").loc[code_siae, "crs_zone"])
+    if zone != "metro":
+        raise CoodiagError(
+            "Le diagnostic complet couvre la France métropolitaine : les indicateurs communaux "
+            "des DROM manquent dans les données de référence."
+        )
+    metro = ctx.metro
+
+    # Recruitment footprint and impact on unemployment.
+    n_c = None
+    if salaries is not None and len(salaries):
+        start, end = periode if periode else (None, None)
+        n_c = impact.salaries_by_commune(salaries, start=start, end=end)
+
+    # Territory.
+    if territoire_txt:
+        terr = territory.parse(territoire_txt)
+        territory.check(terr, communes_all)
+    else:
+        parts = [("ze", str(main["ze2020"]))]
+        if n_c is not None:
+            parts += [("com", c) for c in n_c.index]
+        terr = territory.Territory(tuple(parts))
+    inside = terr.mask(communes_all)
+    label = (
+        terr.label(communes_all)
+        if territoire_txt
+        else (
+            f"zone d'emploi de {main['ze_nom']} ({main['ze2020']})"
+            + (" et communes de résidence des salariés" if n_c is not None else "")
+        )
+    )
+    codes_in = set(communes_all.loc[inside, "code"])
+
+    denominator = "chomeurs"
+    impact_pub = recrut_pub = None
+    if n_c is not None:
+        known = ind.set_index("code")["p21_chom1564"].reindex(n_c.index)
+        if known.isna().mean() > 0.5:
+            denominator = "demandeurs"
+            notes.append(
+                "Chômeurs du recensement indisponibles pour la plupart des communes de "
+                "résidence : l'impact est calculé sur les demandeurs d'emploi inscrits."
+            )
+        names = communes_all.set_index("code")["nom"]
+        imp = impact.impact_communes(n_c, ind, denominator=denominator, names=names)
+        masked = secrecy.mask_series(imp.set_index("code")["salaries"], append_total="Total")
+        pub = imp.copy()
+        pub["salaries"] = pub["code"].map(masked).astype(object)
+        secret = pub["salaries"].map(lambda v: isinstance(v, str))
+        pub.loc[secret, "impact_pct"] = np.nan  # a share of a secret count is secret too
+        total = masked.get("Total")
+        pub.attrs = imp.attrs
+        pub.attrs["total_salaries"] = total
+        impact_pub = pub
+        recrut_pub = pub[["code", "nom", "salaries"]].copy()
+
+    # Accessibility and coverage (computed on the whole metropolitan zone, then cut).
+    chain = ctx.accessibility
+    acc, near, cov = chain.access, chain.nearest, chain.coverage
+    near_in = near[near["code"].isin(codes_in)]
+    cov_in = cov[cov["code"].isin(codes_in)].copy()
+    cov_in["decile_besoin"] = (
+        pd.qcut(cov["besoin"].rank(method="first"), 10, labels=False).reindex(cov_in.index) + 1
+        if "besoin" in cov.columns
+        else np.nan
+    )
+    couverture = cov_in.merge(near_in.drop(columns=["nom"], errors="ignore"), on="code", how="left")
+
+    communes = metro[metro["code"].isin(codes_in)].copy()
+    extra = [c for c in couverture.columns if c not in communes.columns or c == "code"]
+    acc_cols = ["code", *[c for c in acc.columns if c.startswith("acces_")]]
+    communes = communes.merge(couverture[extra], on="code", how="left").merge(
+        acc[acc_cols], on="code", how="left"
+    )
+    if impact_pub is not None:
+        communes = communes.merge(
+            impact_pub[["code", "salaries", "impact_pct"]], on="code", how="left"
+        )
+    communes = gpd.GeoDataFrame(communes, geometry="geometry", crs=metro.crs)
+
+    deps = sorted(set(communes["dep"]))
+    neighbours = ctx.base.level("departements", zone="metro")
+    bbox = communes.total_bounds
+    contexte = neighbours[
+        neighbours.intersects(
+            gpd.GeoSeries.from_xy([bbox[0], bbox[2]], [bbox[1], bbox[3]])
+            .union_all()
+            .envelope.buffer(20_000)
+        )
+    ]
+
+    offre = registry[registry["geometry"].notna()].to_crs(metro.crs)
+    offre = offre[offre.intersects(communes.union_all().buffer(10_000))]
+
+    # Typologies.
+    typo: dict[str, Any] | None = None
+    try:
+        zones_res = typology.preset_offre_insertion(
+            communes_all, ind, ze_ind, registry, user_capacity=capacite, meta=ctx.meta
+        )
+        typo = {"zones": zones_res}
+        if set(deps) <= {"14", "27", "50", "61", "76"}:
+            mask = communes_all["dep"].isin(deps)
+            typo["personnes_agees"] = typology.preset_personnes_agees(
+                communes_all, ind, territory_mask=mask, meta=ctx.meta
+            )
+        else:
+            notes.append(
+                "Typologie « personnes âgées » : indicateurs IRIS disponibles pour la "
+                "Normandie seulement."
+            )
+    except (ValueError, CoodiagError) as exc:  # pragma: no cover - reported, not fatal
+        notes.append(f"Typologie non calculée : {exc}")
+
+    # Zones d'emploi of the territory: impact of the whole offer.
+    dens = ctx.denominators("ze2020")
+    offer_ze = ctx.offer_by("ze")
+    zones = impact.impact_zones(
+        offer_ze, dens["demandeurs"], denominator_label=offer.DENOMINATORS["demandeurs"][1]
+    )
+    zones = zones[zones["code"].isin(set(communes["ze2020"]))]
+
+    # Prospecting.
+    spec = spec_ze = bmo_prof = pros = None
+    try:
+        spec = prospect.lq_etablissements(ind, communes_all, codes_in, reference="dep")
+    except (ValueError, KeyError, CoodiagError) as exc:
+        notes.append(f"Spécificité sectorielle des établissements non calculée : {exc}")
+    spec_ze = prospect.lq_zone_emploi(ze_ind, str(main["ze2020"]))
+    try:
+        bmo = ctx.base.table("bmo_2024")
+        bassins = sorted(
+            set(communes["bassin_bmo"].dropna()) if "bassin_bmo" in communes else set()
+        )
+        bassins = bassins or sorted(set(communes_all.loc[inside, "bassin_bmo"].dropna()))
+        bmo_prof = prospect.bmo_profile(
+            bmo,
+            bassins,
+            romes=list(main["romes"]) or None,
+            naf=main["naf"],
+            type_siae=main["type_siae"],
+        )
+    except CoodiagError as exc:
+        notes.append(f"Besoins en main-d'œuvre non disponibles : {exc}")
+    if sirene is not None and len(sirene):
+        point = offre.loc[offre["siret"] == main["siret"], "geometry"]
+        pros = prospect.prospects(
+            sirene,
+            point.iloc[0] if len(point) else None,
+            km=rayon_km,
+            naf_of_siae=main["naf"],
+            romes=list(main["romes"]),
+            type_siae=main["type_siae"],
+            communes=metro,
+        )
+
+    results: dict[str, pd.DataFrame] = {"couverture": couverture}
+    if impact_pub is not None:
+        results["impact"] = impact_pub
+    if bmo_prof is not None:
+        results["bmo"] = bmo_prof
+    if spec is not None:
+        results["specificite"] = spec
+    recos = recommend.recommend(results, threshold=threshold)
+
+    figures = key_figures(communes_all, inside, ind, registry, str(main["dep"]), str(main["reg"]))
+    return Diagnostic(
+        siret=str(main["siret"]),
+        structure={
+            k: (list(v) if isinstance(v, (list, np.ndarray)) else v)
+            for k, v in main.drop(labels=["geometry"]).to_dict().items()
+        },
+        territoire=str(terr),
+        territoire_label=label,
+        communes=communes,
+        contexte=contexte,
+        offre=offre,
+        chiffres_cles=figures,
+        impact_publie=impact_pub,
+        recrutement_publie=recrut_pub,
+        couverture=couverture,
+        typologie=typo,
+        zones=zones,
+        specificite=spec,
+        specificite_ze=spec_ze,
+        bmo=bmo_prof,
+        prospects=pros,
+        recommandations=recos,
+        notes=notes,
+        parametres={
+            "denominateur_impact": impact.UNEMPLOYED[denominator][1],
+            "rayon_prospection_km": rayon_km,
+            "seuil_secret": secrecy.get_threshold(threshold),
+            "periode": list(periode) if periode else None,
+        },
+    )

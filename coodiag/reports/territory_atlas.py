@@ -1,0 +1,191 @@
+"""The atlas of a territory for a CDIAE or a réseau: offer, weight, coverage gaps, typologies.
+
+:func:`run` computes; :func:`coodiag.outputs.builders.territory_document` lays it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from coodiag import territory
+from coodiag.analyses import impact, offer, typology
+from coodiag.errors import CoodiagError
+from coodiag.reports.context import Context
+from coodiag.reports.diagnostic import key_figures
+
+
+@dataclass
+class TerritoryAtlas:
+    """Everything the territory atlas shows (no count of individual people: no secrecy need)."""
+
+    territoire: str
+    label: str
+    communes: gpd.GeoDataFrame  # Lambert-93, with coverage / accessibility columns
+    contexte: gpd.GeoDataFrame
+    epci: gpd.GeoDataFrame  # EPCI of the territory with the offer's weight
+    offre: gpd.GeoDataFrame  # SIAE of the territory (Lambert-93) with capacity and réseaux
+    par_type: pd.DataFrame
+    par_reseau: pd.DataFrame | None
+    zones: pd.DataFrame  # impact of the offer by zone d'emploi
+    zones_geo: gpd.GeoDataFrame  # the zones d'emploi of the territory (Lambert-93)
+    non_couvertes: pd.DataFrame  # communes "besoin sans offre", ranked by demand
+    chiffres_cles: pd.DataFrame
+    typologie_zones: typology.HCPCResult | None
+    typologie_communes: typology.HCPCResult | None
+    explication_couverture: str
+    notes: list[str] = field(default_factory=list)
+
+    def snapshot(self) -> dict:
+        import json
+        from datetime import date
+
+        def records(df: pd.DataFrame | None) -> list[dict]:
+            return [] if df is None else json.loads(df.to_json(orient="records",
+                                                               force_ascii=False))
+
+        return {
+            "version": 1, "date": date.today().isoformat(), "territoire": self.territoire,
+            "territoire_label": self.label, "chiffres_cles": records(self.chiffres_cles),
+            "par_type": records(self.par_type), "zones": records(self.zones),
+            "non_couvertes": records(self.non_couvertes.head(50)),
+        }
+
+
+def run(
+    territoire_txt: str,
+    *,
+    capacite: pd.DataFrame | None = None,
+    reseaux: pd.DataFrame | None = None,
+    context: Context | None = None,
+) -> TerritoryAtlas:
+    """Compute the atlas of ``territoire_txt`` (``dep:50``, ``ze:2802``, ``reg:28``...).
+
+    ``context``: the base already opened, with its capacity and réseaux files (then
+    ``capacite`` and ``reseaux`` are the context's).
+    """
+    notes: list[str] = []
+    ctx = context if context is not None else Context(
+        capacite=capacite, reseaux=reseaux, with_reseaux=True
+    )
+    capacite, reseaux = ctx.capacite, ctx.reseaux
+    communes_all = ctx.communes
+    terr = territory.parse(territoire_txt)
+    territory.check(terr, communes_all)
+    inside = terr.mask(communes_all)
+    zones_crs = set(communes_all.loc[inside, "crs_zone"])
+    if zones_crs != {"metro"}:
+        raise CoodiagError("L'atlas de territoire couvre la France métropolitaine : les "
+                           "indicateurs communaux des DROM manquent dans les données.")
+    codes_in = set(communes_all.loc[inside, "code"])
+    metro = ctx.metro
+    ind = ctx.indicators
+    ze_ind = ctx.ze_indicators
+    registry = ctx.registry
+
+    chain = ctx.accessibility
+    acc, near, cov = chain.access, chain.nearest, chain.coverage
+    cov_in = cov[cov["code"].isin(codes_in)]
+    communes = metro[metro["code"].isin(codes_in)].copy()
+    communes = communes.merge(
+        cov_in[["code", "classe", "besoin", "offre", "demande"]], on="code", how="left"
+    ).merge(acc[["code", "acces_ensemble"]], on="code", how="left").merge(
+        near[["code", *[c for c in near.columns if c.startswith("dist_")]]], on="code",
+        how="left",
+    )
+    communes["acces_pour_1000"] = 1000 * communes["acces_ensemble"]
+    communes = gpd.GeoDataFrame(communes, geometry="geometry", crs=metro.crs)
+
+    uncovered = cov_in[cov_in["classe"] == "besoin sans offre"].sort_values(
+        "demande", ascending=False
+    )
+    uncovered = uncovered.merge(
+        near[["code", *[c for c in near.columns if c.startswith("dist_")]]], on="code",
+        how="left",
+    )
+
+    offre = registry[registry["code_commune"].isin(codes_in) & registry["geometry"].notna()]
+    offre = offre.to_crs(metro.crs)
+    par_type = (
+        offre.groupby("type_siae")
+        .agg(structures=("siret", "size"), capacite=("capacite", "sum"),
+             capacite_estimee=("capacite_estimee", "sum"))
+        .reset_index()
+    )
+    par_reseau = None
+    if reseaux is not None and len(reseaux):
+        exploded = offre.explode("reseaux")
+        exploded["reseaux"] = exploded["reseaux"].fillna("sans réseau connu")
+        par_reseau = (
+            exploded.groupby(["reseaux", "type_siae"]).size().unstack(fill_value=0)
+            .reset_index().rename(columns={"reseaux": "reseau"})
+        )
+    else:
+        notes.append("Sans fichier d'appartenance aux réseaux (--reseaux), l'offre n'est pas "
+                     "ventilée par réseau.")
+
+    offer_epci = ctx.offer_by("epci", registry[registry["code_commune"].isin(codes_in)])
+    epci_geo = ctx.base.level("epci", zone="metro")
+    epci_codes = set(communes_all.loc[inside, "epci"].dropna())
+    epci = epci_geo[epci_geo["code"].isin(epci_codes)].merge(offer_epci, on="code", how="left")
+    epci["n_siae"] = epci["n_siae"].fillna(0)
+
+    dens_ze = ctx.denominators("ze2020")
+    offer_ze = ctx.offer_by("ze")
+    zones = impact.impact_zones(offer_ze, dens_ze["demandeurs"],
+                                denominator_label=offer.DENOMINATORS["demandeurs"][1])
+    ze_in = set(communes_all.loc[inside, "ze2020"])
+    zones = zones[zones["code"].isin(ze_in)]
+    ze_names = communes_all.drop_duplicates("ze2020").set_index("ze2020")["ze_nom"]
+    zones.insert(1, "nom", zones["code"].map(ze_names))
+
+    typ_zones = typ_communes = None
+    try:
+        typ_zones = typology.preset_offre_insertion(
+            communes_all, ind, ze_ind, registry, user_capacity=capacite, meta=ctx.meta
+        )
+        deps = set(communes_all.loc[inside, "dep"])
+        if deps <= {"14", "27", "50", "61", "76"}:
+            typ_communes = typology.preset_personnes_agees(
+                communes_all, ind, territory_mask=inside, meta=ctx.meta
+            )
+    except (ValueError, CoodiagError) as exc:
+        notes.append(f"Typologie non calculée : {exc}")
+
+    first = communes_all.loc[inside].iloc[0]
+    figures = key_figures(communes_all, inside, ind, registry, str(first["dep"]),
+                           str(first["reg"]))
+    prefixes = {p for p, _c in terr.parts}
+    if len({*communes_all.loc[inside, "dep"]}) > 1 or prefixes <= {"dep", "reg"}:
+        figures = figures.drop(columns=[c for c in figures.columns
+                                        if c.startswith("Département")])
+    if prefixes == {"reg"} or len({*communes_all.loc[inside, "reg"]}) > 1:
+        figures = figures.drop(columns=[c for c in figures.columns if c.startswith("Région")])
+
+    zones_geo = ctx.base.level("zones_emploi", zone="metro")
+    zones_geo = zones_geo[zones_geo["code"].isin(set(communes["ze2020"]))]
+    contexte = ctx.base.level("departements", zone="metro")
+    bbox = communes.total_bounds
+    area = gpd.GeoSeries.from_xy([bbox[0], bbox[2]], [bbox[1], bbox[3]]).union_all().envelope
+    contexte = contexte[contexte.intersects(area.buffer(20_000))
+                        & ~contexte["code"].isin(set(communes["dep"]))]
+    return TerritoryAtlas(
+        territoire=str(terr),
+        label=terr.label(communes_all),
+        communes=communes,
+        contexte=contexte,
+        epci=epci,
+        offre=offre,
+        par_type=par_type,
+        par_reseau=par_reseau,
+        zones=zones,
+        non_couvertes=uncovered,
+        zones_geo=zones_geo,
+        chiffres_cles=figures,
+        typologie_zones=typ_zones,
+        typologie_communes=typ_communes,
+        explication_couverture=str(cov.attrs.get("explication", "")),
+        notes=notes,
+    )

@@ -1,0 +1,240 @@
+"""Reader of SIRENE establishments (current and pre-2019 layouts, optional geolocation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from coodiag import settings
+from coodiag.reference import cog
+from coodiag.userfiles._validate import (
+    M_MISSING,
+    M_SIRET_DIGITS,
+    Collector,
+    ImportResult,
+    finish,
+    first_reason,
+    parse_number,
+    reason_where,
+    siret_is_valid,
+    text_column,
+)
+from coodiag.userfiles.reader import read_table
+
+# ---------------------------------------------------------------------------------------------
+# 4. SIRENE
+# ---------------------------------------------------------------------------------------------
+
+SIRENE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "siret": (),
+    "siren": ("identifiant de l'entreprise",),
+    "nic": ("numero interne de classement de l'etablissement",),
+    "code_commune": ("codeCommuneEtablissement", "code commune", "code_insee", "depcom"),
+    "departement": ("departement de localisation de l'etablissement",),
+    "commune3": ("commune de localisation de l'etablissement",),
+    "naf": (
+        "activitePrincipaleEtablissement",
+        "activite principale de l'etablissement",
+        "apet700",
+        "ape",
+    ),
+    "tranche": (
+        "trancheEffectifsEtablissement",
+        "tranche d'effectif salarie de l'etablissement",
+        "tefet",
+    ),
+    "etat": ("etatAdministratifEtablissement",),
+    "nom": ("denominationUsuelleEtablissement",),
+    "enseigne": ("enseigne1Etablissement", "enseigne ou nom de l'exploitation", "enseigne"),
+    "denomination": ("denominationUniteLegale", "raison sociale", "nomen_long"),
+    "x": ("coordonneeLambertAbscisseEtablissement",),
+    "y": ("coordonneeLambertOrdonneeEtablissement",),
+    "latitude": ("lat",),
+    "longitude": ("lon", "lng"),
+}
+SIRENE_REQUIRED = (("siret", "siren"), ("code_commune", "commune3"))
+TRANCHES = {
+    "NN": "non employeur ou effectif inconnu",
+    "00": "0 salarié",
+    "01": "1 ou 2 salariés",
+    "02": "3 à 5 salariés",
+    "03": "6 à 9 salariés",
+    "11": "10 à 19 salariés",
+    "12": "20 à 49 salariés",
+    "21": "50 à 99 salariés",
+    "22": "100 à 199 salariés",
+    "31": "200 à 249 salariés",
+    "32": "250 à 499 salariés",
+    "41": "500 à 999 salariés",
+    "42": "1 000 à 1 999 salariés",
+    "51": "2 000 à 4 999 salariés",
+    "52": "5 000 à 9 999 salariés",
+    "53": "10 000 salariés et plus",
+}
+GEOLOC_COLUMNS: dict[str, tuple[str, ...]] = {"siret": (), "x": (), "y": (), "epsg": ()}
+
+
+def _naf(values: pd.Series) -> pd.Series:
+    s = values.str.upper().str.replace(r"[\s.]", "", regex=True)
+    ok = s.str.fullmatch(r"\d{4}[A-Z]").fillna(False).astype(bool)
+    return (s.str[:2] + "." + s.str[2:]).where(ok).astype("string")
+
+
+def _project(lon: pd.Series, lat: pd.Series, dep: pd.Series) -> tuple[pd.Series, ...]:
+    from pyproj import Transformer
+
+    x = pd.Series(pd.NA, index=lon.index, dtype="Float64")
+    y = x.copy()
+    epsg = pd.Series(pd.NA, index=lon.index, dtype="Int64")
+    crs = dep.map(lambda d: settings.CRS_DROM.get(d, settings.CRS_METRO), na_action="ignore")
+    for code in crs.dropna().unique():
+        m = (crs == code) & lon.notna() & lat.notna()
+        if not m.any():
+            continue
+        tr = Transformer.from_crs(settings.CRS_WEB, int(code), always_xy=True)
+        xx, yy = tr.transform(lon[m].astype(float).to_numpy(), lat[m].astype(float).to_numpy())
+        x[m], y[m], epsg[m] = xx.round(1), yy.round(1), int(code)
+    return x, y, epsg
+
+
+def read_sirene(path: Path | str, geoloc: Path | str | None = None) -> ImportResult:
+    """Read SIRENE establishments (INSEE StockEtablissement layout, or the pre-2019 layout).
+
+    ``geoloc``: the optional INSEE geolocation file (``siret, x, y, epsg``). Without it,
+    Lambert coordinates of the stock file, else latitude/longitude, are used when present.
+
+    Returns
+    -------
+    ImportResult
+        ``data`` columns: ``ligne, siret, siren, code_commune`` (COG 2025), ``code_commune_source``,
+        ``naf`` ("56.30Z"), ``tranche_effectif`` (code), ``tranche_libelle``, ``nom``, ``x, y``
+        (metres; Lambert-93 in metropolitan France, the local official CRS overseas), ``epsg``.
+        Closed establishments (état F) are listed in the rejects.
+    """
+    table = read_table(path, synonyms=SIRENE_COLUMNS, required=SIRENE_REQUIRED, label="SIRENE")
+    f = table.frame
+    col = Collector(table)
+    siret_raw = text_column(f, "siret")
+    if "siret" not in f:
+        siret_raw = text_column(f, "siren").str.zfill(9) + text_column(f, "nic").str.zfill(5)
+        f = f.assign(siret=siret_raw)
+        col.frame = f
+    s = siret_raw.str.replace(r"\s", "", regex=True)
+    digits = s.str.fullmatch(r"\d{14}").fillna(False).astype(bool)
+    col.add(
+        "siret",
+        first_reason(
+            reason_where(siret_raw == "", M_MISSING),
+            reason_where(siret_raw.ne("") & ~digits, M_SIRET_DIGITS),
+        ),
+    )
+    luhn_bad = sum(1 for v, d in zip(s, digits, strict=True) if d and not siret_is_valid(v))
+    if luhn_bad:
+        col.warnings.append(
+            f"{luhn_bad} SIRET dont la clé de contrôle est inhabituelle, conservé(s) (le "
+            "répertoire SIRENE fait foi)."
+        )
+    code = text_column(f, "code_commune")
+    if "code_commune" not in f:
+        dep = text_column(f, "departement")
+        code = (dep.str.zfill(2) + text_column(f, "commune3").str.zfill(3)).where(dep != "", "")
+    code = code.str.upper()
+    lineage = cog.current_code(code.replace("", pd.NA))
+    col.add(
+        "code_commune" if "code_commune" in f else "commune3",
+        first_reason(
+            reason_where(code == "", M_MISSING),
+            reason_where(lineage["status"].isin(["inconnu", "scission"]), lineage["detail"]),
+        ),
+    )
+    moved = lineage["status"] == "fusionné"
+    if moved.any():
+        pairs = lineage.loc[moved, ["code", "code_2025"]].value_counts().sort_index()
+        col.warnings.append(
+            f"{int(moved.sum())} établissement(s) avec un code commune obsolète, remplacé par sa "
+            "commune 2025 : "
+            + ", ".join(f"{a} → {b} ({n})" for (a, b), n in pairs.head(10).items())
+            + ("…" if len(pairs) > 10 else "")
+        )
+    etat = text_column(f, "etat").str.upper()
+    col.add("etat", reason_where(etat == "F", "établissement fermé (état administratif F)"))
+    naf_raw = text_column(f, "naf")
+    naf = _naf(naf_raw)
+    bad_naf = (naf_raw != "") & naf.isna()
+    if bad_naf.any():
+        col.warnings.append(f"{int(bad_naf.sum())} codes NAF mal formés laissés vides.")
+    tranche = text_column(f, "tranche").str.upper().str.zfill(2)
+    tranche = tranche.where(tranche.isin(list(TRANCHES)) | (tranche == "00"))
+    tranche = tranche.where(text_column(f, "tranche") != "").astype("string")
+    nom = text_column(f, "nom")
+    for alt in ("enseigne", "denomination"):
+        nom = nom.where(nom != "", text_column(f, alt))
+    dep_code = (
+        lineage["code_2025"]
+        .str[:2]
+        .where(~lineage["code_2025"].str.startswith("97"), lineage["code_2025"].str[:3])
+    )
+    x, _ = parse_number(text_column(f, "x"))
+    y, _ = parse_number(text_column(f, "y"))
+    epsg = pd.Series(pd.NA, index=f.index, dtype="Int64")
+    has_xy = x.notna() & y.notna()
+    epsg[has_xy] = (
+        dep_code[has_xy]
+        .map(lambda d: settings.CRS_DROM.get(d, settings.CRS_METRO), na_action="ignore")
+        .astype("Int64")
+    )
+    if geoloc is not None:
+        g = read_table(
+            geoloc,
+            synonyms=GEOLOC_COLUMNS,
+            required=[("siret",), ("x",), ("y",)],
+            label="géolocalisation SIRENE",
+        ).frame
+        gx, _ = parse_number(text_column(g, "x"))
+        gy, _ = parse_number(text_column(g, "y"))
+        gepsg = pd.to_numeric(text_column(g, "epsg").str.extract(r"(\d+)$")[0], errors="coerce")
+        gtab = pd.DataFrame({"x": gx, "y": gy, "epsg": gepsg.astype("Int64")})
+        gtab.index = g["siret"].str.replace(r"\s", "", regex=True)
+        gtab = gtab[~gtab.index.duplicated()]
+        hit = s.map(gtab["x"]).astype("Float64")
+        use = hit.notna()
+        x[use] = hit[use]
+        y[use] = s[use].map(gtab["y"]).astype("Float64")
+        epsg[use] = s[use].map(gtab["epsg"]).fillna(settings.CRS_METRO).astype("Int64")
+        has_xy = x.notna() & y.notna()
+    lat = pd.to_numeric(text_column(f, "latitude").str.replace(",", "."), errors="coerce")
+    lon = pd.to_numeric(text_column(f, "longitude").str.replace(",", "."), errors="coerce")
+    need = ~has_xy & lat.notna() & lon.notna()
+    if need.any():
+        px, py, pe = _project(lon[need], lat[need], dep_code[need])
+        x[need], y[need], epsg[need] = px, py, pe
+    data = pd.DataFrame(
+        {
+            "ligne": f["ligne"],
+            "siret": s.where(digits).astype("string"),
+            "siren": s.str[:9].where(digits).astype("string"),
+            "code_commune": lineage["code_2025"],
+            "code_commune_source": lineage["code"],
+            "naf": naf,
+            "tranche_effectif": tranche,
+            "tranche_libelle": tranche.map(TRANCHES).astype("string"),
+            "nom": nom.replace("", pd.NA),
+            "x": x,
+            "y": y,
+            "epsg": epsg,
+        }
+    )
+    result = finish(
+        "SIRENE",
+        table,
+        col,
+        data,
+        key=["siret"],
+        dup_motif=lambda n: f"SIRET en double (déjà présent ligne {n}) : ligne ignorée",
+    )
+    n_xy = int(result.data["x"].notna().sum())
+    result.notes.append(
+        f"Coordonnées disponibles pour {n_xy} établissement(s) sur {len(result.data)}."
+    )
+    return result
