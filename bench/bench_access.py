@@ -1,7 +1,7 @@
 """Benchmark: national 2SFCA of coodiag (sparse KD-tree pairs) against pysal ``access``.
 
 Same inputs on both sides: every metropolitan commune (representative point, Lambert-93;
-demand = unemployed 15-64, census where known, estimated elsewhere: ``access.demand``) × every
+demand = unemployed 15-64, census where known, estimated elsewhere: ``demand.demand``) × every
 metropolitan SIAE with a capacity (ACI, AI, EI, ETTI; DARES averages where unknown), one
 radius (30 km), step and Gaussian decay (σ = 15 km, pysal's ``weights.gaussian``).
 
@@ -44,20 +44,20 @@ SUBSET_LABEL = (
 
 def inputs(regions: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """Commune points / demand and SIAE points / capacity (metres, Lambert-93), as arrays."""
-    from coodiag.analyses import access
+    from coodiag.analyses import access, demand, points
     from coodiag.analyses.offer import apply_capacity
     from coodiag.base import store
 
     communes = store.read_level("communes", zone="metro")
     reg = apply_capacity(store.read_level("siae"))
-    dem = access.demand(
+    dem = demand.demand(
         communes,
         store.read_table("indicateurs_communes"),
         store.read_table("indicateurs_zones_emploi"),
     )
     ok = (
-        access._usable(reg)
-        & (access._siae_zone(reg) == "metro").fillna(False)
+        points.usable_siae(reg)
+        & (points.siae_zone(reg) == "metro").fillna(False)
         & reg["type_siae"].isin(access.TYPES_SIAE)
         & reg["capacite"].notna()
     ).to_numpy()
@@ -67,16 +67,16 @@ def inputs(regions: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
         reg = reg[reg["reg"].isin(regions).fillna(False)]
     d = dem.set_index("code")["demande"]
     return {
-        "d_xy": access._xy(communes["point"]),
+        "d_xy": points.to_xy(communes["point"]),
         "dem": np.nan_to_num(communes["code"].map(d).to_numpy("float64"), nan=0.0),
-        "s_xy": access._xy(reg.geometry.to_crs(communes.crs)),
+        "s_xy": points.to_xy(reg.geometry.to_crs(communes.crs)),
         "cap": reg["capacite"].to_numpy("float64"),
     }
 
 
 def ours(data: dict[str, np.ndarray], decay: str) -> tuple[float, np.ndarray]:
-    """Best wall time of :func:`coodiag.analyses.access.two_stage_fca` and its result."""
-    from coodiag.analyses.access import two_stage_fca
+    """Best wall time of :func:`coodiag.analyses.fca.two_stage_fca` and its result."""
+    from coodiag.analyses.fca import two_stage_fca
 
     best, res = float("inf"), None
     for _ in range(REPEAT):
@@ -104,7 +104,7 @@ def _pysal_child(path_in: str, path_out: str, sparse: bool) -> None:
     n, m = len(d_xy), len(s_xy)
     start = time.perf_counter()
     if sparse:
-        from coodiag.analyses.access import pairs_within
+        from coodiag.analyses.fca import pairs_within
 
         i, j, cost = pairs_within(d_xy, s_xy, RADIUS_KM)
         origin, dest = i.astype(np.int32), j.astype(np.int32)

@@ -7,7 +7,7 @@ Measured in one run:
   5,100 communes) and for all communes of France; targets ≤ 3 MB and ≤ 10 MB;
 - the peers: a naive ``folium.Choropleth`` of the same indicator on the base's geometries (the
   way a notebook would do it: full-resolution GeoJSON, tiles, branca colormap), and the
-  atlas' :func:`coodiag.outputs.webmap.choropleth_layer` (simplifies on every call, verbose
+  atlas' :func:`coodiag.outputs.weblayers.choropleth_layer` (simplifies on every call, verbose
   GeoJSON);
 - first map drawn in headless Chromium (``/usr/bin/chromium`` through playwright): the app
   served by ``streamlit run app.py`` (first session after the server starts, then a new
@@ -47,15 +47,15 @@ def _mb(n: int) -> str:
 def explorer_page(regs: list[str] | None) -> tuple[str, float]:
     """The explorer's map (as the app builds it) and the seconds taken."""
     from coodiag.analyses import offer
-    from coodiag.base import store
+    from coodiag.base import display, store
     from coodiag.explorer import components as explorer
-    from coodiag.outputs import webmap
+    from coodiag.outputs import weblayers, webmap
 
     t = time.perf_counter()
     meta = store.read_table("indicateurs_meta")
     meta = meta[(meta["table"] == "indicateurs_communes") & (meta["key"] == INDICATOR)]
     ind = store.read_table("indicateurs_communes")[["code", INDICATOR]]
-    geo = explorer.read_display("communes", regs).merge(ind, on="code", how="left")
+    geo = display.read_display("communes", regs).merge(ind, on="code", how="left")
     national = regs is None
     m = webmap.offline_map(bounds=explorer.bounds_of(geo))
     explorer.choropleth(m, geo, INDICATOR, meta=meta.iloc[0].to_dict(),
@@ -63,7 +63,7 @@ def explorer_page(regs: list[str] | None) -> tuple[str, float]:
     pts = offer.apply_capacity(store.read_level("siae"))
     if not national:
         pts = pts[pts["reg"].isin(regs)]
-    webmap.points_layer(m, pts, size="capacite", estimated="capacite_estimee")
+    weblayers.points_layer(m, pts, size="capacite", estimated="capacite_estimee")
     page = webmap.render_html(m)
     webmap.assert_offline(page)
     return page, time.perf_counter() - t
@@ -90,9 +90,9 @@ def naive_page(regs: list[str] | None) -> tuple[str, float]:
 
 
 def webmap_page(regs: list[str] | None) -> tuple[str, float]:
-    """The atlas' ``webmap.choropleth_layer`` on the base's geometries."""
+    """The atlas' ``weblayers.choropleth_layer`` on the base's geometries."""
     from coodiag.base import store
-    from coodiag.outputs import webmap
+    from coodiag.outputs import weblayers, webmap
 
     t = time.perf_counter()
     com = store.read_level("communes")[["code", "nom", "reg", "geometry"]]
@@ -101,8 +101,8 @@ def webmap_page(regs: list[str] | None) -> tuple[str, float]:
     com = com.merge(store.read_table("indicateurs_communes")[["code", INDICATOR]], on="code",
                     how="left")
     m = webmap.offline_map()
-    webmap.choropleth_layer(m, com, INDICATOR, meta={"label": "Demandeurs d'emploi",
-                                                     "unit": "personnes"})
+    weblayers.choropleth_layer(m, com, INDICATOR, meta={"label": "Demandeurs d'emploi",
+                                                        "unit": "personnes"})
     page = webmap.render_html(m)
     return page, time.perf_counter() - t
 
@@ -189,10 +189,10 @@ def main() -> list[dict]:
     from rich.console import Console
     from rich.table import Table
 
-    from coodiag.explorer import components as explorer
+    from coodiag.base import display
 
-    if not (explorer.display_dir() / f"communes_{REGION}.parquet").exists():
-        explorer.build_display_geometries()
+    if not (display.display_dir() / f"communes_{REGION}.parquet").exists():
+        display.build_display_geometries()
     rows: list[dict] = []
     pages = {}
     for scope, regs, target in (("Grand Est (5 115 communes)", [REGION], 3 * MB),
@@ -203,7 +203,7 @@ def main() -> list[dict]:
                      "cible": f"≤ {target // MB} Mo", "ok": len(page.encode()) <= target,
                      "note": f"construite en {secs:.1f} s (mise en cache par l'application)"})
         for name, fn in (("folium naïf (Choropleth, géométries complètes)", naive_page),
-                         ("webmap.choropleth_layer (atlas)", webmap_page)):
+                         ("weblayers.choropleth_layer (atlas)", webmap_page)):
             peer, psecs = fn(regs)
             rows.append({"mesure": f"Pair : {name} — {scope}", "valeur": _mb(len(peer.encode())),
                          "cible": "", "ok": None, "note": f"construite en {psecs:.1f} s"})

@@ -81,7 +81,7 @@ def main() -> None:
     t_pca, p = _best(lambda: T.pca(data, variables=variables, meta=meta, extra_meta=extra))
     rows.append(("  dont ACP", f"{t_pca:.2f} s", "", ""))
     t_pre, _ = _best(
-        lambda: T._kmeans(
+        lambda: T.kmeans(
             p.coordinates.iloc[:, : p.n_retained].to_numpy(),
             T.PRECLUSTER_DEFAULT,
             weights=p.weights.to_numpy(),

@@ -1,10 +1,23 @@
-"""One home for territorial codes: INSEE communes, départements, régions, zones d'emploi, EPCI.
+"""One home for territorial and business codes: parse and check.
+
+INSEE communes, départements, régions, zones d'emploi, EPCI, postcodes, SIRET.
 
 Several source files lost their leading zeros ("1001" for "01001", "51" for the zone "0051"),
 others carry three-character département codes ("001"). Every loader normalises its codes here,
 so that inside coodiag a commune code is always a 5-character string, a zone d'emploi a
-4-character string, a département 2 or 3 characters ("01", "2A", "971"), a région 2 characters
-and an EPCI 9 characters.
+4-character string, a département 2 or 3 characters ("01", "2A", "971"), a région 2 characters,
+an EPCI 9 characters, a postcode 5 digits and a SIRET 14 digits.
+
+- Series in, Series out (loaders and user files): :func:`commune`, :func:`departement`,
+  :func:`region`, :func:`zone_emploi`, :func:`epci`, :func:`postcode`, :func:`siret`;
+- one value (a user's input): :func:`parse_commune`, :func:`parse_postcode`,
+  :func:`parse_siret`;
+- checks of the form of one code: ``is_<kind>``, and the ``*_PATTERN`` regular expressions for
+  vectorised checks (``series.str.match(codes.COMMUNE_PATTERN)``). Whether a well-formed code
+  exists is the job of :mod:`coodiag.reference` (COG, postcodes of the communes).
+
+>>> is_commune_code("2A004"), is_siret("41071771400035"), parse_postcode("1500.0")
+(True, True, '01500')
 """
 
 from __future__ import annotations
@@ -13,7 +26,26 @@ import re
 
 import pandas as pd
 
-_COMMUNE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+#: Well-formed codes, as regular expressions of the whole string.
+COMMUNE_PATTERN = r"^(\d{5}|2[AB]\d{3})$"
+DEPARTEMENT_PATTERN = r"^(\d{2}|2[AB]|97\d)$"
+REGION_PATTERN = r"^\d{2}$"
+ZONE_EMPLOI_PATTERN = r"^\d{4}$"
+EPCI_PATTERN = r"^\d{9}$"
+POSTCODE_PATTERN = r"^\d{5}$"
+SIRET_PATTERN = r"^\d{14}$"
+
+#: La Poste's establishments (this SIREN) do not follow the Luhn rule: their digits sum to a
+#: multiple of 5.
+LA_POSTE_SIREN = "356000000"
+
+_COMMUNE_RE = re.compile(COMMUNE_PATTERN)
+_DEPARTEMENT_RE = re.compile(DEPARTEMENT_PATTERN)
+_REGION_RE = re.compile(REGION_PATTERN)
+_ZONE_EMPLOI_RE = re.compile(ZONE_EMPLOI_PATTERN)
+_EPCI_RE = re.compile(EPCI_PATTERN)
+_POSTCODE_RE = re.compile(POSTCODE_PATTERN)
+_SIRET_RE = re.compile(SIRET_PATTERN)
 
 
 def _clean(values: pd.Series) -> pd.Series:
@@ -52,15 +84,110 @@ def epci(values: pd.Series) -> pd.Series:
     return s.mask(s.str.upper() == "ZZZZZZZZZ")
 
 
+def postcode(values: pd.Series) -> pd.Series:
+    """Postcodes as 5-character strings ("1500" -> "01500"), not checked (:func:`is_postcode`)."""
+    return _clean(values).str.zfill(5)
+
+
+def siret(values: pd.Series) -> pd.Series:
+    """SIRET reduced to their digits (spaces, dots dropped); empty becomes missing. Not checked
+    (see :func:`is_siret`)."""
+    s = values.astype("string").str.replace(r"\D", "", regex=True)
+    return s.mask(s == "")
+
+
+def siret_of(siren: pd.Series, nic: pd.Series) -> pd.Series:
+    """SIRET assembled from a SIREN (9 digits) and a NIC (5 digits), leading zeros restored."""
+    return siren.str.zfill(9) + nic.str.zfill(5)
+
+
+def commune_of(departement_: pd.Series, suffix: pd.Series) -> pd.Series:
+    """Commune codes assembled from a département and the 3 last characters (old SIRENE layout:
+    "1" + "4" -> "01004")."""
+    return departement_.str.zfill(2) + suffix.str.zfill(3)
+
+
 def departement_of_commune(codes: pd.Series) -> pd.Series:
     """The département of a (normalised) commune code: "971xx" -> "971", "2A004" -> "2A"."""
     codes = codes.astype("string")
     return codes.str[:2].where(~codes.str.startswith("97"), codes.str[:3])
 
 
+def departements_of_postcode(postcode_: str) -> tuple[str, ...]:
+    """The département(s) a postcode points to: "14000" -> ("14",), "97411" -> ("974",)."""
+    if postcode_.startswith("97") or postcode_.startswith("98"):
+        return (postcode_[:3],)
+    if postcode_.startswith("20"):
+        return ("2A",) if postcode_ < "20200" else ("2B",)
+    return (postcode_[:2],)
+
+
+def parse_commune(value: object) -> str | None:
+    """A commune code as typed ("1001" -> "01001", "2a004" -> "2A004"), None when malformed."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    s = re.sub(r"\.0$", "", str(value).strip().upper())
+    return s.zfill(5) if s and is_commune_code(s.zfill(5)) else None
+
+
+def parse_postcode(value: object) -> str | None:
+    """A postcode as 5 digits ("1500" from a spreadsheet -> "01500"), else None."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    s = str(value).strip().replace(" ", "")
+    s = re.sub(r"\.0$", "", s)
+    if re.fullmatch(r"\d{4}", s):
+        s = "0" + s
+    return s if _POSTCODE_RE.match(s) else None
+
+
+def parse_siret(value: object) -> str:
+    """The digits of a SIRET as typed ("410 717 714 00035" -> "41071771400035"), not checked."""
+    return "".join(ch for ch in str(value) if ch.isdigit())
+
+
 def is_commune_code(code: str) -> bool:
     """True for a well-formed commune code ("01001", "2A004", "97411")."""
-    return bool(_COMMUNE_RE.match(code))
+    return bool(_COMMUNE_RE.fullmatch(code))
+
+
+def is_departement_code(code: str) -> bool:
+    """True for a well-formed département code ("01", "2A", "971")."""
+    return bool(_DEPARTEMENT_RE.fullmatch(code))
+
+
+def is_region_code(code: str) -> bool:
+    """True for a well-formed région code ("28", "01")."""
+    return bool(_REGION_RE.fullmatch(code))
+
+
+def is_zone_emploi_code(code: str) -> bool:
+    """True for a well-formed zone d'emploi 2020 code ("2802", "0051")."""
+    return bool(_ZONE_EMPLOI_RE.fullmatch(code))
+
+
+def is_epci_code(code: str) -> bool:
+    """True for a well-formed EPCI SIREN ("200069425")."""
+    return bool(_EPCI_RE.fullmatch(code))
+
+
+def is_postcode(code: str) -> bool:
+    """True for a well-formed postcode (5 digits); whether a commune has it is
+    :func:`coodiag.reference.geocode.is_postal_code`'s question."""
+    return bool(_POSTCODE_RE.fullmatch(code))
+
+
+def is_siret(code: str) -> bool:
+    """Luhn check of a 14-digit SIRET; La Poste's establishments (SIREN 356000000) use sum % 5."""
+    if not _SIRET_RE.fullmatch(code):
+        return False
+    if code.startswith(LA_POSTE_SIREN):
+        return sum(int(c) for c in code) % 5 == 0
+    total = 0
+    for i, c in enumerate(reversed(code)):
+        d = int(c) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
 
 
 #: NAF rév. 2 sections: letter -> (first division, last division, French label).

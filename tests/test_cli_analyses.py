@@ -23,7 +23,13 @@ def test_impact_command_masks_small_counts(base) -> None:
         else:
             assert int(n.replace("\u202f", "")) >= 5
     avranches = next(r for r in rows if r[1] == "50025")
-    assert avranches[2].strip() == "80" and avranches[4].strip() == "16,76 %"
+    assert avranches[2].strip() == "80" and avranches[4].strip() == "16,76\u00a0%"
+
+
+def test_scenario_refuses_a_malformed_commune() -> None:
+    result = CliRunner().invoke(app, ["analyse", "scenario", "-t", "ze:2802", "--ouvrir", "5X:ACI"])
+    assert result.exit_code == 1
+    assert "code commune INSEE mal formé" in result.output
 
 
 def test_coverage_scenario_typology(base) -> None:

@@ -17,15 +17,16 @@ import shapely
 from coodiag import secrecy
 from coodiag._io import sha256_file
 from coodiag.outputs import exports
+from coodiag.outputs.document import ExportTable
 from coodiag.outputs.exports import (
     ExportError,
     ExportSecrecyError,
-    ExportTable,
     write_all,
     write_csv,
     write_gpkg,
     write_xlsx,
 )
+from coodiag.outputs.exports import csv as csv_export
 
 FORMULA = '=HYPERLINK("http://x")'
 PHONE = "+33 6 12"
@@ -68,8 +69,13 @@ def _hand_made() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def atlas(manche, tmp_path_factory) -> dict:
+    from coodiag.base import store
+
     communes, siae = manche["communes"], manche["siae"]
-    meta = exports.indicator_meta(["tx_chom1564_21", "p21_pop"], table="indicateurs_communes")
+    meta = exports.indicator_meta(
+        store.read_table("indicateurs_meta"), ["tx_chom1564_21", "p21_pop"],
+        table="indicateurs_communes",
+    )
     tables = [
         ExportTable(
             "Communes",
@@ -513,7 +519,7 @@ def test_csv_write_is_atomic(tmp_path, monkeypatch) -> None:
     path = write_csv(_small_tables()[0], tmp_path / "t.csv")
     before = path.read_bytes()
     calls = {"n": 0}
-    original = exports._csv_cell
+    original = csv_export._csv_cell
 
     def failing(value):
         calls["n"] += 1
@@ -521,7 +527,7 @@ def test_csv_write_is_atomic(tmp_path, monkeypatch) -> None:
             raise RuntimeError("panne")
         return original(value)
 
-    monkeypatch.setattr(exports, "_csv_cell", failing)
+    monkeypatch.setattr(csv_export, "_csv_cell", failing)
     with pytest.raises(RuntimeError, match="panne"):
         write_csv(_small_tables()[0], path)
     assert path.read_bytes() == before

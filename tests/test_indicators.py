@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from coodiag.base import indicator_specs as specs
 from coodiag.base import indicators as ind
 from coodiag.mirror.loaders import indicators as load
 
@@ -119,10 +120,10 @@ def test_commune_table_rows(communes):
     assert table["code"].str.len().eq(5).all()
     deps = table["code"].str[:2]
     assert deps.isin(NORMANDIE).sum() == 2644  # Normandie communes in COG 2025
-    assert deps.isin(ind.ILE_DE_FRANCE).sum() == 1266
+    assert deps.isin(specs.ILE_DE_FRANCE).sum() == 1266
     assert "75056" in set(table["code"])
     # Nothing of the territory is lost in the COG conversion.
-    assert not unplaced["code"].str[:2].isin(ind.COMMUNE_DEPARTEMENTS).any()
+    assert not unplaced["code"].str[:2].isin(specs.COMMUNE_DEPARTEMENTS).any()
 
 
 def test_commune_values_match_sources(communes):
@@ -261,11 +262,11 @@ def test_metadata_matches_every_indicator_column(communes, ze, dep, monthly, sia
     meta = ind.indicator_metadata()
     assert not meta.duplicated(["table", "key"]).any()
     produced = {
-        ind.TABLES["commune"]: set(communes[0].columns) - {"code"},
-        ind.TABLES["ze"]: set(ze.columns) - {"code", "libelle"},
-        ind.TABLES["departement"]: set(dep.columns) - {"code", "libelle"},
-        ind.TABLES["de_mensuel"]: set(monthly[0]["indicator"]),
-        ind.TABLES["siae_mensuel"]: set(siae["indicator"]),
+        specs.TABLES["commune"]: set(communes[0].columns) - {"code"},
+        specs.TABLES["ze"]: set(ze.columns) - {"code", "libelle"},
+        specs.TABLES["departement"]: set(dep.columns) - {"code", "libelle"},
+        specs.TABLES["de_mensuel"]: set(monthly[0]["indicator"]),
+        specs.TABLES["siae_mensuel"]: set(siae["indicator"]),
     }
     described = {t: set(g["key"]) for t, g in meta.groupby("table")}
     assert described == produced
@@ -277,10 +278,30 @@ def test_metadata_fields_filled():
         assert meta[col].fillna("").str.strip().ne("").all(), col
     rates = meta[meta["unit"] == "%"]
     assert rates["denominator"].str.strip().ne("").all()
-    chom = meta[(meta["table"] == ind.TABLES["commune"]) & (meta["key"] == "tx_chom1564_21")]
+    chom = meta[(meta["table"] == specs.TABLES["commune"]) & (meta["key"] == "tx_chom1564_21")]
     assert chom["denominator"].item() == "population active de 15 à 64 ans"
-    iris_rate = meta[(meta["table"] == ind.TABLES["commune"]) & (meta["key"] == "part_6579_22")]
+    iris_rate = meta[(meta["table"] == specs.TABLES["commune"]) & (meta["key"] == "part_6579_22")]
     assert "moyenne pondérée par la population des IRIS" in iris_rate["method"].item()
+
+
+def test_indicator_reads_like_its_metadata_row():
+    meta = ind.indicator_metadata()
+    row = meta[meta["key"] == "tx_chom1564_21"].iloc[0]
+    chom = ind.Indicator.from_row(row)
+    assert chom.as_dict() == {k: str(v) for k, v in row.items()}
+    assert list(chom) == list(meta.columns)  # the column order of indicateurs_meta
+    assert chom["label"] == chom.label == "Taux de chômage des 15-64 ans (recensement)"
+    assert chom.get("denominator") == "population active de 15 à 64 ans"
+    assert chom.get("nothing", "x") == "x" and "nothing" not in chom
+    with pytest.raises(KeyError):
+        chom["nothing"]
+    assert {**chom} == dict(chom) == chom.as_dict()
+    # Missing fields and values of another shape (an analysis' dict) become empty strings.
+    bare = ind.Indicator.from_row({"key": "k", "label": "L", "unit": None, "other": 1})
+    assert bare == ind.Indicator(key="k", label="L")
+    assert bare.unit == "" and bare.table == ""
+    assert hash(bare) == hash(ind.Indicator(key="k", label="L"))
+    assert [r.as_dict() for r in ind.all_indicators()] == meta.to_dict("records")
 
 
 def test_population_2022_all_metropolitan_communes(communes):

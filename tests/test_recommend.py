@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coodiag.analyses import prospect as P
-from coodiag.analyses.recommend import NBSP, Recommendation, recommend, to_frame
-
-NNBSP = "\u202f"
+from coodiag.analyses import occupations, specificity
+from coodiag.analyses.recommend import Recommendation, recommend, to_frame
+from coodiag.fr import NBSP, NNBSP
 
 
 def _couverture() -> pd.DataFrame:
@@ -69,13 +68,13 @@ def _bmo() -> pd.DataFrame:
     )
     # ROME K1304 (services domestiques) -> FAP T, V: T2A60 matches; S2X61 is in tension but
     # does not match; A1X41 matches nothing and is not in tension (47 %).
-    return P.bmo_profile(rows, ["2823"], romes=["K1304"], top=None)
+    return occupations.bmo_profile(rows, ["2823"], romes=["K1304"], top=None)
 
 
 def _specificite() -> pd.DataFrame:
     # n = 200, N = 1000. AZ: 25 % / 10 % = 2.5 (50 establishments: kept);
     # FZ: 5 % / 1 % = 5.0 but 10 establishments only (< 20: left out); HU: 70 % / 89 % = 0.79
-    lq = P.location_quotient(
+    lq = specificity.location_quotient(
         pd.Series({"AZ": 50, "FZ": 10, "HU": 140}),
         pd.Series({"AZ": 100, "FZ": 10, "HU": 890}),
         labels={"AZ": "Agriculture, sylviculture et pêche", "FZ": "Construction"},
@@ -196,7 +195,7 @@ def test_zone_shares_have_no_establishment_minimum(raw_synced) -> None:
             "eco_sectadmin_pct_22": [30.0, 30.0],
         }
     )
-    lq = P.lq_zone_emploi(zones, "0001")
+    lq = specificity.lq_zone_emploi(zones, "0001")
     # reference agriculture: (0.1 × 10 + 0.9 × 1) = 1.9 % -> index 10 / 1.9 = 5.26
     recos = recommend({"specificite_ze": lq})
     assert [r.chiffres["secteur"] for r in recos] == ["AZ", "BE", "FZ"]

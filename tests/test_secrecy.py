@@ -16,6 +16,7 @@ from coodiag.secrecy import (
     mask_table,
     primary_mask,
     recoverable_cells,
+    scan,
     secondary_mask,
 )
 
@@ -171,11 +172,11 @@ def test_linear_check_matches_dense_algebra() -> None:
         rt, ct = bool(rng.integers(0, 2)), bool(rng.integers(0, 2))
         shape = (r + ct, c + rt)
         mask = rng.random(shape) < rng.random()
-        lines = secrecy._lines(shape, rt, ct)
-        margins = secrecy._margin_flags(shape, rt, ct)
-        fast = sorted(secrecy._determined(mask, lines, margins))
+        lines = scan.table_lines(shape, rt, ct)
+        margins = scan.margin_flags(shape, rt, ct)
+        fast = sorted(scan.determined(mask, lines, margins))
         dense = sorted(
-            tuple(int(x) for x in p) for p in secrecy._determined_svd(mask, lines, margins)
+            tuple(int(x) for x in p) for p in scan.determined_svd(mask, lines, margins)
         )
         assert fast == dense
 
@@ -196,7 +197,7 @@ def test_property_nothing_masked_is_recoverable(seed: int) -> None:
         assert not is_recoverable(values, mask, rt, ct)
         assert not is_recoverable(values, mask, rt, ct, method="linear")
         # no shown entry of the extended table (cells and totals) is a small count
-        ext = secrecy._extend(values.astype(float), rt, ct)
+        ext = scan.extend_table(values.astype(float), rt, ct)
         assert not primary_mask(ext[~mask], threshold=threshold).any()
 
 

@@ -23,7 +23,7 @@ def test_vtest_by_hand() -> None:
     assert T.vtest(2.0, 3.5, math.sqrt(35 / 12), 3, 6) == pytest.approx(expected, abs=1e-9)
     values = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6]})
     classes = pd.Series([1, 1, 1, 2, 2, 2])
-    desc = T._describe(values, classes, pd.Series({"x": "active"})).set_index("classe")
+    desc = T.class_description(values, classes, pd.Series({"x": "active"})).set_index("classe")
     assert desc.at[1, "v_test"] == pytest.approx(expected, abs=1e-9)
     assert desc.at[2, "v_test"] == pytest.approx(-expected, abs=1e-9)
     assert desc.at[1, "moyenne_classe"] == 2.0
@@ -84,7 +84,7 @@ def test_pca_missing_values_are_reported() -> None:
 def test_weighted_ward_chain_matches_scipy_and_weights() -> None:
     rng = np.random.default_rng(3)
     x = rng.normal(size=(150, 3))
-    z, gains = T._ward_nn_chain(x, np.ones(len(x)))
+    z, gains = T.ward_nn_chain(x, np.ones(len(x)))
     ref = linkage(x, "ward")
     np.testing.assert_allclose(z, ref, atol=1e-9)
     np.testing.assert_allclose(gains, ref[:, 2] ** 2 / 2, atol=1e-9)
@@ -121,10 +121,10 @@ def test_inertia_rule_finds_three_blobs() -> None:
 
 
 def test_class_names_use_only_vtests() -> None:
-    assert T._qualifier("part des retraités", True) == "élevée"
-    assert T._qualifier("revenu médian", True) == "élevé"
-    assert T._qualifier("taux de chômage", False) == "faible"
-    assert T._qualifier("demandeurs d'emploi pour 1 000 habitants", True) == "élevés"
+    assert T.qualifier("part des retraités", True) == "élevée"
+    assert T.qualifier("revenu médian", True) == "élevé"
+    assert T.qualifier("taux de chômage", False) == "faible"
+    assert T.qualifier("demandeurs d'emploi pour 1 000 habitants", True) == "élevés"
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,10 +1,19 @@
 """The analyses of the Coodiag method: pure functions on (Geo)DataFrames of the base.
 
+- :mod:`~coodiag.analyses.offer`: capacity, weight of the offer per territory, denominators;
 - :mod:`~coodiag.analyses.impact`: impact on unemployment (if the SIAE stopped);
-- :mod:`~coodiag.analyses.access`: distances, 2SFCA accessibility, coverage classes, scenarios;
+- :mod:`~coodiag.analyses.demand`: the need per commune (unemployed, estimated where unknown);
+- :mod:`~coodiag.analyses.access`: distance to the nearest SIAE, 2SFCA accessibility, on
+  :mod:`~coodiag.analyses.points` (positions in metres) and :mod:`~coodiag.analyses.fca` (the
+  two-step floating catchment method);
+- :mod:`~coodiag.analyses.coverage`: coverage classes crossing need and offer, scenarios;
 - :mod:`~coodiag.analyses.typology`: PCA + hierarchical clustering (HCPC-grade) typologies;
-- :mod:`~coodiag.analyses.prospect`: sector specificity, BMO occupations, SIRENE prospects;
+- :mod:`~coodiag.analyses.specificity`: sector specificity (location quotients);
+- :mod:`~coodiag.analyses.occupations`: occupations hiring (BMO), métiers en tension, through
+  :mod:`~coodiag.analyses.fap` (FAP domains matching an SIAE's activities);
+- :mod:`~coodiag.analyses.prospect`: SIRENE establishments to approach;
 - :mod:`~coodiag.analyses.recommend`: rule-based préconisations computed from the results.
 
-Each function's docstring gives its formula, unit and denominator; I/O stays at the edges.
+Each function's docstring gives its formula, unit and denominator; every result documents its
+indicators (:func:`~coodiag.analyses.metadata.indicator_meta`); I/O stays at the edges.
 """

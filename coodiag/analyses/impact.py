@@ -111,7 +111,7 @@ def impact_zones(
     .. math:: \\text{impact}_z = \\frac{\\text{capacité}_z}{U_z} \\times 100
 
     capacité_z: salariés en insertion of all the SIAE located in zone z
-    (:func:`coodiag.base.registry.offer_by_territory` with ``level="ze"``: the user's figures where
+    (:func:`coodiag.analyses.offer.offer_by_territory` with ``level="ze"``: the user's figures where
     given, else DARES national averages per type, flagged in ``capacite_estimee_part``);
     U_z: unemployed (or job seekers) of the zone. Unit: %. This assumes the salariés live in
     the zone of their SIAE, as in Coodiag's Normandie example; long-term job seekers

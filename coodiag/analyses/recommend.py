@@ -4,7 +4,7 @@ Each :class:`Recommendation` states what to consider (``texte``), why (``raison`
 its threshold) and the figures it rests on (``chiffres``). Texts are assembled only from those
 figures and fixed sentences: nothing is invented, and a rule without its input table is
 silently skipped. French typography: no-break space before ":" and "%", thousands separated
-by a narrow no-break space; counts of people go through
+by a narrow no-break space (:mod:`coodiag.fr`); counts of people go through
 :func:`coodiag.secrecy.format_count` ("< 5" under the secrecy threshold).
 """
 
@@ -17,10 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from coodiag.secrecy import NNBSP, format_count, get_threshold
-
-#: No-break space (before ":" and "%" in French).
-NBSP = "\u00a0"
+from coodiag import fr
+from coodiag.fr import NBSP
+from coodiag.secrecy import format_count, get_threshold
 
 #: Default thresholds of the rules (see :func:`recommend`).
 DECILE_MIN = 9
@@ -47,23 +46,13 @@ class Recommendation:
 
 
 # --------------------------------------------------------------------------- formatting
-
-
-def _pct(x: float, digits: int = 1) -> str:
-    return f"{x:.{digits}f}".replace(".", ",") + f"{NBSP}%"
-
-
-def _dec(x: float, digits: int = 2) -> str:
-    return f"{x:.{digits}f}".replace(".", ",")
-
-
-def _entier(x: float) -> str:
-    """A count of things (projects, establishments), not of people: never masked."""
-    return f"{round(float(x)):,}".replace(",", NNBSP)
+# Numbers go through coodiag.fr; counts of projects and establishments (fr.integer) are not
+# counts of people, so they are never masked by the secrecy threshold.
 
 
 def _km(x: float) -> str:
-    return f"{x:g}".replace(".", ",") + f"{NBSP}km"
+    """A distance as given (``20`` -> « 20 km », ``27.3`` -> « 27,3 km »): no forced decimal."""
+    return f"{fr.general(x, 'g')}{NBSP}km"
 
 
 def _nom(row: Any) -> str:
@@ -203,9 +192,9 @@ def _r3_impact(df: pd.DataFrame, seuil: float, cap: int, t: int) -> list[Recomme
             Recommendation(
                 theme="Communication auprès des élus",
                 texte=f"{_nom(row)} — les salariés en parcours qui y résident représentent "
-                f"{_pct(row.impact_)} des {who} ({figures}){NBSP}: à mettre en avant auprès des "
-                "élus de la commune.",
-                raison=f"Impact supérieur à {_pct(seuil, 0)}{NBSP}: hausse du chômage de la "
+                f"{fr.percent(row.impact_)} des {who} ({figures}){NBSP}: à mettre en avant "
+                "auprès des élus de la commune.",
+                raison=f"Impact supérieur à {fr.percent(seuil, 0)}{NBSP}: hausse du chômage de la "
                 "commune si la structure s'arrêtait (salariés en parcours / "
                 f"{who} × 100){'' if not denom else f' ; dénominateur{NBSP}: {denom}'}.",
                 chiffres={
@@ -243,11 +232,11 @@ def _r4_tension(df: pd.DataFrame, cap: int) -> list[Recommendation]:
             Recommendation(
                 theme="Formation et placement",
                 texte=f"{row.metier_nom} — métier en tension dans {where} "
-                f"({_entier(row.projets)} projets de recrutement en 2024, dont "
-                f"{_pct(row.part_difficiles, 0)} jugés difficiles) et en lien avec les "
+                f"({fr.integer(row.projets)} projets de recrutement en 2024, dont "
+                f"{fr.percent(row.part_difficiles, 0)} jugés difficiles) et en lien avec les "
                 f"activités de la structure{NBSP}: le cibler pour la formation et le placement des "
                 "salariés en parcours.",
-                raison=f"Part des projets difficiles ≥ {_pct(seuil, 0)} et au moins "
+                raison=f"Part des projets difficiles ≥ {fr.percent(seuil, 0)} et au moins "
                 f"{min_p} projets (BMO 2024, France Travail)"
                 + (f" ; lien avec la structure{NBSP}: {lien}." if isinstance(lien, str) else "."),
                 chiffres={
@@ -279,18 +268,19 @@ def _r5_secteurs(df: pd.DataFrame, seuil: float, min_n: int, cap: int) -> list[R
         label = getattr(row, "libelle", None) or row.secteur
         if counts:
             figures = (
-                f"{_entier(row.n)} établissements, {_pct(row.part)} contre {_pct(row.part_ref)}"
+                f"{fr.integer(row.n)} établissements, {fr.percent(row.part)} "
+                f"contre {fr.percent(row.part_ref)}"
             )
         else:
-            figures = f"{_pct(row.part)} de l'emploi contre {_pct(row.part_ref)}"
+            figures = f"{fr.percent(row.part)} de l'emploi contre {fr.percent(row.part_ref)}"
         out.append(
             Recommendation(
                 theme="Prospection des entreprises",
                 texte=f"{label} — secteur surreprésenté (indice de spécificité "
-                f"{_dec(row.indice)} ; {figures} ; référence{NBSP}: {ref}){NBSP}: prospecter les "
-                "entreprises de ce secteur (recrutement, clauses sociales, achats "
+                f"{fr.number(row.indice, 2)} ; {figures} ; référence{NBSP}: {ref}){NBSP}: "
+                "prospecter les entreprises de ce secteur (recrutement, clauses sociales, achats "
                 "responsables).",
-                raison=f"Indice de spécificité ≥ {_dec(seuil, 1)}"
+                raison=f"Indice de spécificité ≥ {fr.number(seuil, 1)}"
                 + (f" et au moins {min_n} établissements." if counts else "."),
                 chiffres={
                     "secteur": row.secteur,
@@ -332,8 +322,8 @@ def recommend(
       of that type), ``classe_couverture``;
     - ``impact``: :func:`coodiag.analyses.impact.impact_communes` (``code, nom, salaries,
       chomeurs, impact_pct``);
-    - ``bmo``: :func:`coodiag.analyses.prospect.bmo_profile`;
-    - ``specificite``: a location quotient table (:mod:`coodiag.analyses.prospect`).
+    - ``bmo``: :func:`coodiag.analyses.occupations.bmo_profile`;
+    - ``specificite``: a location quotient table (:mod:`coodiag.analyses.specificity`).
 
     Rules (thresholds are parameters; at most ``max_par_regle`` = 10 recommendations each):
 

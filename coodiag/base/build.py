@@ -20,7 +20,7 @@ import pandas as pd
 
 from coodiag import levels, settings
 from coodiag._io import atomic_dir
-from coodiag.base import indicators, store
+from coodiag.base import indicator_specs, indicators, store
 from coodiag.base import registry as siae
 from coodiag.base.communes import build_communes
 from coodiag.base.dissolve import dissolve_level
@@ -138,7 +138,7 @@ def build_tables(progress: Progress | None = None) -> tuple[dict[str, pd.DataFra
         )
 
     say("Indicateurs")
-    names = indicators.TABLES
+    names = indicator_specs.TABLES
     com_ind, lost_com = indicators.commune_indicators(
         load("rp2021_communes"), load("rp2022_iris"), load("de_communes"), load("zonages_2024")
     )

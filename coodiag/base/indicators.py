@@ -1,465 +1,101 @@
 """Indicator tables of the territorial base, built from the loaded indicator files.
 
 Pure functions: each takes the frames returned by :mod:`coodiag.mirror.loaders.indicators` and
-returns the table the base stores, with stable snake_case keys. :func:`indicator_metadata`
-describes every indicator column of every table (label, unit, numerator, denominator, source,
-vintage, level, method); maps and tables read their labels and units there.
+returns the table the base stores, with stable snake_case keys, from the specs of
+:mod:`coodiag.base.indicator_specs`. :func:`indicator_metadata` describes every indicator column
+of every table (label, unit, numerator, denominator, source, vintage, level, method); maps and
+tables read their labels and units there, one :class:`Indicator` per row.
 
-Suggested base table names: see :data:`TABLES`.
+Suggested base table names: see :data:`~coodiag.base.indicator_specs.TABLES`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-#: Base table name of each table built here.
-TABLES = {
-    "commune": "indicateurs_communes",
-    "ze": "indicateurs_zones_emploi",
-    "departement": "indicateurs_departements",
-    "de_mensuel": "demandeurs_emploi_mensuel",
-    "siae_mensuel": "beneficiaires_siae_mensuel",
-    "metadata": "indicateurs_meta",
-}
-
-#: Départements of the commune indicator table: Normandie and Île-de-France.
-NORMANDIE = ("14", "27", "50", "61", "76")
-ILE_DE_FRANCE = ("75", "77", "78", "91", "92", "93", "94", "95")
-COMMUNE_DEPARTEMENTS = NORMANDIE + ILE_DE_FRANCE
-
-#: An IRIS aggregate is given only when the IRIS holding a value hold at least this share of the
-#: commune's population (IRIS values can be secret).
-IRIS_MIN_COVERAGE = 0.9
-
-_SRC_RP21 = (
-    "INSEE, recensement de la population 2021 (fichier communal Normandie et Île-de-France "
-    "d'un projet open data)"
-)
-_SRC_FILO21 = "INSEE, Filosofi 2021 (fichier communal Normandie et Île-de-France)"
-_SRC_ET21 = "INSEE, Flores 2021 : établissements actifs (fichier communal Normandie et IDF)"
-_SRC_IRIS22 = "INSEE, recensement de la population 2022 à l'IRIS (agrégats d'un observatoire)"
-_SRC_DE_COM = (
-    "France Travail, via l'outil d'analyse de l'offre du GIP de la plateforme de l'inclusion"
-)
-_SRC_DE_MENS = "France Travail, demandeurs d'emploi inscrits en fin de mois (séries mensuelles)"
-_SRC_TERR = (
-    "INSEE (RP 2022, Filosofi 2021, Flores, Sirene), indicateurs par territoire d'un "
-    "observatoire open data"
-)
-_SRC_BARO = (
-    "Gouvernement, baromètre des résultats de l'action publique (Pacte d'ambition pour l'IAE)"
-)
-
-_COG_2023 = "codes COG 2023 convertis en COG 2025 (coodiag.reference.cog : effectifs additionnés"
-_COG_2024 = "codes COG 2024 convertis en COG 2025 (coodiag.reference.cog : effectifs additionnés"
-_COG_RATE = ", taux recalculés ou repondérés)"
-_SECRET = "0 de la source sous secret statistique remplacé par une valeur manquante"
-_IRIS_POP = (
-    "moyenne pondérée par la population des IRIS — approximative pour les taux dont le "
-    "dénominateur n'est pas la population"
-)
+from coodiag.base import indicator_specs as specs
+from coodiag.base.indicator_specs import TABLES
 
 
 @dataclass(frozen=True)
-class Indicator:
-    """One indicator column: where it lives and how to read it."""
+class Indicator(Mapping[str, str]):
+    """One indicator: what the figure is and how to read it (a row of ``indicateurs_meta``).
 
-    table: str
-    key: str
-    label: str
-    unit: str
-    numerator: str
-    denominator: str
-    source: str
-    vintage: str
-    level: str
-    method: str
+    - ``table``, ``key``: where it lives (base table, column; for the long tables, the value of
+      their ``indicator`` column);
+    - ``label``, ``unit``, ``numerator``, ``denominator`` (empty for a count), ``source``,
+      ``vintage``, ``level``, ``method``: French texts, empty where they do not apply.
 
+    It reads like the dict rows it replaces (``ind["label"]``, ``ind.get("unit")``,
+    ``dict(ind)``, ``**ind``), so that code written for dicts keeps working.
 
-# ----------------------------------------------------------------- commune table: census 2021
+    >>> ind = Indicator.from_row({"key": "pop22", "label": "Population", "unit": "personnes"})
+    >>> ind.label, ind["unit"], ind.get("denominator"), ind.as_dict()["key"]
+    ('Population', 'personnes', '', 'pop22')
+    """
 
-#: Census 2021 counts: source column -> (key, label, unit).
-_RP21_COUNTS = {
-    "P21_POP": ("p21_pop", "Population municipale 2021", "personnes"),
-    "P15_POP": ("p15_pop", "Population municipale 2015", "personnes"),
-    "P21_POP1564": ("p21_pop1564", "Population de 15 à 64 ans", "personnes"),
-    "P21_ACT1564": ("p21_act1564", "Actifs de 15 à 64 ans", "personnes"),
-    "P21_CHOM1564": ("p21_chom1564", "Chômeurs de 15 à 64 ans (recensement)", "personnes"),
-    "P21_EMPLT": ("p21_emplt", "Emplois au lieu de travail", "emplois"),
-    "P21_EMPLT_SAL": ("p21_emplt_sal", "Emplois salariés au lieu de travail", "emplois"),
-    "P21_MEN": ("p21_men", "Ménages", "ménages"),
-    "P21_LOG": ("p21_log", "Logements", "logements"),
-    "P21_RP": ("p21_rp", "Résidences principales", "logements"),
-    "P21_LOGVAC": ("p21_logvac", "Logements vacants", "logements"),
-    "SUPERF": ("superf", "Superficie", "km²"),
-}
-_RP21_COUNT_VINTAGE = "RP 2021"
+    table: str = ""
+    key: str = ""
+    label: str = ""
+    unit: str = ""
+    numerator: str = ""
+    denominator: str = ""
+    source: str = ""
+    vintage: str = ""
+    level: str = ""
+    method: str = ""
 
-_FILO21_COUNTS = {
-    "NBMENFISC21": ("nbmenfisc21", "Ménages fiscaux", "ménages"),
-}
-#: Filosofi rates: source column -> (key, label, unit, numerator, denominator, scale).
-_FILO21_RATES = {
-    "MED21": (
-        "med21", "Revenu disponible médian par unité de consommation", "€",
-        "médiane du revenu disponible par unité de consommation", "", 1.0,
-    ),
-    "TP6021": (
-        "tp6021", "Taux de pauvreté au seuil de 60 %", "%",
-        "personnes des ménages fiscaux sous le seuil de pauvreté",
-        "personnes des ménages fiscaux", 100.0,
-    ),
-    "PIMP21": (
-        "pimp21", "Part des ménages fiscaux imposés", "%",
-        "ménages fiscaux imposés", "ménages fiscaux", 1.0,
-    ),
-}  # fmt: skip
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Indicator:
+        """From a mapping: a dict, a row of ``indicateurs_meta`` (Series, ``_asdict()``).
 
-_ET21_COUNTS = {
-    "ETTOT21": ("ettot21", "Établissements actifs, tous secteurs"),
-    "ETAZ21": ("etaz21", "Établissements de l'agriculture, sylviculture et pêche"),
-    "ETBE21": ("etbe21", "Établissements de l'industrie"),
-    "ETFZ21": ("etfz21", "Établissements de la construction"),
-    "ETGU21": ("etgu21", "Établissements du commerce, des transports et des services divers"),
-    "ETGZ21": ("etgz21", "Établissements du commerce et de la réparation automobile"),
-    "ETOQ21": (
-        "etoq21",
-        "Établissements de l'administration publique, enseignement, santé et action sociale",
-    ),
-    "ETTEF121": ("ettef121", "Établissements de 1 à 9 salariés"),
-    "ETTEFP1021": ("ettefp1021", "Établissements de 10 salariés ou plus"),
-}
+        Missing fields and missing values (None, NA) become empty strings; other keys are
+        ignored.
+        """
+        values = {}
+        for f in fields(cls):
+            value = row.get(f.name)
+            values[f.name] = "" if value is None or pd.isna(value) else str(value)
+        return cls(**values)
 
-#: Rates derived from the converted census counts: key -> (label, unit, num, den, num col,
-#: den col, factor).
-_RP21_DERIVED = {
-    "tx_chom1564_21": (
-        "Taux de chômage des 15-64 ans (recensement)", "%",
-        "chômeurs de 15 à 64 ans", "population active de 15 à 64 ans",
-        "p21_chom1564", "p21_act1564", 100.0,
-    ),
-    "tx_act1564_21": (
-        "Taux d'activité des 15-64 ans", "%",
-        "actifs de 15 à 64 ans", "population de 15 à 64 ans",
-        "p21_act1564", "p21_pop1564", 100.0,
-    ),
-    "part_emplt_sal_21": (
-        "Part des emplois salariés", "%",
-        "emplois salariés au lieu de travail", "emplois au lieu de travail",
-        "p21_emplt_sal", "p21_emplt", 100.0,
-    ),
-    "tx_logvac_21": (
-        "Taux de logements vacants", "%", "logements vacants", "logements",
-        "p21_logvac", "p21_log", 100.0,
-    ),
-    "densite_pop_21": (
-        "Densité de population", "habitants par km²", "population municipale 2021",
-        "superficie (km²)", "p21_pop", "superf", 1.0,
-    ),
-    "evol_pop_1521": (
-        "Évolution de la population 2015-2021", "%",
-        "population 2021 moins population 2015", "population 2015",
-        "p21_pop", "p15_pop", 100.0,
-    ),
-}  # fmt: skip
+    def as_dict(self) -> dict[str, str]:
+        """The fields as a plain dict, in the column order of ``indicateurs_meta``."""
+        return asdict(self)
 
-# ----------------------------------------------------------------- commune table: IRIS 2022
+    def __getitem__(self, name: str) -> str:
+        if name not in _FIELDS:
+            raise KeyError(name)
+        return getattr(self, name)
 
-#: IRIS weights, rebuilt from the population and its age structure: name -> (label for the
-#: method text).
-_IRIS_WEIGHTS = {
-    "pop": "la population",
-    "pop1524": "la population de 15 à 24 ans (reconstituée : population × part des 15-24 ans)",
-    "pop2554": "la population de 25 à 54 ans (reconstituée : population × part des 25-54 ans)",
-    "pop5564": "la population de 55 à 64 ans (reconstituée : population × part des 55-64 ans)",
-    "pop1564": "la population de 15 à 64 ans (reconstituée à partir des parts par âge)",
-    "pop15p": "la population de 15 ans ou plus (reconstituée : population − 0-14 ans)",
-    "pop5579": "la population de 55 à 79 ans (reconstituée à partir des parts par âge)",
-    "pop80p": "la population de 80 ans ou plus (reconstituée : population × part des 80 ans+)",
-    "men": "le nombre de ménages",
-}
+    def __iter__(self) -> Iterator[str]:
+        return iter(_FIELDS)
 
-#: IRIS shares and rates: source column -> (key, label, numerator, denominator, weight, exact).
-#: ``exact`` is True when the weight is the rate's own denominator (the aggregate is then the
-#: commune's rate, up to rounding).
-_IRIS_RATES = {
-    "dm_0014_pct_22": ("part_0014_22", "Part des 0-14 ans", "personnes de 0 à 14 ans",
-                       "population", "pop", True),
-    "dm_1524_pct_22": ("part_1524_22", "Part des 15-24 ans", "personnes de 15 à 24 ans",
-                       "population", "pop", True),
-    "dm_2554_pct_22": ("part_2554_22", "Part des 25-54 ans", "personnes de 25 à 54 ans",
-                       "population", "pop", True),
-    "dm_5564_pct_22": ("part_5564_22", "Part des 55-64 ans", "personnes de 55 à 64 ans",
-                       "population", "pop", True),
-    "dm_6579_pct_22": ("part_6579_22", "Part des 65-79 ans", "personnes de 65 à 79 ans",
-                       "population", "pop", True),
-    "dmv_75p_pct_22": ("part_75p_22", "Part des 75 ans ou plus", "personnes de 75 ans ou plus",
-                       "population", "pop", True),
-    "dm_80p_pct_22": ("part_80p_22", "Part des 80 ans ou plus", "personnes de 80 ans ou plus",
-                      "population", "pop", True),
-    "dmv_5579_seul_pct_22": ("part_seul_5579_22", "Part des 55-79 ans vivant seuls",
-                             "personnes de 55 à 79 ans vivant seules",
-                             "population de 55 à 79 ans", "pop5579", True),
-    "dmv_80p_seul_pct_22": ("part_seul_80p_22", "Part des 80 ans ou plus vivant seuls",
-                            "personnes de 80 ans ou plus vivant seules",
-                            "population de 80 ans ou plus", "pop80p", True),
-    "men_seul_pct_22": ("part_men_seul_22", "Part des ménages d'une personne",
-                        "ménages d'une personne", "ménages", "men", True),
-    "men_mono_pct_22": ("part_men_mono_22", "Part des familles monoparentales",
-                        "ménages de famille monoparentale", "ménages", "men", True),
-    "log_lochlm_pct_22": ("part_hlm_22", "Part des résidences principales louées HLM",
-                          "résidences principales louées vides HLM", "résidences principales",
-                          "men", True),
-    "soc_txchom_1564_22": ("tx_chom1564_22", "Taux de chômage des 15-64 ans (recensement)",
-                           "chômeurs de 15 à 64 ans", "population active de 15 à 64 ans",
-                           "pop1564", False),
-    "soc_txchom_1524_22": ("tx_chom1524_22", "Taux de chômage des 15-24 ans (recensement)",
-                           "chômeurs de 15 à 24 ans", "population active de 15 à 24 ans",
-                           "pop1524", False),
-    "soc_txchom_2554_22": ("tx_chom2554_22", "Taux de chômage des 25-54 ans (recensement)",
-                           "chômeurs de 25 à 54 ans", "population active de 25 à 54 ans",
-                           "pop2554", False),
-    "soc_txchom_5564_22": ("tx_chom5564_22", "Taux de chômage des 55-64 ans (recensement)",
-                           "chômeurs de 55 à 64 ans", "population active de 55 à 64 ans",
-                           "pop5564", False),
-    "eco_txemp_1564_22": ("tx_emp1564_22", "Taux d'emploi des 15-64 ans",
-                          "personnes de 15 à 64 ans ayant un emploi",
-                          "population de 15 à 64 ans", "pop1564", True),
-    "dsp_csp_agri_pct_22": ("part_csp_agri_22", "Part des agriculteurs exploitants",
-                            "agriculteurs exploitants", "population de 15 ans ou plus",
-                            "pop15p", True),
-    "dsp_csp_artis_pct_22": ("part_csp_artis_22", "Part des artisans, commerçants, chefs "
-                             "d'entreprise", "artisans, commerçants, chefs d'entreprise",
-                             "population de 15 ans ou plus", "pop15p", True),
-    "dsp_csp_cadres_pct_22": ("part_csp_cadres_22", "Part des cadres et professions "
-                              "intellectuelles supérieures", "cadres",
-                              "population de 15 ans ou plus", "pop15p", True),
-    "dsp_csp_profint_pct_22": ("part_csp_profint_22", "Part des professions intermédiaires",
-                               "professions intermédiaires", "population de 15 ans ou plus",
-                               "pop15p", True),
-    "dsp_csp_employes_pct_22": ("part_csp_employes_22", "Part des employés", "employés",
-                                "population de 15 ans ou plus", "pop15p", True),
-    "dsp_csp_ouvriers_pct_22": ("part_csp_ouvriers_22", "Part des ouvriers", "ouvriers",
-                                "population de 15 ans ou plus", "pop15p", True),
-    "dsp_csp_retraites_pct_22": ("part_csp_retraites_22", "Part des retraités", "retraités",
-                                 "population de 15 ans ou plus", "pop15p", True),
-    "dsp_csp_inactifs_pct_22": ("part_csp_inactifs_22", "Part des autres personnes sans "
-                                "activité professionnelle", "autres personnes sans activité "
-                                "professionnelle", "population de 15 ans ou plus",
-                                "pop15p", True),
-    "dsp_dipl_infbac_pct_22": ("part_dipl_infbac_22", "Part des non-diplômés ou diplômés "
-                               "d'un niveau inférieur au bac", "personnes sans diplôme ou de "
-                               "niveau inférieur au bac", "population non scolarisée de 15 ans "
-                               "ou plus", "pop15p", False),
-    "dsp_dipl_bacbac2_pct_22": ("part_dipl_bacbac2_22", "Part des diplômés du bac à bac+2",
-                                "diplômés du bac à bac+2", "population non scolarisée de 15 "
-                                "ans ou plus", "pop15p", False),
-    "dsp_dipl_supbac2_pct_22": ("part_dipl_supbac2_22", "Part des diplômés du supérieur "
-                                "(au-delà de bac+2)", "diplômés au-delà de bac+2",
-                                "population non scolarisée de 15 ans ou plus", "pop15p",
-                                False),
-}  # fmt: skip
-
-_IRIS_COUNTS = {
-    "P22_POP": ("p22_pop", "Population municipale 2022 (somme des IRIS)", "personnes"),
-    "men_tot_stock_22": ("p22_men", "Ménages 2022 (somme des IRIS)", "ménages"),
-}
-
-# ----------------------------------------------------------------- ze and département tables
-
-#: Territory indicators (same keys in the ze and département tables): source column ->
-#: (label, unit, numerator, denominator, vintage).
-_TERR = {
-    "n_communes": ("Nombre de communes", "communes", "", "", "COG 2023"),
-    "P22_POP": ("Population municipale 2022", "personnes", "", "", "RP 2022"),
-    "P23_POP": ("Population municipale 2023", "personnes", "", "", "RP 2023"),
-    "dens3": ("Grille communale de densité (1 dense, 2 intermédiaire, 3 peu dense)", "classe",
-              "", "", "grille de densité INSEE"),
-    "dm_pop_vtcam_1622": ("Évolution annuelle moyenne de la population 2016-2022", "% par an",
-                          "variation de la population", "population 2016", "RP 2016-2022"),
-    "dmv_75p_pct_22": ("Part des 75 ans ou plus", "%", "personnes de 75 ans ou plus",
-                       "population", "RP 2022"),
-    "dmv_iv_ind_22": ("Indice de vieillissement", "personnes de 65 ans ou plus pour 100 de "
-                      "moins de 20 ans", "personnes de 65 ans ou plus",
-                      "personnes de moins de 20 ans", "RP 2022"),
-    "dmv_6579_seul_pct_22": ("Part des 65-79 ans vivant seuls", "%",
-                             "personnes de 65 à 79 ans vivant seules",
-                             "population de 65 à 79 ans", "RP 2022"),
-    "dmv_80p_seul_pct_22": ("Part des 80 ans ou plus vivant seuls", "%",
-                            "personnes de 80 ans ou plus vivant seules",
-                            "population de 80 ans ou plus", "RP 2022"),
-    "soc_txchom_1564_22": ("Taux de chômage des 15-64 ans (recensement)", "%",
-                           "chômeurs de 15 à 64 ans", "population active de 15 à 64 ans",
-                           "RP 2022"),
-    "eco_txemp_1564_22": ("Taux d'emploi des 15-64 ans", "%",
-                          "personnes de 15 à 64 ans ayant un emploi",
-                          "population de 15 à 64 ans", "RP 2022"),
-    "eco_sal_pct_22": ("Part des emplois salariés", "%", "emplois salariés",
-                       "emplois au lieu de travail", "RP 2022"),
-    "eco_sectagri_pct_22": ("Part de l'agriculture dans l'emploi", "%",
-                            "emplois de l'agriculture", "emplois au lieu de travail", "RP 2022"),
-    "eco_sectindus_pct_22": ("Part de l'industrie dans l'emploi", "%",
-                             "emplois de l'industrie", "emplois au lieu de travail", "RP 2022"),
-    "eco_sectconst_pct_22": ("Part de la construction dans l'emploi", "%",
-                             "emplois de la construction", "emplois au lieu de travail",
-                             "RP 2022"),
-    "eco_sectservi_pct_22": ("Part du commerce, des transports et des services dans l'emploi",
-                             "%", "emplois du commerce, des transports et services divers",
-                             "emplois au lieu de travail", "RP 2022"),
-    "eco_sectadmin_pct_22": ("Part de l'administration, l'enseignement, la santé et l'action "
-                             "sociale dans l'emploi", "%", "emplois de l'administration "
-                             "publique, enseignement, santé, action sociale",
-                             "emplois au lieu de travail", "RP 2022"),
-    "eco_emppriv_vtcam_1924": ("Évolution annuelle moyenne de l'emploi salarié privé "
-                               "2019-2024", "% par an", "variation de l'emploi salarié privé",
-                               "emploi salarié privé 2019", "2019-2024"),
-    "dsp_csp_cadres_pct_22": ("Part des cadres et professions intellectuelles supérieures",
-                              "%", "cadres", "population de 15 ans ou plus", "RP 2022"),
-    "dsp_csp_ouvriers_pct_22": ("Part des ouvriers", "%", "ouvriers",
-                                "population de 15 ans ou plus", "RP 2022"),
-    "dsp_csp_retraites_pct_22": ("Part des retraités", "%", "retraités",
-                                 "population de 15 ans ou plus", "RP 2022"),
-    "dsp_dipl_infbac_pct_22": ("Part des non-diplômés ou diplômés d'un niveau inférieur au bac",
-                               "%", "personnes sans diplôme ou de niveau inférieur au bac",
-                               "population non scolarisée de 15 ans ou plus", "RP 2022"),
-    "dsp_dipl_supbac2_pct_22": ("Part des diplômés du supérieur (au-delà de bac+2)", "%",
-                                "diplômés au-delà de bac+2",
-                                "population non scolarisée de 15 ans ou plus", "RP 2022"),
-    "men_mono_pct_22": ("Part des familles monoparentales", "%",
-                        "ménages de famille monoparentale", "ménages", "RP 2022"),
-    "log_vac_pct_22": ("Taux de logements vacants", "%", "logements vacants", "logements",
-                       "RP 2022"),
-    "log_loc_pct_22": ("Part des résidences principales louées", "%",
-                       "résidences principales louées", "résidences principales", "RP 2022"),
-    "rev_med_21": ("Revenu disponible médian par unité de consommation", "€",
-                   "médiane du revenu disponible par unité de consommation", "",
-                   "Filosofi 2021"),
-    "rev_d9_21": ("9e décile du revenu disponible par unité de consommation", "€",
-                  "9e décile du revenu disponible par unité de consommation", "",
-                  "Filosofi 2021"),
-    "rev_ird9d1_21": ("Rapport interdécile D9/D1 du revenu disponible", "ratio",
-                      "9e décile", "1er décile", "Filosofi 2021"),
-    "rev_txpauv_21": ("Taux de pauvreté au seuil de 60 %", "%",
-                      "personnes des ménages fiscaux sous le seuil de pauvreté",
-                      "personnes des ménages fiscaux", "Filosofi 2021"),
-    "rev_prestasoc_21": ("Part des prestations sociales dans le revenu disponible", "%",
-                         "prestations sociales", "revenu disponible", "Filosofi 2021"),
-}  # fmt: skip
-
-_TERR_METHOD = {
-    "ze": (
-        "valeur de la source par zone d'emploi 2020 (zones de France métropolitaine) ; la ligne "
-        "France est exclue (ses champs de population ne sont pas des totaux nationaux)"
-    ),
-    "departement": (
-        "valeur de la source par département (France métropolitaine) ; la ligne France est "
-        "exclue (ses champs de population ne sont pas des totaux nationaux)"
-    ),
-}
+    def __len__(self) -> int:
+        return len(_FIELDS)
 
 
-# ----------------------------------------------------------------- metadata
+_FIELDS = tuple(f.name for f in fields(Indicator))
 
 
-def _metadata_rows() -> list[Indicator]:
-    t_com = TABLES["commune"]
-    rows: list[Indicator] = []
-    conv23 = _COG_2023 + _COG_RATE
-    for src, (key, label, unit) in _RP21_COUNTS.items():
-        rows.append(Indicator(t_com, key, label, unit, "", "", _SRC_RP21, _RP21_COUNT_VINTAGE,
-                              "commune", f"effectif de la source ({src}) ; {conv23}"))
-    for src, (key, label, unit) in _FILO21_COUNTS.items():
-        rows.append(Indicator(t_com, key, label, unit, "", "", _SRC_FILO21, "Filosofi 2021",
-                              "commune", f"effectif de la source ({src}) ; {_SECRET} ; {conv23}"))
-    for src, (key, label, unit, num, den, scale) in _FILO21_RATES.items():
-        scaled = " ; proportion de la source multipliée par 100" if scale != 1.0 else ""
-        rows.append(Indicator(
-            t_com, key, label, unit, num, den, _SRC_FILO21, "Filosofi 2021", "commune",
-            f"valeur de la source ({src}){scaled} ; {_SECRET} ; {_COG_2023}, valeur "
-            "repondérée par les ménages fiscaux pour une commune fusionnée — approximative "
-            "pour une médiane)",
-        ))
-    for src, (key, label) in _ET21_COUNTS.items():
-        rows.append(Indicator(t_com, key, label, "établissements", "", "", _SRC_ET21,
-                              "Flores 2021", "commune",
-                              f"effectif de la source ({src}) ; {conv23}"))
-    for key, (label, unit, num, den, ncol, dcol, _f) in _RP21_DERIVED.items():
-        rows.append(Indicator(
-            t_com, key, label, unit, num, den, _SRC_RP21, "RP 2021", "commune",
-            f"calculé par coodiag ({ncol} / {dcol}) après conversion des effectifs en COG 2025",
-        ))
-    conv24 = _COG_2024 + _COG_RATE
-    for src, (key, label, unit) in _IRIS_COUNTS.items():
-        rows.append(Indicator(t_com, key, label, unit, "", "", _SRC_IRIS22, "RP 2022",
-                              "commune", f"somme des IRIS de la commune ({src}) ; Normandie "
-                              f"seulement ; {conv24}"))
-    for src, (key, label, num, den, weight, exact) in _IRIS_RATES.items():
-        if weight == "pop":
-            how = _IRIS_POP
-        else:
-            how = f"moyenne des IRIS pondérée par {_IRIS_WEIGHTS[weight]}"
-            how += (
-                " — le poids est le dénominateur du taux : valeur exacte aux arrondis près"
-                if exact else
-                " — approximative : le dénominateur exact du taux n'est pas diffusé à l'IRIS"
-            )
-        rows.append(Indicator(
-            t_com, key, label, "%", num, den, _SRC_IRIS22, "RP 2022", "commune",
-            f"source {src} ; {how} ; valeur manquante si les IRIS renseignés couvrent moins de "
-            f"{IRIS_MIN_COVERAGE:.0%} de la population ; Normandie seulement ; {conv24}",
-        ))
-    rows.append(Indicator(
-        t_com, "de_2024", "Demandeurs d'emploi inscrits (catégories A, B, C probablement)",
-        "personnes", "", "", _SRC_DE_COM, "vers 2024 (date non précisée par la source)",
-        "commune",
-        "champ « population » de la source (qui contient des demandeurs d'emploi), arrondi à 5 ; "
-        "catégories non précisées (probablement A, B, C) ; arrondissements municipaux écartés "
-        "(la commune est présente) ; " + _COG_2024 + ")",
-    ))
-    rows.append(Indicator(
-        t_com, "pop22", "Population municipale 2022 (France métropolitaine)", "personnes", "",
-        "", "INSEE, recensement de la population 2022 (somme des IRIS, fichier des zonages "
-        "communaux)", "RP 2022", "commune",
-        "somme de la population des IRIS de chaque commune (P22_POP) ; arrondissements "
-        "municipaux additionnés à leur commune ; DROM absents de la source ; " + _COG_2024 + ")",
-    ))
-    for level in ("ze", "departement"):
-        for src, (label, unit, num, den, vintage) in _TERR.items():
-            rows.append(Indicator(TABLES[level], src.lower(), label, unit, num, den, _SRC_TERR,
-                                  vintage, level, f"source {src} ; {_TERR_METHOD[level]}"))
-    rows.append(Indicator(
-        TABLES["de_mensuel"], "de_mensuel", "Demandeurs d'emploi inscrits en fin de mois",
-        "personnes", "", "", _SRC_DE_MENS, "janvier 2020 – décembre 2024",
-        "commune, departement, region",
-        "arrondi à 10 par la source ; catégories non précisées (probablement A à E : environ "
-        "1,15 fois le fichier communal A, B, C) ; communes de 5 000 habitants ou plus "
-        "seulement ; départements (sans les Yvelines ni Mayotte) et régions (sans "
-        "Provence-Alpes-Côte d'Azur ni Mayotte) ; lignes communales en double supprimées, "
-        "copies de la série d'une autre commune écartées, séries restantes d'un même code "
-        "additionnées (communes fusionnées) ; " + _COG_2024 + ")",
-    ))
-    rows.append(Indicator(
-        TABLES["siae_mensuel"], "beneficiaires_siae",
-        "Bénéficiaires en structures d'insertion par l'activité économique (SIAE)",
-        "personnes", "", "", _SRC_BARO, "janvier 2017 – septembre 2022", "departement",
-        "valeur de la source (stock au dernier jour du mois) datée au premier jour du mois",
-    ))
-    return rows
+def all_indicators() -> list[Indicator]:
+    """Every indicator column of every table built here (see :func:`indicator_metadata`)."""
+    return [Indicator.from_row(row) for row in specs.metadata_rows()]
 
 
 def indicator_metadata() -> pd.DataFrame:
     """One row per indicator column of every table built here.
 
-    Columns: ``table`` (base table name, see :data:`TABLES`), ``key`` (column name; for the
-    long tables, the value of their ``indicator`` column), ``label``, ``unit``, ``numerator``,
-    ``denominator`` (empty for counts), ``source``, ``vintage``, ``level``, ``method``. All in
-    French. ``(table, key)`` is unique.
+    Columns: ``table`` (base table name, see :data:`~coodiag.base.indicator_specs.TABLES`),
+    ``key`` (column name; for the long tables, the value of their ``indicator`` column),
+    ``label``, ``unit``, ``numerator``, ``denominator`` (empty for counts), ``source``,
+    ``vintage``, ``level``, ``method``. All in French. ``(table, key)`` is unique.
     """
-    rows = _metadata_rows()
-    return pd.DataFrame([r.__dict__ for r in rows]).astype("string")
+    return pd.DataFrame([r.as_dict() for r in all_indicators()]).astype("string")
 
 
 # ----------------------------------------------------------------- helpers
@@ -476,7 +112,7 @@ def _convert(df: pd.DataFrame, *, from_vintage: int, counts, rates=None):
 
 
 def _in_territory(codes_: pd.Series) -> pd.Series:
-    return codes_.str[:2].isin(COMMUNE_DEPARTEMENTS)
+    return codes_.str[:2].isin(specs.COMMUNE_DEPARTEMENTS)
 
 
 def _ratio(num: pd.Series, den: pd.Series, factor: float = 1.0) -> pd.Series:
@@ -487,10 +123,11 @@ def _ratio(num: pd.Series, den: pd.Series, factor: float = 1.0) -> pd.Series:
 def iris_to_communes(iris: pd.DataFrame) -> pd.DataFrame:
     """Aggregate the IRIS 2022 frame to communes (COG 2024 codes, as in the source).
 
-    Columns: ``code``, the counts of :data:`_IRIS_COUNTS` (summed), the rates of
-    :data:`_IRIS_RATES` (weighted means, NaN when the IRIS holding a value cover less than
-    :data:`IRIS_MIN_COVERAGE` of the commune's population), and the weights ``w_<name>`` summed
-    (used to re-weight rates in the COG conversion).
+    Columns: ``code``, the counts of :data:`~coodiag.base.indicator_specs.IRIS_COUNTS`
+    (summed), the rates of :data:`~coodiag.base.indicator_specs.IRIS_RATES` (weighted means,
+    NaN when the IRIS holding a value cover less than
+    :data:`~coodiag.base.indicator_specs.IRIS_MIN_COVERAGE` of the commune's population), and
+    the weights ``w_<name>`` summed (used to re-weight rates in the COG conversion).
     """
     pop = iris["P22_POP"].fillna(0.0)
 
@@ -510,11 +147,11 @@ def iris_to_communes(iris: pd.DataFrame) -> pd.DataFrame:
     }
     weights = {k: v.fillna(0.0).clip(lower=0.0) for k, v in weights.items()}
     data: dict[str, pd.Series] = {"code": iris["COM"]}
-    for src, (key, *_rest) in _IRIS_COUNTS.items():
+    for src, (key, *_rest) in specs.IRIS_COUNTS.items():
         data[key] = iris[src]
     for name, w in weights.items():
         data[f"w_{name}"] = w
-    for src, (key, _l, _n, _d, weight, _e) in _IRIS_RATES.items():
+    for src, (key, _l, _n, _d, weight, _e) in specs.IRIS_RATES.items():
         value = iris[src]
         w = weights[weight]
         has = value.notna()
@@ -524,11 +161,11 @@ def iris_to_communes(iris: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(data)
     summed = frame.groupby("code", sort=True).sum(min_count=1)
     out = pd.DataFrame(index=summed.index)
-    for key, *_rest in _IRIS_COUNTS.values():
+    for key, *_rest in specs.IRIS_COUNTS.values():
         out[key] = summed[key]
-    for key, _l, _n, _d, _w, _e in _IRIS_RATES.values():
+    for key, _l, _n, _d, _w, _e in specs.IRIS_RATES.values():
         den = summed[f"{key}__den"]
-        covered = summed[f"{key}__cov"] >= IRIS_MIN_COVERAGE * summed["p22_pop"]
+        covered = summed[f"{key}__cov"] >= specs.IRIS_MIN_COVERAGE * summed["p22_pop"]
         out[key] = (summed[f"{key}__num"] / den.where(den > 0)).where(covered)
     for name in weights:
         out[f"w_{name}"] = summed[f"w_{name}"]
@@ -556,28 +193,28 @@ def commune_indicators(
     unplaced: list[pd.DataFrame] = []
 
     # Census 2021, Filosofi 2021, establishments 2021 (COG 2023).
-    rename = {src: key for src, (key, *_r) in _RP21_COUNTS.items()}
-    rename |= {src: key for src, (key, *_r) in _FILO21_COUNTS.items()}
-    rename |= {src: spec[0] for src, spec in _FILO21_RATES.items()}
-    rename |= {src: key for src, (key, _l) in _ET21_COUNTS.items()}
+    rename = {src: key for src, (key, *_r) in specs.RP21_COUNTS.items()}
+    rename |= {src: key for src, (key, *_r) in specs.FILO21_COUNTS.items()}
+    rename |= {src: spec[0] for src, spec in specs.FILO21_RATES.items()}
+    rename |= {src: key for src, (key, _l) in specs.ET21_COUNTS.items()}
     rp = rp2021[["code", *rename]].rename(columns=rename)
-    for key, *_r, scale in _FILO21_RATES.values():
+    for key, *_r, scale in specs.FILO21_RATES.values():
         rp[key] = rp[key] * scale
     count_keys = [
-        rename[c] for c in (*_RP21_COUNTS, *_FILO21_COUNTS, *_ET21_COUNTS)
+        rename[c] for c in (*specs.RP21_COUNTS, *specs.FILO21_COUNTS, *specs.ET21_COUNTS)
     ]
-    rates = {spec[0]: "nbmenfisc21" for spec in _FILO21_RATES.values()}
+    rates = {spec[0]: "nbmenfisc21" for spec in specs.FILO21_RATES.values()}
     rp, lost = _convert(rp, from_vintage=2023, counts=count_keys, rates=rates)
     unplaced.append(lost.assign(source="recensement 2021 (COG 2023)"))
-    for key, (_l, _u, _n, _d, ncol, dcol, factor) in _RP21_DERIVED.items():
+    for key, (_l, _u, _n, _d, ncol, dcol, factor) in specs.RP21_DERIVED.items():
         num = rp[ncol] - rp[dcol] if key == "evol_pop_1521" else rp[ncol]
         rp[key] = _ratio(num, rp[dcol], factor)
 
     # IRIS 2022 (Normandie, COG 2024).
     iris = iris_to_communes(iris2022)
-    iris_rates = {spec[0]: f"w_{spec[4]}" for spec in _IRIS_RATES.values()}
+    iris_rates = {spec[0]: f"w_{spec[4]}" for spec in specs.IRIS_RATES.values()}
     weight_cols = [c for c in iris.columns if c.startswith("w_")]
-    iris_counts = [key for key, *_r in _IRIS_COUNTS.values()] + weight_cols
+    iris_counts = [key for key, *_r in specs.IRIS_COUNTS.values()] + weight_cols
     iris, lost = _convert(iris, from_vintage=2024, counts=iris_counts, rates=iris_rates)
     unplaced.append(lost.assign(source="IRIS 2022 (COG 2024)"))
     iris = iris.drop(columns=[c for c in weight_cols if c in iris.columns])
@@ -608,13 +245,13 @@ def commune_indicators(
 
 
 def _commune_keys() -> list[str]:
-    return [r.key for r in _metadata_rows() if r.table == TABLES["commune"]]
+    return [r.key for r in all_indicators() if r.table == TABLES["commune"]]
 
 
 def _territory_indicators(df: pd.DataFrame, level: str, include_france: bool) -> pd.DataFrame:
     rows = df if include_france else df[~df["is_france"]]
-    present = [c for c in _TERR if c in rows.columns]
-    missing = [c for c in _TERR if c not in rows.columns]
+    present = [c for c in specs.TERRITORY if c in rows.columns]
+    missing = [c for c in specs.TERRITORY if c not in rows.columns]
     if missing:
         from coodiag.errors import DataError
 
@@ -628,9 +265,10 @@ def _territory_indicators(df: pd.DataFrame, level: str, include_france: bool) ->
 def ze_indicators(ze: pd.DataFrame, *, include_france: bool = False) -> pd.DataFrame:
     """The zone d'emploi indicator table from ``load_ze_indicateurs()``.
 
-    Columns: ``code`` (4 characters), ``libelle``, then the indicators of :data:`_TERR`
-    (lower-case source keys). 287 metropolitan zones; the France row (``code`` ``"00FR"``,
-    population fields NaN) only with ``include_france=True``.
+    Columns: ``code`` (4 characters), ``libelle``, then the indicators of
+    :data:`~coodiag.base.indicator_specs.TERRITORY` (lower-case source keys). 287 metropolitan
+    zones; the France row (``code`` ``"00FR"``, population fields NaN) only with
+    ``include_france=True``.
     """
     return _territory_indicators(ze, "zone d'emploi", include_france)
 

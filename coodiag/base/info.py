@@ -5,48 +5,53 @@ from __future__ import annotations
 import pandas as pd
 from rich.table import Table
 
+from coodiag import fr, levels
 from coodiag.base import store
+from coodiag.base.indicators import Indicator
 from coodiag.mirror import sources
 
+
+def _level_label(level: levels.Level) -> str:
+    label = level.plural[:1].upper() + level.plural[1:]
+    # Zones d'emploi are redrawn (2010, 2020): the zoning's vintage is part of its name.
+    return f"{label} 2020" if level is levels.ZONE_EMPLOI else label
+
+
+#: Base table of each level -> its name in ``coodiag info``, in the order shown.
 LEVEL_LABELS = {
-    "communes": "Communes",
-    "zones_emploi": "Zones d'emploi 2020",
-    "epci": "EPCI",
-    "departements": "Départements",
-    "regions": "Régions",
+    level.table: _level_label(level)
+    for level in (
+        levels.COMMUNE, levels.ZONE_EMPLOI, levels.EPCI, levels.DEPARTEMENT, levels.REGION
+    )
 }
-
-
-def _fmt(n: float) -> str:
-    return f"{n:,.0f}".replace(",", "\u202f")
 
 
 def summary(*, detail: bool = False) -> list[Table]:
     """Tables describing the current base: levels, vintages, indicator coverage."""
     manifest = store.read_manifest()
     counts = manifest["counts"]
-    levels = Table(
+    by_level = Table(
         title=f"Base territoriale — COG {manifest['cog_vintage']}, "
         f"construite le {manifest['built_at']}"
     )
-    levels.add_column("Niveau")
-    levels.add_column("Unités", justify="right")
-    levels.add_column("Fichiers")
+    by_level.add_column("Niveau")
+    by_level.add_column("Unités", justify="right")
+    by_level.add_column("Fichiers")
     for level, label in LEVEL_LABELS.items():
         if level in counts:
-            levels.add_row(
+            by_level.add_row(
                 label,
-                _fmt(counts[level]),
+                fr.integer(counts[level]),
                 f"{level}.parquet (WGS84) + {level}_<zone>.parquet (métrique)",
             )
     if "siae" in counts:
         rejets = counts.get("siae_rejets", 0)
-        levels.add_row(
+        by_level.add_row(
             "SIAE (registre)",
-            _fmt(counts["siae"]),
-            f"siae.parquet (WGS84) ; {_fmt(rejets)} lignes signalées : coodiag siae rejets",
+            fr.integer(counts["siae"]),
+            f"siae.parquet (WGS84) ; {fr.integer(rejets)} lignes signalées : coodiag siae rejets",
         )
-    out = [levels]
+    out = [by_level]
 
     vintages = Table(title="Millésimes des sources")
     vintages.add_column("Source")
@@ -69,7 +74,7 @@ def indicator_coverage(meta: pd.DataFrame, counts: dict[str, int]) -> pd.DataFra
     share of the units of its level in France that have a value."""
     rows = []
     frames: dict[str, pd.DataFrame] = {}
-    for row in meta.itertuples(index=False):
+    for row in (Indicator.from_row(r) for _i, r in meta.iterrows()):
         if row.table not in counts:
             continue
         if row.table not in frames:
@@ -77,7 +82,7 @@ def indicator_coverage(meta: pd.DataFrame, counts: dict[str, int]) -> pd.DataFra
         frame = frames[row.table]
         if row.key in frame.columns:
             filled = int(frame[row.key].notna().sum())
-            units = counts.get(_LEVEL_OF.get(row.level, ""), len(frame))
+            units = counts.get(_table_of_level(row.level), len(frame))
         else:  # long tables (monthly series): one indicator over the whole table
             filled = int(frame["value"].notna().sum()) if "value" in frame.columns else 0
             units = len(frame)
@@ -105,15 +110,15 @@ def _coverage_summary(cov: pd.DataFrame) -> Table:
         filled = group["filled"]
         units = int(group["units"].iloc[0])
         span = (
-            f"{_fmt(filled.min())} à {_fmt(filled.max())}"
+            f"{fr.integer(filled.min())} à {fr.integer(filled.max())}"
             if filled.min() != filled.max()
-            else _fmt(filled.min())
+            else fr.integer(filled.min())
         )
         table.add_row(
             str(name),
             str(group["level"].iloc[0]),
             str(len(group)),
-            f"{span} sur {_fmt(units)}",
+            f"{span} sur {fr.integer(units)}",
         )
     return table
 
@@ -128,16 +133,16 @@ def _coverage_detail(cov: pd.DataFrame) -> Table:
             row.label,
             row.level,
             row.vintage,
-            _fmt(row.filled),
-            f"{100 * row.filled / row.units:.1f} %" if row.units else "–",
+            fr.integer(row.filled),
+            fr.percent(100 * row.filled / row.units) if row.units else fr.MISSING,
         )
     return table
 
 
-_LEVEL_OF = {
-    "commune": "communes",
-    "ze": "zones_emploi",
-    "departement": "departements",
-    "region": "regions",
-    "epci": "epci",
-}
+def _table_of_level(level: str) -> str:
+    """The base table of an indicator's ``level`` ("ze" -> "zones_emploi"); "" for a list of
+    levels ("commune, departement, region": the long tables)."""
+    try:
+        return levels.get(level).table
+    except KeyError:
+        return ""

@@ -8,18 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from coodiag import codes, fr
 from coodiag.cli.common import console, fail
 from coodiag.errors import CoodiagError
 
 app = typer.Typer(
     help="Analyses : impact sur le chômage, couverture, scénarios, typologies."
 )
-
-
-def _num(value: float, digits: int = 1, suffix: str = "") -> str:
-    if value != value:  # NaN
-        return "–"
-    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",") + suffix
 
 
 def _territory(text: str):
@@ -81,8 +76,8 @@ def impact_cmd(
         out.add_row(
             f"{row.nom} ({row.code})",
             secrecy.format_count(value),
-            _num(row.chomeurs, 0),
-            "secret" if secret else _num(row.impact_pct, 2, " %"),
+            fr.integer(row.chomeurs),
+            "secret" if secret else fr.percent(row.impact_pct, 2),
         )
     out.add_row("Total", secrecy.format_count(shown["Total"]), "", "")
     console.print(out)
@@ -106,7 +101,7 @@ def couverture_cmd(
 ) -> None:
     """Zones blanches : besoin et offre (accessibilité 2SFCA) commune par commune."""
     from coodiag._io import atomic_path
-    from coodiag.analyses import access
+    from coodiag.analyses import coverage
     from coodiag.reports.context import Context
 
     try:
@@ -114,7 +109,7 @@ def couverture_cmd(
     except CoodiagError as exc:
         raise fail(exc) from None
     acc = Context().accessibility.access
-    cov = access.coverage(
+    cov = coverage.coverage(
         acc, type_siae=type_siae.upper() if type_siae != "ensemble" else "ensemble"
     )
     inside = set(communes.loc[terr.mask(communes), "code"])
@@ -125,7 +120,7 @@ def couverture_cmd(
     table.add_column("Communes", justify="right")
     table.add_column("Chômeurs (estimés hors Normandie / IDF)", justify="right")
     for cls, n in counts.items():
-        table.add_row(str(cls), str(n), _num(cov.loc[cov["classe"] == cls, "demande"].sum(), 0))
+        table.add_row(str(cls), str(n), fr.integer(cov.loc[cov["classe"] == cls, "demande"].sum()))
     console.print(table)
     worst = cov[cov["classe"] == "besoin sans offre"].nlargest(10, "demande")
     if len(worst):
@@ -133,7 +128,12 @@ def couverture_cmd(
         for col in ("Commune", "Besoin (‰ hab.)", "Offre (pour 1 000)", "Chômeurs"):
             top.add_column(col, justify="left" if col == "Commune" else "right")
         for r in worst.itertuples(index=False):
-            top.add_row(f"{r.nom} ({r.code})", _num(r.besoin), _num(r.offre, 2), _num(r.demande, 0))
+            top.add_row(
+                f"{r.nom} ({r.code})",
+                fr.number(r.besoin, 1),
+                fr.number(r.offre, 2),
+                fr.integer(r.demande),
+            )
         console.print(top)
     console.print(str(cov.attrs.get("explication", "")), highlight=False)
     if sortie is not None:
@@ -154,7 +154,7 @@ def scenario_cmd(
     ] = None,
 ) -> None:
     """Scénario : ouvrir ou fermer une SIAE et mesurer la variation d'accessibilité."""
-    from coodiag.analyses import access
+    from coodiag.analyses import coverage
     from coodiag.reports.context import Context
 
     opened = []
@@ -166,8 +166,15 @@ def scenario_cmd(
                     f"--ouvrir « {item} » : attendu COMMUNE:TYPE ou COMMUNE:TYPE:CAPACITE."
                 )
             )
+        commune = codes.parse_commune(parts[0])
+        if commune is None:
+            raise fail(
+                CoodiagError(
+                    f"--ouvrir « {item} » : code commune INSEE mal formé (ex. 50025 ou 2A004)."
+                )
+            )
         cap = float(parts[2].replace(",", ".")) if len(parts) == 3 else None
-        opened.append((parts[0].zfill(5), parts[1].upper(), cap))
+        opened.append((commune, parts[1].upper(), cap))
     if not opened and not fermer:
         raise fail(
             CoodiagError("Indiquez au moins une ouverture (--ouvrir) ou fermeture (--fermer).")
@@ -180,7 +187,7 @@ def scenario_cmd(
     unknown = [s for s in fermer or [] if s not in set(ctx.registry["siret"])]
     if unknown:
         raise fail(CoodiagError(f"SIRET absent du registre : {', '.join(unknown)}."))
-    res = access.scenario(
+    res = coverage.scenario(
         ctx.metro, ctx.registry, ctx.accessibility.demand, open=opened, close=fermer or []
     )
     inside = set(communes.loc[terr.mask(communes), "code"])
@@ -192,8 +199,8 @@ def scenario_cmd(
         table.add_row(
             f"{r.nom} ({r.code})",
             r.type_siae,
-            _num(1000 * r.acces_avant, 2),
-            _num(1000 * r.acces_apres, 2),
+            fr.number(1000 * r.acces_avant, 2),
+            fr.number(1000 * r.acces_apres, 2),
             str(r.classe_avant),
             str(r.classe_apres),
         )
@@ -250,7 +257,7 @@ def typologie_cmd(
         raise fail(CoodiagError(str(exc))) from None
     table = Table(
         title=f"Typologie « {preset} » : {res.n_classes} classes "
-        f"(inertie inter / totale : {_num(100 * res.inertia['inter_sur_totale'])} %)"
+        f"(inertie inter / totale : {fr.percent(100 * res.inertia['inter_sur_totale'])})"
     )
     for col in ("Classe", "Nom", "Effectif", "Parangons"):
         table.add_column(col, justify="right" if col == "Effectif" else "left", overflow="fold")

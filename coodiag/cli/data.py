@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from coodiag import settings
+from coodiag import fr, settings
 from coodiag.cli.common import console, fail
 from coodiag.errors import CoodiagError
 from coodiag.mirror import sources
@@ -51,7 +51,7 @@ def data_sync(
             raise fail(exc) from None
     console.print(
         f"[green]✓[/] {len(files)} fichiers vérifiés dans {settings.raw_dir()} : "
-        f"{len(report.copied)} copiés ({report.bytes_copied / 1e6:.1f} Mo), "
+        f"{len(report.copied)} copiés ({fr.number(report.bytes_copied / 1e6, 1, unit='Mo')}), "
         f"{len(report.unchanged)} déjà à jour."
     )
 
@@ -84,10 +84,10 @@ def build_cmd(
     if report.skipped:
         console.print(
             f"[green]✓[/] Base déjà à jour (clé {report.key[:12]}…), "
-            f"vérifiée en {report.seconds:.2f} s."
+            f"vérifiée en {fr.number(report.seconds, 2, unit='s')}."
         )
     else:
-        console.print(f"[green]✓[/] Base construite en {report.seconds:.1f} s.")
+        console.print(f"[green]✓[/] Base construite en {fr.number(report.seconds, 1, unit='s')}.")
     for warning in report.warnings:
         console.print(f"[yellow]Attention :[/] {warning}", highlight=False)
 

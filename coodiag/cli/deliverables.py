@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from coodiag import settings
+from coodiag import fr, settings
 from coodiag.cli.common import console, fail
 from coodiag.errors import CoodiagError
 
@@ -72,7 +72,8 @@ def _render(doc, sortie: Path | None, formats: tuple[str, ...], previous: dict |
     folder = sortie or settings.PROJECT_ROOT / "atlas" / doc.slug
     with console.status("Cartes, PDF, HTML et exports…"):
         paths = atlas.render(doc, folder, formats=formats, previous_snapshot=previous)
-    console.print(f"[green]✓[/] Atlas écrit en {time.perf_counter() - start:.1f} s :")
+    elapsed = fr.number(time.perf_counter() - start, 1, unit="s")
+    console.print(f"[green]✓[/] Atlas écrit en {elapsed} :")
     for key in ("pdf", "html", "xlsx", "gpkg", "json"):
         if key in paths:
             console.print(f"  {key.upper():5} {paths[key]}", highlight=False)

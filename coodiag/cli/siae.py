@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from coodiag import codes, fr, levels
 from coodiag.cli.common import CapaciteOpt, ReseauxOpt, TerritoireOpt, console, fail
 from coodiag.errors import CoodiagError
 
@@ -35,11 +36,11 @@ def _registry(capacite: Path | None, reseaux: Path | None = None):
     return offer.attach_reseaux(offer.apply_capacity(registry, user), membership)
 
 
-def _fmt_capacity(value: float, estimated: bool) -> str:
-    if value != value:  # NaN
-        return "inconnue"
-    text = f"{value:,.0f}".replace(",", "\u202f")
-    return f"≈ {text}" if estimated else text
+def _capacity(value: float, estimated: bool) -> str:
+    """A capacity in salariés, ``≈`` when estimated by the national average of the type."""
+    if fr.is_missing(value):
+        return fr.MISSING
+    return f"≈ {fr.integer(value)}" if estimated else fr.integer(value)
 
 
 @app.command("list")
@@ -90,7 +91,7 @@ def siae_list(
             r.type_siae,
             str(r.nom),
             str(r.commune),
-            _fmt_capacity(r.capacite, r.capacite_estimee),
+            _capacity(r.capacite, r.capacite_estimee),
             r.listes,
         ]
         if with_reseaux:
@@ -126,13 +127,14 @@ def _weight_table(rows, communes_inside, label: str) -> Table:
             f" ; {len(unknown)} structure(s) sans capacité connue non comptée(s) "
             f"({', '.join(sorted(unknown.unique()))})"
         )
-    table.add_row("Capacité", _fmt_capacity(capacity, estimated), f"salariés en insertion{note}")
+    table.add_row("Capacité", _capacity(capacity, estimated), f"salariés en insertion{note}")
     for name, (_key, den_label) in offer.DENOMINATORS.items():
         den = dens.get(name, {}).get("territoire", float("nan"))
         value = 1000 * capacity / den if den == den and den > 0 else float("nan")
-        shown = "non disponible" if value != value else f"{value:.1f}".replace(".", ",")
         table.add_row(
-            f"Capacité pour 1 000 {den_label.split(' (')[0]}", shown, f"pour 1 000 {den_label}"
+            f"Capacité pour 1 000 {den_label.split(' (')[0]}",
+            fr.number(value, 1),
+            f"pour 1 000 {den_label}",
         )
     return table
 
@@ -147,8 +149,7 @@ def siae_show(
         registry = _registry(capacite)
     except CoodiagError as exc:
         raise fail(exc) from None
-    clean = "".join(ch for ch in siret if ch.isdigit())
-    rows = registry[registry["siret"] == clean]
+    rows = registry[registry["siret"] == codes.parse_siret(siret)]
     if rows.empty:
         raise fail(CoodiagError(f"SIRET {siret} absent du registre des SIAE."))
     for r in rows.to_dict("records"):
@@ -170,7 +171,7 @@ def siae_show(
             table.add_row(field, str(r[field]), "")
         table.add_row(
             "capacite",
-            _fmt_capacity(r["capacite"], r["capacite_estimee"]),
+            _capacity(r["capacite"], r["capacite_estimee"]),
             str(r["capacite_source"]),
         )
         if len(r["romes"]):
@@ -229,25 +230,15 @@ def siae_poids(
             registry = registry[registry["code_commune"].isin(set(communes["code"]))]
     except CoodiagError as exc:
         raise fail(exc) from None
-    by = {"commune": "code", "ze": "ze2020"}.get(niveau, niveau)
-    dens = offer.denominators(communes, store.read_table("indicateurs_communes"), by=by)
+    level = levels.get(niveau)
+    dens = offer.denominators(communes, store.read_table("indicateurs_communes"), by=level.code)
     weight = offer.offer_by_territory(registry, level=niveau, denominators=dens)
-    names = {
-        "commune": ("code", "nom"),
-        "epci": ("epci", "epci_nom"),
-        "ze": ("ze2020", "ze_nom"),
-        "dep": ("dep", "dep_nom"),
-        "reg": ("reg", "reg_nom"),
-    }[niveau]
-    label_of = communes.drop_duplicates(names[0]).set_index(names[0])[names[1]]
+    label_of = communes.drop_duplicates(level.code).set_index(level.code)[level.name]
     table = Table(title=f"Poids de l'offre d'insertion par {niveau}")
     table.add_column("Territoire", ratio=3, overflow="fold")
     table.add_column("Structures", ratio=2, overflow="fold")
     for head in ("Capacité", "‰ chôm.", "‰ 15-64", "‰ DE"):
         table.add_column(head, justify="right", no_wrap=True)
-
-    def num(v: float, digits: int) -> str:
-        return "–" if v != v else f"{v:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
 
     type_cols = [c for c in weight.columns if c.startswith("n_") and c != "n_siae"]
     for row in weight.to_dict("records"):
@@ -255,9 +246,9 @@ def siae_poids(
         table.add_row(
             f"{label_of.get(row['code'], '')} ({row['code']})",
             f"{int(row['n_siae'])} : {kinds}",
-            ("≈ " if row["capacite_estimee_part"] > 0 else "") + num(row["capacite"], 0),
+            ("≈ " if row["capacite_estimee_part"] > 0 else "") + fr.integer(row["capacite"]),
             *(
-                num(row.get(f"capacite_pour_1000_{d}", float("nan")), 1)
+                fr.number(row.get(f"capacite_pour_1000_{d}", float("nan")), 1)
                 for d in ("chomeurs", "pop1564", "demandeurs")
             ),
         )
@@ -267,7 +258,7 @@ def siae_poids(
         "31/12/2019) sans fichier de capacité (≈) ; "
         "capacité pour 1 000 (‰) : chôm. = chômeurs de 15-64 ans (recensement 2021), 15-64 = "
         "habitants de 15-64 ans (recensement 2021), DE = demandeurs d'emploi inscrits (France "
-        "Travail, vers 2024) ; – : non disponible.",
+        f"Travail, vers 2024) ; {fr.MISSING} : {fr.MISSING_LABEL}.",
         highlight=False,
     )
     if sortie is not None:

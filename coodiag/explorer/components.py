@@ -1,16 +1,10 @@
 """The map explorer (``app.py``, Streamlit): its non-UI parts, testable without a browser.
 
-- :func:`build_display_geometries`: geometries simplified for display (topology kept with
-  ``shapely.coverage_simplify`` in the metric CRS of each zone, WGS84 rounded to 5 decimals),
-  written once at build time as ``data/processed/display/<level>_<reg>.parquet`` (one file per
-  level and région; the units of a level that cross a régional border are in the file of each
-  région they touch) plus ``<level>_FR.parquet`` (all France, simplified more) for the national
-  view;
-- :func:`read_display`: the display geometries of a level for one or more régions;
 - :class:`CompactPolygons` / :func:`choropleth` / :func:`categorical`: choropleth layers for
   the offline folium maps of :mod:`coodiag.outputs.webmap`, written compactly (column arrays,
   integer delta-encoded rings decoded in the browser) so that a région's communes stay under
-  3 MB and all communes of France under 10 MB; the geometries are not simplified again;
+  3 MB and all communes of France under 10 MB; the geometries are the display geometries of
+  :mod:`coodiag.base.display` (simplified once at build time), not simplified again;
 - :func:`read_upload`: a user's file given as bytes (a Streamlit upload) through the same
   validation as the command line, written only to a temporary folder for the read;
 - :func:`main`: ``coodiag explorer`` (runs ``streamlit run app.py``).
@@ -33,19 +27,10 @@ import pandas as pd
 from folium.map import Layer
 from folium.template import Template
 
-from coodiag.base.display import (  # noqa: F401 - re-exported for the app
-    COMMUNE_COLUMNS,
-    FRANCE,
-    LEVELS,
-    TOLERANCE_FRANCE,
-    TOLERANCE_REGION,
-    build_display_geometries,
-    display_dir,
-    read_display,
-)
-from coodiag.outputs import maps, webmap
+from coodiag import levels
+from coodiag.outputs import captions, classify, weblayers, webmap
 
-#: Levels written for display, with the column of the commune table holding their code.
+#: Upload kinds -> (reader name, French label).
 UPLOADS = {
     "salaries": ("read_salaries", "salariés en parcours"),
     "capacite": ("read_capacite", "capacité"),
@@ -177,18 +162,12 @@ def _layer_data(
 def legend_html(title: str, rows: Sequence[tuple[str, str]], note: str = "") -> str:
     """Legend HTML (the CSS classes of :mod:`coodiag.outputs.webmap`); ``rows``: (colour,
     text); the colour ``"hatch"`` draws the no-data swatch."""
-    out = [f'<div class="coodiag-legend-title">{html.escape(title)}</div>']
-    for color, text in rows:
-        swatch = (
-            '<i class="coodiag-hatch"></i>' if color == "hatch"
-            else f'<i style="background:{html.escape(color)}"></i>'
-        )
-        out.append(
-            f'<div class="coodiag-legend-row">{swatch}<span>{html.escape(text)}</span></div>'
-        )
-    if note:
-        out.append(f'<div class="coodiag-legend-note">{html.escape(note)}</div>')
-    return "".join(out)
+    swatches = [
+        ('<i class="coodiag-hatch"></i>' if color == "hatch"
+         else f'<i style="background:{html.escape(color)}"></i>', text)
+        for color, text in rows
+    ]
+    return webmap.legend_html(title, swatches, note)
 
 
 def choropleth(
@@ -204,20 +183,20 @@ def choropleth(
     canvas: bool = False,
     name: str | None = None,
     with_attribution: bool = True,
-) -> tuple[CompactPolygons, maps.Classification]:
+) -> tuple[CompactPolygons, classify.Classification]:
     """A choropleth of ``gdf[column]`` (already simplified geometries, WGS84), classes from
-    :func:`coodiag.outputs.maps.classify` (the same as the static maps and the atlas), a legend
-    with the number of units per class, the method and the vintage; the source goes in the
-    map's attribution line unless ``with_attribution=False`` (the caller prints it)."""
-    cl = maps.classify(gdf[column], meta=meta, scheme=scheme, k=k, level=level)
+    :func:`coodiag.outputs.classify.classify` (the same as the static maps and the atlas), a
+    legend with the number of units per class, the method and the vintage; the source goes in
+    the map's attribution line unless ``with_attribution=False`` (the caller prints it)."""
+    cl = classify.classify(gdf[column], meta=meta, scheme=scheme, k=k, level=level)
     styles = [_fill(c) for c in cl.colors]
     styles.append({**_fill("#d9d9d9"), "fillColor": "url(#coodiag-hatch)", "fillOpacity": 1})
     nodata = len(cl.colors)
     classes = [c if c >= 0 else nodata for c in cl.classes]
-    values = [webmap.value_html(cl, v) for v in gdf[column].tolist()]
-    label = maps.meta_text(meta, "label") or column
-    source = maps.meta_text(meta, "source")
-    vintage = maps.meta_text(meta, "vintage")
+    values = [weblayers.value_html(cl, v) for v in gdf[column].tolist()]
+    label = captions.meta_text(meta, "label") or column
+    source = captions.meta_text(meta, "source")
+    vintage = captions.meta_text(meta, "vintage")
     attribution = source + (
         f" ({vintage})" if vintage and vintage.lower() not in source.lower() else ""
     )
@@ -261,7 +240,10 @@ def categorical(
     values = gdf[column].astype("string")
     classes = [index.get(v, len(cats)) if not pd.isna(v) else len(cats) for v in values]
     styles = [_fill(colors[c]) for c in cats] + [_fill("#d9d9d9")]
-    names = maps.LEVEL_NAMES.get(level, (level, level))
+    try:
+        names = (levels.get(level).singular, levels.get(level).plural)
+    except KeyError:
+        names = (level, level)
     counts = pd.Series(classes).value_counts()
     rows = []
     for i, c in enumerate(cats):
@@ -330,7 +312,12 @@ def app_path() -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the explorer: ``streamlit run app.py --server.headless true`` (extra arguments,
-    e.g. ``--server.port 8600``, are passed to Streamlit)."""
+    e.g. ``--server.port 8600``, are passed to Streamlit and win over these defaults).
+
+    No request leaves the machine: no usage statistics, and the address given to browsers is
+    ``localhost`` (a headless Streamlit otherwise asks checkip.amazonaws.com for the machine's
+    public address, to print it); serve another address with ``--browser.serverAddress``.
+    """
     import importlib
 
     from streamlit.web import cli as stcli
@@ -343,7 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     sys.argv = [
         "streamlit", "run", str(app_path()), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer", *args,
+        "--browser.gatherUsageStats", "false", "--browser.serverAddress", "localhost",
+        "--client.toolbarMode", "viewer", *args,
     ]
     try:
         stcli.main()

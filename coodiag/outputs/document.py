@@ -1,27 +1,65 @@
 """The atlas document model: what an atlas says, independent of how it is rendered.
 
 A diagnosis (:mod:`coodiag.reports.diagnostic`) or a territory atlas is turned into an
-:class:`AtlasDocument` — sections holding key figures, maps, tables and paragraphs — and
-:mod:`coodiag.outputs.atlas` renders it to a PDF (WeasyPrint), a self-contained HTML page and
-the exports (XLSX, CSV, GeoPackage, PNG/SVG). Every count of people in a document is already
-under statistical secrecy: builders apply :mod:`coodiag.secrecy` before filling it.
+:class:`AtlasDocument` — sections holding key figures, maps, tables and paragraphs — by
+:mod:`coodiag.outputs.builders`, and :mod:`coodiag.outputs.atlas` renders it to a PDF
+(WeasyPrint), a self-contained HTML page and the exports (XLSX, CSV, GeoPackage, PNG/SVG:
+:mod:`coodiag.outputs.exports`, which write :class:`ExportTable` declarations). Every count of
+people in a document is already under statistical secrecy: builders apply
+:mod:`coodiag.secrecy` before filling it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from coodiag.outputs.exports import ExportTable
-
 #: A function drawing a static map: returns a matplotlib Figure.
 FigureFactory = Callable[[], Any]
 #: A function adding layers to an offline folium map (``webmap.offline_map()``).
 WebLayers = Callable[[Any], None]
+
+
+@dataclass
+class ExportTable:
+    """One table of an atlas, written as one XLSX sheet and one CSV file.
+
+    - ``name``: sheet name (French, at most 31 characters, none of ``[]:*?/\\``, unique in the
+      workbook); the CSV file is named after it (:func:`coodiag.outputs.exports.slugify`).
+    - ``frame``: the data, secrecy already applied (:mod:`coodiag.secrecy`).
+    - ``title``: one line saying what the table holds (« À lire » sheet, page header).
+    - ``columns``: column -> French header; columns not listed keep their name.
+    - ``meta``: indicator metadata dicts (``key, label, unit, numerator, denominator, source,
+      vintage, method``) for the « Sources » sheet; ``None`` takes
+      ``frame.attrs["indicateurs"]`` (analysis results) — see also
+      :func:`coodiag.outputs.exports.indicator_meta`.
+    - ``person_counts``: columns (original names) holding counts of people, checked for
+      secrecy before any write.
+    - ``decimals``: column -> number of decimals shown in the XLSX (overrides the default).
+    """
+
+    name: str
+    frame: pd.DataFrame
+    title: str = ""
+    columns: Mapping[str, str] | None = None
+    meta: list[dict] | None = None
+    person_counts: Sequence[str] = ()
+    decimals: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def indicators(self) -> list[dict]:
+        """The indicator metadata of the table (``meta``, else ``frame.attrs["indicateurs"]``)."""
+        if self.meta is not None:
+            return list(self.meta)
+        return list(self.frame.attrs.get("indicateurs", []) or [])
+
+    def header(self, column: Any) -> str:
+        """The French header of a column."""
+        return str((self.columns or {}).get(column, column))
 
 
 @dataclass

@@ -35,6 +35,8 @@ from functools import lru_cache
 
 import pandas as pd
 
+from coodiag import codes
+
 FUZZY_MIN = 0.85
 
 RES_EXACT = "code postal + nom"
@@ -49,7 +51,6 @@ _PLM_RE = re.compile(
     r"(?: ARRONDISSEMENT| ARR| ARRT)?$"
 )
 _CEDEX_RE = re.compile(r" CEDEX(?: ?\d{0,3})?$| CEDEX .*$")
-_POSTAL_RE = re.compile(r"^\d{5}$")
 
 
 def ascii_fold(text: str) -> str:
@@ -77,26 +78,6 @@ def normalize_name(name: str) -> str:
     if plm:
         return plm.group(1)
     return s
-
-
-def normalize_postal(value: object) -> str | None:
-    """A postal code as 5 digits ("1500" from a spreadsheet -> "01500"), else None."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    s = str(value).strip().replace(" ", "")
-    s = re.sub(r"\.0$", "", s)
-    if re.fullmatch(r"\d{4}", s):
-        s = "0" + s
-    return s if _POSTAL_RE.match(s) else None
-
-
-def departements_of_postal(postal: str) -> tuple[str, ...]:
-    """The département(s) a postal code points to: "14000" -> ("14",), "97411" -> ("974",)."""
-    if postal.startswith("97") or postal.startswith("98"):
-        return (postal[:3],)
-    if postal.startswith("20"):
-        return ("2A",) if postal < "20200" else ("2B",)
-    return (postal[:2],)
 
 
 @dataclass(frozen=True)
@@ -242,7 +223,7 @@ def resolve_one(postal: str | None, name: str | None) -> tuple[str | None, str |
         if len(longer) == 1:
             return longer.pop(), RES_FUZZY, None
         in_dep: set[str] = set()
-        for dep in departements_of_postal(postal):
+        for dep in codes.departements_of_postcode(postal):
             in_dep |= ref.by_dep.get(dep, {}).get(key, frozenset())
         if len(in_dep) == 1:
             return next(iter(in_dep)), RES_DEP, None
@@ -294,7 +275,7 @@ def resolve_communes(df: pd.DataFrame, *, postal_col: str, name_col: str) -> pd.
         missing when not found), ``resolution`` (French: how it was found, see the module
         constants ``RES_*``) and ``reason`` (French: why it was not found, else missing).
     """
-    postal = df[postal_col].map(normalize_postal)
+    postal = df[postal_col].map(codes.parse_postcode)
     names = df[name_col].astype("string").str.strip()
     names = names.mask(names == "")
     pairs = pd.DataFrame({"p": postal.astype(object), "n": names.astype(object)})

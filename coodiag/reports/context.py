@@ -14,7 +14,7 @@ from functools import cached_property
 import geopandas as gpd
 import pandas as pd
 
-from coodiag.analyses import access, offer
+from coodiag.analyses import access, coverage, demand, offer
 from coodiag.base.store import Base
 
 
@@ -22,7 +22,7 @@ from coodiag.base.store import Base
 class Accessibility:
     """The coverage chain on metropolitan communes (Lambert-93), see :mod:`coodiag.analyses.access`.
 
-    - ``demand``: need per commune (:func:`~coodiag.analyses.access.demand`);
+    - ``demand``: need per commune (:func:`~coodiag.analyses.demand.demand`);
     - ``access``: 2SFCA accessibility per type and all types (``acces_*``);
     - ``nearest``: distance to the nearest SIAE of each type (``dist_*``);
     - ``coverage``: need and accessible offer crossed into classes (``classe``).
@@ -91,7 +91,7 @@ class Context:
     @cached_property
     def demand(self) -> pd.DataFrame:
         """Need per metropolitan commune: unemployed 15-64 (census, else estimated)."""
-        return access.demand(self.metro, self.indicators, self.ze_indicators, kind="chomeurs")
+        return demand.demand(self.metro, self.indicators, self.ze_indicators, kind="chomeurs")
 
     @cached_property
     def accessibility(self) -> Accessibility:
@@ -99,7 +99,9 @@ class Context:
         dem = self.demand
         acc = access.accessibility(self.metro, self.registry, dem)
         near = access.nearest_siae(self.metro, self.registry)
-        return Accessibility(demand=dem, access=acc, nearest=near, coverage=access.coverage(acc))
+        return Accessibility(
+            demand=dem, access=acc, nearest=near, coverage=coverage.coverage(acc)
+        )
 
     def denominators(self, by: str) -> dict[str, pd.Series]:
         """Unemployed, 15-64 and job seekers summed per value of the commune column ``by``."""

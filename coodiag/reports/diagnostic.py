@@ -17,16 +17,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from coodiag import secrecy, territory
-from coodiag.analyses import impact, offer, prospect, recommend, typology
+from coodiag import codes, secrecy, territory
+from coodiag.analyses import (
+    impact,
+    occupations,
+    offer,
+    prospect,
+    recommend,
+    specificity,
+    typology,
+)
 from coodiag.errors import CoodiagError
 from coodiag.reports.context import Context
+from coodiag.reports.key_figures import key_figures
 
 #: Version of the snapshot format (``--comparer`` refuses another major version).
 SNAPSHOT_VERSION = 1
-
-#: A key figure is summed over a level only if at least this share of its communes has it.
-MIN_COVERAGE = 0.99
 
 
 @dataclass
@@ -79,7 +85,7 @@ class Diagnostic:
 
 
 def _structure(registry: pd.DataFrame, siret: str) -> pd.DataFrame:
-    clean = "".join(ch for ch in str(siret) if ch.isdigit())
+    clean = codes.parse_siret(siret)
     rows = registry[registry["siret"] == clean]
     if rows.empty:
         raise CoodiagError(
@@ -92,119 +98,6 @@ def _structure(registry: pd.DataFrame, siret: str) -> pd.DataFrame:
             "diagnostic impossible."
         )
     return rows
-
-
-def key_figures(
-    communes_all: pd.DataFrame,
-    inside: pd.Series,
-    ind: pd.DataFrame,
-    registry: pd.DataFrame,
-    dep: str,
-    reg: str,
-) -> pd.DataFrame:
-    """Key figures of the territory against its département, région and France.
-
-    Counts are summed over the communes of each level; rates are ratios of sums, so the four
-    columns are computed the same way. A level where a count is missing for any commune gets
-    no value (never a partial sum).
-    """
-    frame = communes_all[["code", "dep", "reg"]].merge(ind, on="code", how="left")
-    dep_name = communes_all.loc[communes_all["dep"] == dep, "dep_nom"].iloc[0]
-    reg_name = communes_all.loc[communes_all["reg"] == reg, "reg_nom"].iloc[0]
-    reg_counts = registry[registry["code_commune"].notna()]
-    levels = {
-        "Territoire": inside.to_numpy(),
-        f"Département : {dep_name}": (frame["dep"] == dep).to_numpy(),
-        f"Région : {reg_name}": (frame["reg"] == reg).to_numpy(),
-        # France métropolitaine: the DROM lack most commune indicators of the mirror.
-        "France métropolitaine": ~frame["dep"].str.startswith("97").to_numpy(),
-    }
-
-    missing_notes: dict[str, int] = {}
-
-    def total(key: str, mask: np.ndarray) -> float:
-        """Sum over the level's communes; NaN if more than 1 % of them lack the value."""
-        values = frame.loc[mask, key] if key in frame.columns else pd.Series(dtype=float)
-        if not len(values) or values.notna().mean() < MIN_COVERAGE:
-            return float("nan")
-        missing_notes[key] = max(missing_notes.get(key, 0), int(values.isna().sum()))
-        return float(values.sum())
-
-    rows = []
-    spec = [
-        ("Population 2022", "pop22", None, "personnes", "INSEE, RP 2022", "2022"),
-        (
-            "Demandeurs d'emploi inscrits",
-            "de_2024",
-            None,
-            "personnes",
-            "France Travail (via le GIP de l'inclusion)",
-            "vers 2024",
-        ),
-        (
-            "Chômeurs de 15-64 ans (recensement)",
-            "p21_chom1564",
-            None,
-            "personnes",
-            "INSEE, RP 2021",
-            "2021",
-        ),
-        (
-            "Taux de chômage des 15-64 ans (recensement)",
-            "p21_chom1564",
-            "p21_act1564",
-            "% des actifs de 15-64 ans",
-            "INSEE, RP 2021",
-            "2021",
-        ),
-    ]
-    for label, num, den, unit, source, vintage in spec:
-        row = {"indicateur": label, "unite": unit, "source": source, "millesime": vintage}
-        missing_notes.clear()
-        for name, mask in levels.items():
-            value = total(num, mask)
-            if den is not None:
-                d = total(den, mask)
-                value = 100 * value / d if d and d == d else float("nan")
-            row[name] = value
-        lacking = max(missing_notes.values(), default=0)
-        if lacking:
-            row["source"] += f" (au plus {lacking} commune(s) sans donnée, non comptée(s))"
-        rows.append(row)
-    for label, col_filter, unit in (
-        ("SIAE (toutes)", None, "structures"),
-        ("Capacité d'insertion", "capacite", "salariés en insertion (≈ estimée)"),
-    ):
-        row = {
-            "indicateur": label,
-            "unite": unit,
-            "source": "registre des SIAE (plateforme 2021, ASP 2019) ; DARES 2019",
-            "millesime": "2019-2021",
-        }
-        for name, mask in levels.items():
-            codes = set(frame.loc[mask, "code"])
-            sel = reg_counts[reg_counts["code_commune"].isin(codes)]
-            row[name] = float(len(sel)) if col_filter is None else float(sel["capacite"].sum())
-        rows.append(row)
-    cap = rows[-1]
-    de = rows[1]
-    rows.append(
-        {
-            "indicateur": "Capacité pour 1 000 demandeurs d'emploi",
-            "unite": "salariés en insertion pour 1 000 demandeurs d'emploi",
-            "source": "registre des SIAE ; France Travail",
-            "millesime": "2019-2024",
-            **{
-                name: (
-                    1000 * cap[name] / de[name]
-                    if de[name] and de[name] == de[name]
-                    else float("nan")
-                )
-                for name in levels
-            },
-        }
-    )
-    return pd.DataFrame(rows)
 
 
 def run(
@@ -363,17 +256,17 @@ def run(
     # Prospecting.
     spec = spec_ze = bmo_prof = pros = None
     try:
-        spec = prospect.lq_etablissements(ind, communes_all, codes_in, reference="dep")
+        spec = specificity.lq_etablissements(ind, communes_all, codes_in, reference="dep")
     except (ValueError, KeyError, CoodiagError) as exc:
         notes.append(f"Spécificité sectorielle des établissements non calculée : {exc}")
-    spec_ze = prospect.lq_zone_emploi(ze_ind, str(main["ze2020"]))
+    spec_ze = specificity.lq_zone_emploi(ze_ind, str(main["ze2020"]))
     try:
         bmo = ctx.base.table("bmo_2024")
         bassins = sorted(
             set(communes["bassin_bmo"].dropna()) if "bassin_bmo" in communes else set()
         )
         bassins = bassins or sorted(set(communes_all.loc[inside, "bassin_bmo"].dropna()))
-        bmo_prof = prospect.bmo_profile(
+        bmo_prof = occupations.bmo_profile(
             bmo,
             bassins,
             romes=list(main["romes"]) or None,

@@ -14,7 +14,7 @@ from coodiag import territory
 from coodiag.analyses import impact, offer, typology
 from coodiag.errors import CoodiagError
 from coodiag.reports.context import Context
-from coodiag.reports.diagnostic import key_figures
+from coodiag.reports.key_figures import key_figures
 
 
 @dataclass

@@ -5,10 +5,10 @@ reason (``ligne``, ``colonne``, ``valeur``, ``motif``) and warnings, with
 ``n_read == n_used + n_rejected``.
 """
 
-from coodiag.userfiles._validate import ImportResult, siret_is_valid
 from coodiag.userfiles.capacite import read_capacite, read_flux_annexes
 from coodiag.userfiles.reader import RawTable, header_key, read_table
 from coodiag.userfiles.reseaux import read_reseaux
+from coodiag.userfiles.result import ImportResult
 from coodiag.userfiles.salaries import read_salaries
 from coodiag.userfiles.sirene import read_sirene
 
@@ -22,5 +22,4 @@ __all__ = [
     "read_salaries",
     "read_sirene",
     "read_table",
-    "siret_is_valid",
 ]

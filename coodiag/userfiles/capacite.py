@@ -10,7 +10,6 @@ from coodiag.errors import DataError
 from coodiag.userfiles._validate import (
     M_MISSING,
     Collector,
-    ImportResult,
     finish,
     first_reason,
     parse_dates,
@@ -20,6 +19,7 @@ from coodiag.userfiles._validate import (
     text_column,
 )
 from coodiag.userfiles.reader import read_table
+from coodiag.userfiles.result import ImportResult
 
 # ---------------------------------------------------------------------------------------------
 # 2. Capacité

@@ -12,12 +12,12 @@ from coodiag.reference import geocode
 from coodiag.userfiles._validate import (
     M_MISSING,
     Collector,
-    ImportResult,
     parse_siret,
     reason_where,
     text_column,
 )
 from coodiag.userfiles.reader import read_table
+from coodiag.userfiles.result import ImportResult
 
 # ---------------------------------------------------------------------------------------------
 # 3. Réseaux

@@ -9,19 +9,19 @@ from pathlib import Path
 import pandas as pd
 
 from coodiag.reference import geocode
+from coodiag.userfiles._residence import resolve_residence
 from coodiag.userfiles._validate import (
     Collector,
-    ImportResult,
     finish,
     first_reason,
     parse_dates,
     parse_number,
     parse_siret,
     reason_where,
-    resolve_residence,
     text_column,
 )
 from coodiag.userfiles.reader import read_table
+from coodiag.userfiles.result import ImportResult
 
 # ---------------------------------------------------------------------------------------------
 # 1. Salariés en parcours

@@ -6,21 +6,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from coodiag import settings
+from coodiag import codes, settings
 from coodiag.reference import cog
 from coodiag.userfiles._validate import (
     M_MISSING,
     M_SIRET_DIGITS,
     Collector,
-    ImportResult,
     finish,
     first_reason,
     parse_number,
     reason_where,
-    siret_is_valid,
     text_column,
 )
 from coodiag.userfiles.reader import read_table
+from coodiag.userfiles.result import ImportResult
 
 # ---------------------------------------------------------------------------------------------
 # 4. SIRENE
@@ -117,11 +116,11 @@ def read_sirene(path: Path | str, geoloc: Path | str | None = None) -> ImportRes
     col = Collector(table)
     siret_raw = text_column(f, "siret")
     if "siret" not in f:
-        siret_raw = text_column(f, "siren").str.zfill(9) + text_column(f, "nic").str.zfill(5)
+        siret_raw = codes.siret_of(text_column(f, "siren"), text_column(f, "nic"))
         f = f.assign(siret=siret_raw)
         col.frame = f
     s = siret_raw.str.replace(r"\s", "", regex=True)
-    digits = s.str.fullmatch(r"\d{14}").fillna(False).astype(bool)
+    digits = s.str.fullmatch(codes.SIRET_PATTERN).fillna(False).astype(bool)
     col.add(
         "siret",
         first_reason(
@@ -129,7 +128,7 @@ def read_sirene(path: Path | str, geoloc: Path | str | None = None) -> ImportRes
             reason_where(siret_raw.ne("") & ~digits, M_SIRET_DIGITS),
         ),
     )
-    luhn_bad = sum(1 for v, d in zip(s, digits, strict=True) if d and not siret_is_valid(v))
+    luhn_bad = sum(1 for v, d in zip(s, digits, strict=True) if d and not codes.is_siret(v))
     if luhn_bad:
         col.warnings.append(
             f"{luhn_bad} SIRET dont la clé de contrôle est inhabituelle, conservé(s) (le "
@@ -138,7 +137,7 @@ def read_sirene(path: Path | str, geoloc: Path | str | None = None) -> ImportRes
     code = text_column(f, "code_commune")
     if "code_commune" not in f:
         dep = text_column(f, "departement")
-        code = (dep.str.zfill(2) + text_column(f, "commune3").str.zfill(3)).where(dep != "", "")
+        code = codes.commune_of(dep, text_column(f, "commune3")).where(dep != "", "")
     code = code.str.upper()
     lineage = cog.current_code(code.replace("", pd.NA))
     col.add(
@@ -170,11 +169,7 @@ def read_sirene(path: Path | str, geoloc: Path | str | None = None) -> ImportRes
     nom = text_column(f, "nom")
     for alt in ("enseigne", "denomination"):
         nom = nom.where(nom != "", text_column(f, alt))
-    dep_code = (
-        lineage["code_2025"]
-        .str[:2]
-        .where(~lineage["code_2025"].str.startswith("97"), lineage["code_2025"].str[:3])
-    )
+    dep_code = codes.departement_of_commune(lineage["code_2025"])
     x, _ = parse_number(text_column(f, "x"))
     y, _ = parse_number(text_column(f, "y"))
     epsg = pd.Series(pd.NA, index=f.index, dtype="Int64")

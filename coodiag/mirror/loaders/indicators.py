@@ -45,8 +45,6 @@ _MONTHS = {
     "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
 }  # fmt: skip
 _MONTH_RE = re.compile(r"^([a-z]+)_(\d{4})$")
-_COMMUNE_RE = r"^(\d{5}|2[AB]\d{3})$"
-_DEPARTEMENT_RE = r"^(\d{2}|2[AB]|97\d)$"
 _REGION_RE = r"^reg(\d{2})$"
 #: Municipal arrondissements of Paris, Lyon and Marseille (not communes).
 _ARRONDISSEMENT_RE = r"^(751(0[1-9]|1\d|20)|6938[1-9]|132(0[1-9]|1[0-6]))$"
@@ -141,7 +139,7 @@ def load_rp2021_communes() -> pd.DataFrame:
     df = _read_csv(relative, dtype={"CODGEO": "string", "REG": "string"})
     _require(df, ["CODGEO", "REG", "P21_POP", *RP2021_SECRET_ZERO], relative)
     df.insert(0, "code", codes.commune(df.pop("CODGEO")))
-    _check_codes(df["code"], _COMMUNE_RE, relative, "CODGEO", 2)
+    _check_codes(df["code"], codes.COMMUNE_PATTERN, relative, "CODGEO", 2)
     if df["code"].duplicated().any():
         dup = df.loc[df["code"].duplicated(), "code"].iloc[0]
         raise DataError(f"{relative} : la commune {dup} apparaît plusieurs fois (CODGEO).")
@@ -177,7 +175,7 @@ def load_rp2022_iris() -> pd.DataFrame:
     relative = "indicateurs/iris_rp2022/agg_iris_*.parquet"
     df["code"] = df["code"].astype("string").str.strip()
     df["COM"] = codes.commune(df["COM"])
-    _check_codes(df["COM"], _COMMUNE_RE, relative, "COM", 1)
+    _check_codes(df["COM"], codes.COMMUNE_PATTERN, relative, "COM", 1)
     if df["code"].duplicated().any():
         dup = df.loc[df["code"].duplicated(), "code"].iloc[0]
         raise DataError(f"{relative} : l'IRIS {dup} apparaît plusieurs fois (colonne code).")
@@ -237,7 +235,7 @@ def load_dep_indicateurs() -> pd.DataFrame:
     """
     df = _load_territory_indicators(DEP_FILE, codes.departement)
     deps = df.loc[~df["is_france"], "code"]
-    _check_codes(deps, _DEPARTEMENT_RE, DEP_FILE, "code", 1)
+    _check_codes(deps, codes.DEPARTEMENT_PATTERN, DEP_FILE, "code", 1)
     return df
 
 
@@ -268,7 +266,11 @@ def load_de_mensuel() -> pd.DataFrame:
     code[is_commune] = codes.commune(raw_code[is_commune])
     is_dep = level.eq("departement")
     code[is_dep] = codes.departement(raw_code[is_dep])
-    patterns = {"commune": _COMMUNE_RE, "departement": _DEPARTEMENT_RE, "region": r"^\d{2}$"}
+    patterns = {
+        "commune": codes.COMMUNE_PATTERN,
+        "departement": codes.DEPARTEMENT_PATTERN,
+        "region": codes.REGION_PATTERN,
+    }
     for lvl, pattern in patterns.items():
         sel = level.eq(lvl)
         bad = sel & ~code.fillna("").str.match(pattern)
@@ -312,7 +314,7 @@ def load_de_communes() -> pd.DataFrame:
     _require(df, ["insee", "nom_commune", "population"], relative)
     out = pd.DataFrame({"code": codes.commune(df["insee"]), "nom": df["nom_commune"]})
     out["nom"] = out["nom"].astype("string")
-    _check_codes(out["code"], _COMMUNE_RE, relative, "insee", 1)
+    _check_codes(out["code"], codes.COMMUNE_PATTERN, relative, "insee", 1)
     out["de"] = df["population"]
     out = _numeric(out, ["de"], relative, row_offset=1)
     if out["code"].duplicated().any():
@@ -340,7 +342,7 @@ def load_barometre_siae() -> pd.DataFrame:
             f"« {df['id_indicateur'].iloc[pos]} » (attendu : nb-beneficiaires-siae)."
         )
     out = pd.DataFrame({"departement": codes.departement(df["code_departement"])})
-    _check_codes(out["departement"], _DEPARTEMENT_RE, relative, "code_departement", 2)
+    _check_codes(out["departement"], codes.DEPARTEMENT_PATTERN, relative, "code_departement", 2)
     dates = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
     if dates.isna().any():
         pos = int(np.flatnonzero(dates.isna().to_numpy())[0])

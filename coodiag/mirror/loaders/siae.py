@@ -17,11 +17,6 @@ DATE_ASP = "2019-07"
 DATE_GEIQ = "2019-11"
 
 
-def _siret(values: pd.Series) -> pd.Series:
-    s = values.astype("string").str.replace(r"\D", "", regex=True)
-    return s.mask(s == "")
-
-
 def _text(values: pd.Series) -> pd.Series:
     s = values.astype("string").str.strip()
     return s.mask(s == "")
@@ -46,7 +41,7 @@ def load_siae_emplois_2021() -> pd.DataFrame:
     ).str.strip()
     return pd.DataFrame(
         {
-            "siret": _siret(df["siret"]),
+            "siret": codes.siret(df["siret"]),
             "type": _text(df["kind"]),
             "naf": _text(df["naf"]),
             "nom": _text(df["name"]),
@@ -84,10 +79,10 @@ def load_siae_asp_2019() -> pd.DataFrame:
     rome_cols = [c for c in rome.columns if c == "ROME" or c.startswith("ROME ")]
     romes = {
         siret: sorted({v.strip() for v in row if v.strip()})
-        for siret, row in zip(_siret(rome["SIRET"]), rome[rome_cols].to_numpy(), strict=True)
+        for siret, row in zip(codes.siret(rome["SIRET"]), rome[rome_cols].to_numpy(), strict=True)
     }
     address = (df["NUM_RUE"].str.strip() + " " + df["NOM_RUE"].str.strip()).str.strip()
-    siret = _siret(df["SIRET"])
+    siret = codes.siret(df["SIRET"])
     return pd.DataFrame(
         {
             "ligne": np.arange(2, len(df) + 2),
@@ -97,7 +92,7 @@ def load_siae_asp_2019() -> pd.DataFrame:
             "forme_juridique": _text(df["NATURE_JURIDIQUE"]),
             "nom": _text(df["DENOMINATION_SOCIALE"]),
             "adresse": _text(address),
-            "code_postal": _text(df["CODE_POSTAL"]).str.zfill(5),
+            "code_postal": codes.postcode(df["CODE_POSTAL"]),
             "commune_nom": _text(df["COMMUNE"]),
             "departement": codes.departement(df["CODE_DEPARTEMENT"]),
             "romes": [romes.get(s, []) for s in siret],
@@ -112,10 +107,10 @@ def load_geiq_2019() -> pd.DataFrame:
     address = (df["ADRESSE"].str.strip() + " " + df["COMPLEMENT ADRESSE"].str.strip()).str.strip()
     return pd.DataFrame(
         {
-            "siret": _siret(df["SIRET"]),
+            "siret": codes.siret(df["SIRET"]),
             "nom": _text(df["GEIQ"]),
             "adresse": _text(address),
-            "code_postal": _text(df["CODE POSTAL"]).str.zfill(5),
+            "code_postal": codes.postcode(df["CODE POSTAL"]),
             "ville": _text(df["VILLE"]),
             "naf": _text(df["NAF"]),
         }

@@ -1,4 +1,4 @@
-"""The explorer (``app.py``) driven by Streamlit's AppTest, on the real base."""
+"""The explorer (``coodiag/explorer/app.py``) driven by Streamlit's AppTest, on the real base."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
+from coodiag.base import display as display_geometries
 from coodiag.explorer import components as explorer
 
 APP = str(explorer.app_path())
@@ -29,8 +30,8 @@ MEMBERSHIP = (
 @pytest.fixture(scope="module")
 def display(base: dict) -> None:
     """The display geometries (written by ``coodiag build``; built here if missing)."""
-    if not (explorer.display_dir() / "communes_28.parquet").exists():
-        explorer.build_display_geometries()
+    if not (display_geometries.display_dir() / "communes_28.parquet").exists():
+        display_geometries.build_display_geometries()
 
 
 def _app(**state) -> AppTest:

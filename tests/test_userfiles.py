@@ -7,7 +7,6 @@ file is generated in a temporary folder at test time.
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +21,6 @@ from coodiag.userfiles import (
     read_reseaux,
     read_salaries,
     read_sirene,
-    siret_is_valid,
 )
 
 FIX = Path(__file__).parent / "fixtures" / "imports"
@@ -428,15 +426,12 @@ def test_100k_rows(tmp_path: Path) -> None:
         )
     path = tmp_path / "gros.csv"
     path.write_text("\n".join(lines) + "\n", "utf-8")
-    start = time.perf_counter()
     r = read_salaries(path)
-    elapsed = time.perf_counter() - start
     check(r)
     assert r.n_read == 100_000
     unknown = sum(1 for ln in lines[1:] if ";99999;" in ln)
     assert r.n_rejected == unknown
     assert r.n_used == 100_000 - unknown
-    assert elapsed < 20, elapsed
 
 
 # --- capacité -----------------------------------------------------------------------
@@ -453,10 +448,6 @@ def test_capacite_decimal_comma_and_la_poste() -> None:
 
 
 def test_siret_checks() -> None:
-    assert siret_is_valid("41071771400035")
-    assert not siret_is_valid("41071771400036")
-    assert siret_is_valid("35600000000001")
-    assert not siret_is_valid("35600000000002")
     r = read_capacite(FIX / "cap_siret_invalides.csv")
     assert rejects(r) == [
         (

@@ -44,10 +44,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(base: dict):
     """``streamlit run app.py`` on a free port; stopped at teardown."""
-    from coodiag.explorer import components as explorer
+    from coodiag.base import display
 
-    if not (explorer.display_dir() / "communes_28.parquet").exists():
-        explorer.build_display_geometries()
+    if not (display.display_dir() / "communes_28.parquet").exists():
+        display.build_display_geometries()
     port = _free_port()
     log = ARTEFACTS / "streamlit.log"
     ARTEFACTS.mkdir(exist_ok=True)

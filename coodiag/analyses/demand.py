@@ -1,0 +1,155 @@
+"""The need of each commune: unemployed 15-64 (census, else estimated) or job seekers.
+
+The denominator of the accessibility (:func:`coodiag.analyses.access.accessibility`) and the
+need of the coverage classes (:mod:`coodiag.analyses.coverage`). The 2021 census count of
+unemployed exists only for Normandie and Île-de-France in the base; elsewhere it is estimated
+from the commune's population and its zone d'emploi's employment and unemployment rates
+(:func:`estimate_unemployed`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from coodiag.analyses.metadata import indicator_meta
+
+SRC_RP21 = "INSEE, recensement de la population 2021 (Normandie et Île-de-France)"
+SRC_RP22 = "INSEE, recensement de la population 2022"
+SRC_DE = "France Travail, via l'outil d'analyse de l'offre du GIP de la plateforme de l'inclusion"
+
+LABEL_KNOWN = "recensement 2021 : chômeurs de 15 à 64 ans (P21_CHOM1564)"
+LABEL_ESTIMATE = (
+    "estimation : population 2022 × part des 15-64 ans × taux d'emploi × taux de chômage / "
+    "(1 − taux de chômage) de la zone d'emploi (RP 2022)"
+)
+LABEL_DE = "demandeurs d'emploi inscrits (France Travail, vers 2024, arrondis à 5)"
+LABEL_NONE = "indisponible"
+
+
+def share_1564(indicators: pd.DataFrame) -> tuple[float, int]:
+    """s = Σ p21_pop1564 / Σ pop22 over the communes where both are known (Normandie, IDF).
+
+    Ratio of sums (a population-weighted share), RP 2021 numerator over RP 2022 denominator
+    (the only 15-64 counts in the base are 2021; the one-year gap is part of the estimate's
+    error). Returns ``(s, number of calibration communes)``.
+    """
+    both = indicators["p21_pop1564"].notna() & indicators["pop22"].notna()
+    both &= indicators["pop22"] > 0
+    n = int(both.sum())
+    if n == 0:
+        raise ValueError("Aucune commune avec p21_pop1564 et pop22 : calibration impossible.")
+    cal = indicators.loc[both]
+    return float(cal["p21_pop1564"].sum() / cal["pop22"].sum()), n
+
+
+def estimate_unemployed(
+    communes: pd.DataFrame,
+    indicators: pd.DataFrame,
+    ze_indicators: pd.DataFrame,
+    *,
+    share: float | None = None,
+) -> pd.Series:
+    """Estimated unemployed 15-64 of every commune from its population and its zone's rates.
+
+    .. math:: \\hat U_i = P_i \\cdot s \\cdot e_z \\cdot \\frac{c_z}{1 - c_z}
+
+    P_i: population municipale 2022 of commune i (``pop22``); s: share of the 15-64 among the
+    population (:func:`share_1564`, calibrated on the communes where both the 2021 census 15-64
+    count and pop22 are known: Normandie and Île-de-France); e_z: employment rate 15-64 of the
+    zone d'emploi (``eco_txemp_1564_22`` / 100, employed / population 15-64); c_z: unemployment
+    rate 15-64 of the zone (``soc_txchom_1564_22`` / 100, unemployed / active 15-64). Since
+    active = employed + unemployed, unemployed = employed × c/(1 − c) = P15-64 × e × c/(1 − c).
+    Unit: persons (census definition, not job seekers). Indexed like ``communes``; NaN where
+    pop22 or the zone's rates are missing (DROM).
+    """
+    s = share if share is not None else share_1564(indicators)[0]
+    ind = indicators.set_index("code")
+    ze = ze_indicators.set_index("code")
+    pop = communes["code"].map(ind["pop22"]).astype("float64")
+    zone = communes["ze2020"]
+    e = zone.map(ze["eco_txemp_1564_22"]).astype("float64") / 100
+    c = zone.map(ze["soc_txchom_1564_22"]).astype("float64") / 100
+    return pd.Series((pop * s * e * c / (1 - c)).to_numpy(), index=communes.index, name="demande")
+
+
+def demand(
+    communes: pd.DataFrame,
+    indicators: pd.DataFrame,
+    ze_indicators: pd.DataFrame,
+    *,
+    kind: str = "chomeurs",
+) -> pd.DataFrame:
+    """The need of each commune: ``code, demande, demande_estimee, demande_source, population``.
+
+    ``kind="chomeurs"`` (default): unemployed 15-64 (census, INSEE definition). The 2021 census
+    count ``p21_chom1564`` where the base has it (Normandie, Île-de-France:
+    ``demande_estimee=False``), else :func:`estimate_unemployed` (``demande_estimee=True``):
+    pop22 × s × e_z × c_z / (1 − c_z), s calibrated on Normandie + Île-de-France (value in
+    ``attrs["parametres"]["part_1564"]``). ``kind="demandeurs"``: job seekers registered at
+    France Travail (``de_2024``, all France, rounded to 5 by the source; not an estimate).
+    ``population``: pop22 (the denominator of the need per 1,000 inhabitants). Unit: persons.
+    """
+    if kind not in ("chomeurs", "demandeurs"):
+        raise ValueError("kind doit valoir « chomeurs » ou « demandeurs ».")
+    ind = indicators.set_index("code")
+    code = communes["code"].astype("string")
+    out = pd.DataFrame({"code": code.to_numpy()})
+    out["population"] = code.map(ind["pop22"]).astype("float64").to_numpy()
+    params: dict = {"kind": kind}
+    if kind == "demandeurs":
+        val = code.map(ind["de_2024"]).astype("float64").to_numpy()
+        out["demande"] = val
+        out["demande_estimee"] = False
+        out["demande_source"] = pd.Series(LABEL_DE, index=out.index, dtype="string").where(
+            ~np.isnan(val), LABEL_NONE
+        )
+        meta = indicator_meta(
+            "demande",
+            "Demandeurs d'emploi inscrits",
+            "personnes",
+            source=SRC_DE,
+            vintage="vers 2024 (date non précisée par la source)",
+            method="effectif de la source (catégories probablement A, B, C), arrondi à 5",
+        )
+    else:
+        s, n = share_1564(indicators)
+        known = code.map(ind["p21_chom1564"]).astype("float64").to_numpy()
+        est = estimate_unemployed(communes, indicators, ze_indicators, share=s).to_numpy()
+        has = ~np.isnan(known)
+        out["demande"] = np.where(has, known, est)
+        out["demande_estimee"] = ~has & ~np.isnan(est)
+        out["demande_source"] = pd.Series(
+            np.where(has, LABEL_KNOWN, np.where(np.isnan(est), LABEL_NONE, LABEL_ESTIMATE)),
+            dtype="string",
+        )
+        params.update({"part_1564": s, "communes_calibration": n})
+        meta = indicator_meta(
+            "demande",
+            "Chômeurs de 15 à 64 ans (recensement, estimés hors Normandie et Île-de-France)",
+            "personnes",
+            source=f"{SRC_RP21} ; {SRC_RP22} (population communale, taux des zones d'emploi)",
+            vintage="RP 2021 (connus) ; RP 2022 (estimés)",
+            method=(
+                "connus : P21_CHOM1564 ; ailleurs estimés (demande_estimee) : population 2022 × "
+                f"s × taux d'emploi × taux de chômage / (1 − taux de chômage) de la zone "
+                f"d'emploi, s = part des 15-64 ans = {s:.4f} (Σ P21_POP1564 / Σ population "
+                f"2022 sur les {n} communes de Normandie et d'Île-de-France où les deux sont "
+                "connus)"
+            ),
+        )
+    out.attrs["indicateurs"] = [
+        meta,
+        indicator_meta(
+            "population",
+            "Population municipale 2022",
+            "personnes",
+            source=SRC_RP22,
+            vintage="RP 2022",
+            method="somme des IRIS de la commune ; absente dans les DROM",
+        ),
+    ]
+    params["communes_estimees"] = int(out["demande_estimee"].sum())
+    params["communes_sans_demande"] = int(out["demande"].isna().sum())
+    out.attrs["parametres"] = params
+    return out

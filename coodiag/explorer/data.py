@@ -1,0 +1,222 @@
+"""The explorer's data: loaded once per server (shared, read-only) or once per session.
+
+- the base (commune attributes, SIAE registry, indicator tables and their catalogue) and the
+  :class:`coodiag.base.store.Base` behind the 2SFCA, cached with ``st.cache_resource``;
+- what the map and the panels compute from them (offer with the uploaded capacities,
+  accessibility, coverage classes, typologies, a scenario), cached with ``st.cache_data``;
+- the territories of the side panel (options, communes, French label);
+- the files a user uploaded, kept in ``st.session_state`` for the session only.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from coodiag import levels, territory
+from coodiag.analyses import access, offer
+from coodiag.analyses.coverage import coverage as coverage_classes
+from coodiag.analyses.coverage import scenario
+from coodiag.base import display, store
+from coodiag.base.store import Base
+from coodiag.reports.context import Context
+
+#: The whole country, beside the prefixes of :mod:`coodiag.levels` in the territory choice.
+FRANCE = "fr"
+FRANCE_LABEL = "France entière"
+OFFER_META = {
+    "n_siae": ("Nombre de structures d'insertion (filtres appliqués)", "structures",
+               "", ""),
+    "capacite": ("Capacité d'insertion (salariés en insertion, estimations comprises)",
+                 "salariés en insertion", "", ""),
+    "capacite_pour_1000_chomeurs": (
+        "Capacité d'insertion pour 1 000 chômeurs de 15-64 ans",
+        "salariés en insertion pour 1 000 chômeurs", "capacité d'insertion",
+        "1 000 chômeurs de 15-64 ans (recensement 2021, Normandie et Île-de-France)"),
+    "capacite_pour_1000_demandeurs": (
+        "Capacité d'insertion pour 1 000 demandeurs d'emploi",
+        "salariés en insertion pour 1 000 demandeurs", "capacité d'insertion",
+        "1 000 demandeurs d'emploi inscrits (France Travail, vers 2024)"),
+}
+DEFAULT_INDICATOR = "offre:capacite_pour_1000_demandeurs"
+OFFER_SOURCE = (f"{access.SRC_REGISTRY} ; capacités : fichier importé, sinon {offer.DARES_SOURCE}")
+#: Indicator table -> where its values are published, in the indicator's label.
+INDICATOR_WHERE = {
+    "offre": "Offre",
+    "indicateurs_communes": levels.COMMUNE.singular.capitalize(),
+    "indicateurs_zones_emploi": levels.ZONE_EMPLOI.singular.capitalize(),
+}
+
+
+# ------------------------------------------------------------------------------------------
+# Data, loaded once per server (shared, read-only)
+# ------------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Chargement de la base territoriale…")
+def base() -> dict:
+    # Commune attributes only (the geometries shown come from the display files).
+    path = store.base_dir() / "communes.parquet"
+    if not path.exists():
+        store.read_level("communes")  # raises the French "build the base first" error
+    attrs = pd.read_parquet(path, columns=display.COMMUNE_COLUMNS)
+    meta = store.read_table("indicateurs_meta")
+    return {
+        "communes": attrs,
+        "registry": store.read_level("siae"),
+        "ind": store.read_table("indicateurs_communes"),
+        "ze_ind": store.read_table("indicateurs_zones_emploi"),
+        "meta": meta,
+        "indicators": indicator_catalogue(meta),
+    }
+
+
+@st.cache_resource(show_spinner=False)
+def store_base() -> Base:
+    """The base, its tables kept in memory once read (shared by every session, read-only)."""
+    return Base.open()
+
+
+@st.cache_resource(show_spinner="Chargement des communes (Lambert-93)…")
+def metro() -> gpd.GeoDataFrame:
+    """Metropolitan communes in Lambert-93 with their representative points (2SFCA)."""
+    return store_base().level("communes", zone="metro")
+
+
+def indicator_catalogue(meta: pd.DataFrame) -> dict[str, dict]:
+    """``"table:key"`` -> metadata (French), offer indicators first."""
+    out: dict[str, dict] = {}
+    for key, (label, unit, num, den) in OFFER_META.items():
+        out[f"offre:{key}"] = {"table": "offre", "key": key, "label": label, "unit": unit,
+                               "numerator": num, "denominator": den, "source": OFFER_SOURCE,
+                               "vintage": "SIAE 2019-2021", "level": "toutes",
+                               "method": "calculé par coodiag sur les structures affichées "
+                                         "(filtres de type et de réseau appliqués)"}
+    for row in meta.itertuples(index=False):
+        if row.table not in ("indicateurs_communes", "indicateurs_zones_emploi"):
+            continue
+        if row.table == "indicateurs_zones_emploi" and row.key == "n_communes":
+            continue
+        out[f"{row.table}:{row.key}"] = {k: ("" if pd.isna(v) else str(v))
+                                         for k, v in row._asdict().items()}
+    return out
+
+
+def indicator_label(spec: str) -> str:
+    m = base()["indicators"][spec]
+    where = INDICATOR_WHERE[m["table"]]
+    vintage = f", {m['vintage']}" if m.get("vintage") else ""
+    return f"{where} — {m['label']} ({m['unit']}{vintage})"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def registry_with(capacite: pd.DataFrame | None, membership: pd.DataFrame | None):
+    reg = offer.apply_capacity(base()["registry"], capacite)
+    return offer.attach_reseaux(reg, membership)
+
+
+@st.cache_data(show_spinner="Calcul de l'accessibilité (2SFCA)…", max_entries=4)
+def accessibility(capacite: pd.DataFrame | None) -> pd.DataFrame:
+    return Context(store_base(), capacite=capacite).accessibility.access
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def coverage(capacite: pd.DataFrame | None, type_siae: str) -> pd.DataFrame:
+    cov = coverage_classes(accessibility(capacite), type_siae=type_siae)
+    return cov
+
+
+@st.cache_data(show_spinner="Typologie des zones d'emploi…", max_entries=4)
+def typology_ze(capacite: pd.DataFrame | None) -> pd.DataFrame:
+    from coodiag.analyses import typology
+
+    b = base()
+    reg = offer.apply_capacity(b["registry"], capacite)
+    res = typology.preset_offre_insertion(b["communes"], b["ind"], b["ze_ind"], reg,
+                                          user_capacity=capacite, meta=b["meta"])
+    return pd.DataFrame({"code": res.classes.index.astype(str),
+                         "classe": [f"{c} — {res.names[c]}" for c in res.classes]})
+
+
+@st.cache_data(show_spinner="Typologie des communes…", max_entries=8)
+def typology_communes(prefix: str, code: str) -> pd.DataFrame:
+    from coodiag.analyses import typology
+
+    b = base()
+    mask = territory_of(prefix, code).mask(b["communes"]) if prefix != FRANCE else None
+    res = typology.preset_personnes_agees(b["communes"], b["ind"], territory_mask=mask,
+                                          meta=b["meta"])
+    return pd.DataFrame({"code": res.classes.index.astype(str),
+                         "classe": [f"{c} — {res.names[c]}" for c in res.classes]})
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def display_layer(level: str, regs: tuple[str, ...] | None) -> gpd.GeoDataFrame:
+    return display.read_display(level, list(regs) if regs is not None else None)
+
+
+@st.cache_data(show_spinner="Calcul du scénario…", max_entries=8)
+def run_scenario(opened: tuple, closed: tuple, capacite: pd.DataFrame | None) -> pd.DataFrame:
+    ctx = Context(store_base(), capacite=capacite)
+    return scenario(ctx.metro, ctx.registry, ctx.demand, open=list(opened),
+                           close=list(closed))
+
+
+# ------------------------------------------------------------------------------------------
+# Territory
+# ------------------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def territory_options(prefix: str) -> dict[str, str]:
+    c = base()["communes"]
+    level = levels.get(prefix)
+    pairs = c[[level.code, level.name]].dropna().drop_duplicates().sort_values(level.name)
+    return {str(k): f"{v} ({k})" for k, v in pairs.itertuples(index=False)}
+
+
+def territory_of(prefix: str, code: str) -> territory.Territory:
+    return territory.Territory(((prefix, code),))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def territory_communes(prefix: str, code: str) -> pd.DataFrame:
+    c = base()["communes"]
+    if prefix == FRANCE:
+        return c.reset_index(drop=True)
+    return c[territory_of(prefix, code).mask(c)].reset_index(drop=True)
+
+
+def territory_label(prefix: str, code: str) -> str:
+    if prefix == FRANCE:
+        return FRANCE_LABEL
+    return territory_of(prefix, code).label(base()["communes"])
+
+
+def territory_regions(communes: pd.DataFrame, prefix: str) -> tuple[str, ...] | None:
+    """The régions whose display files hold the territory (``None``: the national files)."""
+    if prefix == FRANCE:
+        return None
+    return tuple(sorted(communes[levels.REGION.code].dropna().unique()))
+
+
+# ------------------------------------------------------------------------------------------
+# Uploads (kept in memory for the session)
+# ------------------------------------------------------------------------------------------
+
+
+def imports() -> dict:
+    return st.session_state.setdefault("imports", {})
+
+
+def fingerprint(df: pd.DataFrame | None) -> str:
+    """A content hash of an imported table (part of the map's cache key)."""
+    if df is None:
+        return ""
+    return str(int(pd.util.hash_pandas_object(df.astype(str), index=False).sum()))
+
+
+def upload_data(kind: str) -> pd.DataFrame | None:
+    res = imports().get(kind)
+    return res.data if res is not None and not isinstance(res, str) else None

@@ -1,0 +1,210 @@
+"""The explorer's map: the thematic layer chosen in the side panel (indicator, coverage,
+accessibility, typology) over the territory's communes, the SIAE markers on top, written as a
+self-contained offline page (:func:`build_map`, cached per choice by :func:`cached_map`)."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from coodiag import fr, levels
+from coodiag.analyses import access, offer
+from coodiag.base import display
+from coodiag.errors import CoodiagError
+from coodiag.explorer import components as explorer
+from coodiag.explorer import data
+from coodiag.outputs import palettes, weblayers, webmap
+from coodiag.outputs.builders import COVERAGE_COLORS
+
+MAP_HEIGHT = 640
+LAYERS = ["Indicateur", "Couverture (besoin / offre)", "Accessibilité", "Typologie", "Aucune"]
+ACCESS_TYPES = {access.ALL: "toutes les structures", **{t: t for t in access.TYPES_SIAE}}
+ADDITIVE_UNITS = {"personnes", "établissements", "ménages", "logements", "emplois", "communes",
+                  "structures", "salariés en insertion"}
+COVERAGE_ORDER = {k: COVERAGE_COLORS[k] for k in (
+    "besoin sans offre", "besoin et offre faibles", "équilibré", "besoin et offre élevés",
+    "offre sans besoin")}
+
+
+def filtered_siae(reg: pd.DataFrame, codes: set[str], types: list[str], reseaux: list[str]):
+    out = reg[reg["code_commune"].isin(codes)]
+    out = out[out["type_siae"].isin(types)]
+    if reseaux:
+        wanted = set(reseaux)
+        out = out[[bool(wanted & set(r)) for r in out["reseaux"]]]
+    return out
+
+
+def level_values(spec: str, level: str, units: pd.DataFrame, siae_pts: pd.DataFrame,
+                 communes: pd.DataFrame) -> tuple[pd.Series | None, str]:
+    """Values of the indicator ``spec`` for the units of ``level`` (index: unit code), or
+    (None, reason in French)."""
+    b = data.base()
+    m = b["indicators"][spec]
+    col = display.LEVELS[level]
+    if m["table"] == "offre":
+        lv = levels.get(level)
+        lvl = "commune" if lv is levels.COMMUNE else lv.prefix
+        dens = offer.denominators(b["communes"], b["ind"], by=col)
+        weight = offer.offer_by_territory(siae_pts, level=lvl, denominators=dens)
+        values = weight.set_index("code")[m["key"]].reindex(units["code"].astype(str))
+        if m["key"] in ("n_siae", "capacite"):
+            values = values.fillna(0)
+        else:  # no SIAE: capacity 0 where the denominator is known
+            den = dens.get(m["key"].rsplit("_", 1)[1])
+            if den is not None:
+                zero = den.reindex(values.index)
+                values = values.where(values.notna(), (zero * 0).where(zero > 0))
+        return values, ""
+    if m["table"] == "indicateurs_zones_emploi":
+        if level != levels.ZONE_EMPLOI.table:
+            return None, "Indicateur publié par zone d'emploi : choisissez le niveau « Zones " \
+                         "d'emploi »."
+        return b["ze_ind"].set_index("code")[m["key"]].reindex(units["code"]), ""
+    ind = b["ind"].set_index("code")[m["key"]]
+    if level == levels.COMMUNE.table:
+        return ind.reindex(units["code"]), ""
+    if m["unit"] not in ADDITIVE_UNITS:
+        return None, ("Ce taux n'est disponible que par commune (il ne s'additionne pas) : "
+                      "choisissez le niveau « Communes ».")
+    frame = pd.DataFrame({"unit": b["communes"][col].to_numpy(),
+                          "v": b["communes"]["code"].map(ind).to_numpy()})
+    grouped = frame.groupby("unit")["v"]
+    total = grouped.sum(min_count=1).where(grouped.apply(lambda s: s.notna().all()))
+    return total.reindex(units["code"]), ""
+
+
+def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
+    """The map page (HTML) and what to print under it."""
+    b = data.base()
+    prefix, code = params["prefix"], params["code"]
+    communes = data.territory_communes(prefix, code)
+    national = prefix == data.FRANCE
+    regs = data.territory_regions(communes, prefix)
+    precision, canvas = (4, True) if national else (5, False)
+    com_geo = data.display_layer(levels.COMMUNE.table, regs)
+    com_geo = com_geo[com_geo["code"].isin(set(communes["code"]))].reset_index(drop=True)
+    info: dict = {"notes": []}
+    m = webmap.offline_map(bounds=explorer.bounds_of(com_geo), height=f"{MAP_HEIGHT - 10}px",
+                           title=f"coodiag — {data.territory_label(prefix, code)}")
+    if params["tiles"]:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (en ligne)", overlay=False,
+                         control=False).add_to(m)
+    layer = params["layer"]
+    capacite = data.upload_data("capacite")
+    if layer == "Indicateur":
+        level = params["map_level"]
+        spec = params["indicator"]
+        if level == levels.COMMUNE.table:
+            units = com_geo
+        else:
+            col = display.LEVELS[level]
+            units = data.display_layer(level, regs)
+            units = units[units["code"].isin(set(communes[col].dropna()))].reset_index(drop=True)
+        values, reason = level_values(spec, level, units, siae_pts, communes)
+        if values is None:
+            info["notes"].append(reason)
+        else:
+            meta = dict(b["indicators"][spec])
+            shown = units.assign(valeur=values.to_numpy())
+            _layer, cl = explorer.choropleth(
+                m, shown, "valeur", meta=meta, scheme=params["scheme"], k=params["k"],
+                level=level, precision=precision, canvas=canvas, with_attribution=False,
+            )
+            info["indicator"] = meta
+            info["classes"] = list(zip(cl.ranges, cl.counts, strict=True))
+            info["nodata"] = cl.nodata_label
+            info["scheme"] = cl.scheme_label
+    elif layer == "Couverture (besoin / offre)":
+        cov = data.coverage(capacite, params["access_type"])
+        shown = com_geo.merge(cov[["code", "classe"]], on="code", how="left")
+        explorer.categorical(
+            m, shown, "classe", COVERAGE_ORDER,
+            title=f"Couverture ({ACCESS_TYPES[params['access_type']]})",
+            note="Besoin : chômeurs pour 1 000 habitants ; offre : accessibilité 2SFCA. "
+                 "Terciles calculés sur la France métropolitaine.",
+            precision=precision, canvas=canvas,
+        )
+        info["notes"].append(cov.attrs.get("explication", ""))
+        info["coverage"] = shown["classe"].value_counts()
+    elif layer == "Accessibilité":
+        acc = data.accessibility(capacite)
+        col = f"acces_{params['access_type']}_pour_1000"
+        shown = com_geo.merge(acc[["code", col]], on="code", how="left")
+        meta = {
+            "label": f"Accessibilité ({ACCESS_TYPES[params['access_type']]})",
+            "unit": "salariés en insertion pour 1 000 chômeurs",
+            "source": access.SRC_REGISTRY, "vintage": "SIAE 2019-2021, RP 2021-2022",
+            "numerator": "salariés en insertion des structures à portée (2SFCA)",
+            "denominator": "1 000 chômeurs de 15-64 ans (estimés hors Normandie et "
+                           "Île-de-France)",
+        }
+        _layer, cl = explorer.choropleth(m, shown, col, meta=meta, scheme=params["scheme"],
+                                         k=params["k"], precision=precision, canvas=canvas,
+                                         with_attribution=False)
+        info["indicator"] = meta
+        info["classes"] = list(zip(cl.ranges, cl.counts, strict=True))
+        info["nodata"] = cl.nodata_label
+        info["scheme"] = cl.scheme_label
+        info["notes"].append(
+            "Accessibilité 2SFCA : capacité des structures dans un rayon de 30 km (20 km pour "
+            "les AI) partagée entre les chômeurs à portée. Chômeurs estimés hors Normandie et "
+            "Île-de-France ; capacités estimées (moyenne nationale du type) sans fichier.")
+    elif layer == "Typologie":
+        try:
+            if params["typology"] == "ze":
+                typo = data.typology_ze(capacite)
+                units = data.display_layer(levels.ZONE_EMPLOI.table, regs)
+                units = units[units["code"].isin(set(communes[levels.ZONE_EMPLOI.code]))]
+                lvl = levels.ZONE_EMPLOI.table
+                title = "Typologie des zones d'emploi (offre d'insertion)"
+            else:
+                typo = data.typology_communes(prefix, code)
+                units, lvl = com_geo, levels.COMMUNE.table
+                title = "Typologie des communes (personnes âgées)"
+            shown = units.merge(typo, on="code", how="left").reset_index(drop=True)
+            cats = sorted(typo["classe"].dropna().unique())
+            hues = palettes.QUALITATIVE
+            colors = {c: hues[i % len(hues)] for i, c in enumerate(cats)}
+            explorer.categorical(m, shown, "classe", colors, title=title, level=lvl,
+                                 note="ACP puis classification ascendante hiérarchique (Ward).",
+                                 precision=precision, canvas=canvas)
+        except (ValueError, CoodiagError, KeyError) as exc:
+            info["notes"].append(f"Typologie indisponible pour ce territoire : {exc}")
+    if len(siae_pts):
+        pts = siae_pts.copy()
+        pts["Réseaux"] = [", ".join(r) for r in pts["reseaux"]]
+        pts["Capacité"] = [
+            f"{fr.number(c)} salariés{' (estimation)' if e else ''}" if pd.notna(c)
+            else fr.MISSING
+            for c, e in zip(pts["capacite"], pts["capacite_estimee"], strict=True)
+        ]
+        weblayers.points_layer(
+            m, pts, size="capacite", estimated="capacite_estimee", size_label="salariés",
+            popup_fields=("nom", "type_siae", "adresse", "commune", "siret", "Capacité",
+                          "Réseaux"),
+        )
+    folium.LayerControl(collapsed=True, position="topleft").add_to(m)
+    m._coodiag_layer_control = True  # collapsed: the expanded one hides the territory
+    page = webmap.render_html(m)
+    if not params["tiles"]:
+        webmap.assert_offline(page)
+    info["bytes"] = len(page.encode("utf-8"))
+    return page, info
+
+
+@st.cache_data(show_spinner="Préparation de la carte…", max_entries=32)
+def cached_map(key: tuple, _params: dict, _siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
+    return build_map(_params, _siae_pts)
+
+
+def show_map(page: str, height: int) -> None:
+    """Embed a self-contained map page (``st.iframe`` where available)."""
+    if hasattr(st, "iframe"):
+        st.iframe(page, height=height)
+    else:  # Streamlit < 1.50
+        import streamlit.components.v1 as components
+
+        components.html(page, height=height)

@@ -1,0 +1,166 @@
+"""The explorer's side panel beside the map (key figures, a structure and its diagnosis, a
+commune) and the notes printed under the map."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from coodiag import fr
+from coodiag.analyses import access
+from coodiag.base import registry as siae
+from coodiag.explorer import data
+
+
+def territory_figures(communes: pd.DataFrame, pts: pd.DataFrame) -> None:
+    b = data.base()
+    ind = b["ind"].set_index("code")
+    codes = communes["code"]
+    pop = ind["pop22"].reindex(codes)
+    de = ind["de_2024"].reindex(codes)
+    rows = [("Communes", fr.number(len(communes))),
+            ("Population 2022", fr.number(pop.sum()) if pop.notna().all() else fr.MISSING),
+            ("Demandeurs d'emploi (vers 2024)", fr.number(de.sum()) if de.notna().mean() > 0.99
+             else fr.MISSING),
+            ("Structures (filtres appliqués)", fr.number(len(pts)))]
+    for t, n in pts["type_siae"].value_counts().items():
+        rows.append((f"  dont {t}", fr.number(n)))
+    cap = pts["capacite"].sum()
+    est = pts.loc[pts["capacite_estimee"].astype(bool), "capacite"].sum()
+    rows.append(("Capacité (salariés en insertion)", fr.number(cap)))
+    if cap > 0 and est > 0:
+        rows.append(("  part estimée", fr.percent(100 * est / cap, 0)))
+    st.table(pd.DataFrame(rows, columns=["Chiffre clé", "Valeur"]).set_index("Chiffre clé"))
+
+
+def structure_panel(pts: pd.DataFrame) -> None:
+    st.subheader("Structure")
+    if not len(pts):
+        st.caption("Aucune structure avec ces filtres.")
+        return
+    labels = {r.siret: f"{r.nom} — {r.type_siae} ({r.commune})"
+              for r in pts.sort_values("nom").itertuples()}
+    siret = st.selectbox("Choisir une structure (nom, type, commune)", list(labels),
+                         format_func=labels.get, index=None, key="siae_pick",
+                         placeholder="Tapez un nom ou une commune…")
+    if siret is None:
+        st.caption("Choisissez une structure pour voir ses chiffres et lancer son diagnostic.")
+        return
+    row = pts[pts["siret"] == siret].iloc[0]
+    cap = row["capacite"]
+    details = {
+        "Nom": row["nom"],
+        "Type": f"{row['type_siae']} — {siae.TYPES.get(row['type_siae'], '')}",
+        "SIRET": siret,
+        "Adresse": f"{row['adresse'] or ''} {row['code_postal'] or ''} {row['commune'] or ''}",
+        "Capacité": (f"{fr.number(cap)} salariés en insertion"
+                     + (" (estimation : moyenne nationale du type)"
+                        if row["capacite_estimee"] else "")) if pd.notna(cap) else fr.MISSING,
+        "Réseaux": ", ".join(row["reseaux"]) or "aucun (ou pas de fichier d'adhésions)",
+        "Listes": str(row["listes"]),
+        "Zone d'emploi": f"{row['ze_nom']} ({row['ze2020']})",
+    }
+    cov = data.coverage(data.upload_data("capacite"), access.ALL).set_index("code")
+    if row["code_commune"] in cov.index:
+        details["Couverture de sa commune"] = str(cov.loc[row["code_commune"], "classe"])
+    st.table(pd.DataFrame(details.items(), columns=["", "Valeur"]).set_index(""))
+    diag_panel(siret)
+
+
+def diag_panel(siret: str) -> None:
+    files = st.session_state.setdefault("diag_files", {})
+    if st.button("Lancer le diagnostic de cette structure", key="diag_run"):
+        with st.spinner("Diagnostic en cours (calculs, cartes, PDF)…"):
+            try:
+                files[siret] = run_diagnostic(siret)
+            except Exception as exc:  # shown to the user, in French
+                files[siret] = {"erreur": f"Diagnostic impossible : {exc}"}
+    got = files.get(siret)
+    if not got:
+        return
+    if "erreur" in got:
+        st.error(got["erreur"])
+        return
+    st.success("Diagnostic prêt : téléchargez-le.")
+    mimes = {"pdf": "application/pdf", "html": "text/html",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    labels = {"pdf": "Télécharger le PDF", "html": "Télécharger la page HTML",
+              "xlsx": "Télécharger le classeur XLSX"}
+    for kind, (name, content) in got.items():
+        st.download_button(labels[kind], content, file_name=name, mime=mimes[kind],
+                           key=f"dl_{kind}_{siret}")
+
+
+def run_diagnostic(siret: str) -> dict:
+    """Run the diagnosis and render it into a temporary folder; return the files as bytes
+    (the folder is deleted)."""
+    from coodiag.outputs import atlas, builders
+    from coodiag.reports import diagnostic
+
+    diag = diagnostic.run(siret, salaries=data.upload_data("salaries"),
+                          capacite=data.upload_data("capacite"),
+                          sirene=data.upload_data("sirene"))
+    doc = builders.diagnostic_document(diag)
+    out: dict = {}
+    with tempfile.TemporaryDirectory(prefix="coodiag-diag-") as tmp:
+        paths = atlas.render(doc, Path(tmp) / "atlas", formats=("pdf", "html"), exports=True)
+        for kind in ("pdf", "html", "xlsx"):
+            path = paths.get(kind)
+            if path is not None and Path(path).exists():
+                out[kind] = (Path(path).name, Path(path).read_bytes())
+    return out
+
+
+def commune_panel(communes: pd.DataFrame, pts: pd.DataFrame) -> None:
+    st.subheader("Commune")
+    labels = dict(zip(communes["code"], communes["nom"] + " (" + communes["code"] + ")",
+                      strict=True))
+    code = st.selectbox("Choisir une commune du territoire", sorted(labels, key=labels.get),
+                        format_func=labels.get, index=None, key="commune_pick",
+                        placeholder="Tapez un nom ou un code INSEE…")
+    if code is None:
+        return
+    b = data.base()
+    ind = b["ind"].set_index("code")
+    rows = {"Population 2022": fr.number(ind["pop22"].get(code, np.nan)),
+            "Demandeurs d'emploi (vers 2024)": fr.number(ind["de_2024"].get(code, np.nan)),
+            "Chômeurs 15-64 ans (RP 2021)": fr.number(ind["p21_chom1564"].get(code, np.nan)),
+            "Structures dans la commune": fr.number((pts["code_commune"] == code).sum())}
+    acc = data.accessibility(data.upload_data("capacite")).set_index("code")
+    if code in acc.index:
+        rows["Accès (salariés pour 1 000 chômeurs)"] = fr.number(
+            acc.loc[code, "acces_ensemble_pour_1000"], 1)
+        rows["Chômeurs (estimation si hors RP)"] = fr.number(acc.loc[code, "demande"])
+        cov = data.coverage(data.upload_data("capacite"), access.ALL).set_index("code")
+        rows["Classe de couverture"] = str(cov.loc[code, "classe"])
+    st.table(pd.DataFrame(rows.items(), columns=["", "Valeur"]).set_index(""))
+
+
+def map_notes(params: dict, info: dict) -> None:
+    meta = info.get("indicator")
+    if meta:
+        parts = [f"**{meta['label']}** — unité : {meta['unit']}"]
+        if meta.get("denominator"):
+            parts.append(f"dénominateur : {meta['denominator']}")
+        parts.append(f"source : {meta.get('source') or fr.MISSING}")
+        parts.append(f"millésime : {meta.get('vintage') or fr.MISSING}")
+        st.markdown(" ; ".join(parts) + ".")
+        counts = " ; ".join(f"{r} : {n}" for r, n in info["classes"])
+        st.caption(f"Classes ({info['scheme']}, {len(info['classes'])} classes) — {counts}"
+                   + (f" ; {info['nodata']}" if info.get("nodata") else "") + ".")
+        if meta.get("method"):
+            st.caption(f"Méthode : {meta['method']}")
+    if "coverage" in info:
+        counts = " ; ".join(f"{k} : {v}" for k, v in info["coverage"].items())
+        st.caption(f"Communes par classe : {counts}.")
+    for note in info["notes"]:
+        if note:
+            st.caption(note)
+    st.caption("Carte hors ligne (aucune ressource externe) — "
+               f"{fr.number(info['bytes'] / 1e6, 1, unit='Mo')}."
+               if not params["tiles"] else
+               "Fond OpenStreetMap activé : la carte charge des tuiles depuis Internet.")

@@ -1,0 +1,156 @@
+"""The explorer's tabs beside the map: « Scénario » (open or close a structure, coverage
+before and after) and « Vos fichiers » (uploads, read with the command line's validation)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from coodiag import fr
+from coodiag.analyses import access
+from coodiag.errors import CoodiagError
+from coodiag.explorer import components as explorer
+from coodiag.explorer import data, mapview
+from coodiag.outputs import webmap
+
+#: Upload kind -> label of its file field, in the order shown.
+UPLOAD_LABELS = {
+    "reseaux": "Adhésions aux réseaux (SIRET ; réseau — plusieurs réseaux possibles)",
+    "capacite": "Capacité (SIRET ; ETP, postes ou salariés)",
+    "salaries": "Salariés en parcours (données personnelles : pour le diagnostic)",
+    "sirene": "Établissements SIRENE (pour la prospection du diagnostic)",
+}
+
+
+# ------------------------------------------------------------------------------------------
+# Scenario
+# ------------------------------------------------------------------------------------------
+
+
+def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFrame) -> None:
+    st.markdown("Placez une nouvelle structure ou fermez-en une, puis comparez la couverture "
+                "avant et après (accessibilité 2SFCA, seuils de classes de la situation "
+                "actuelle).")
+    labels = dict(zip(communes["code"], communes["nom"] + " (" + communes["code"] + ")",
+                      strict=True))
+    with st.form("scenario_form"):
+        c1, c2 = st.columns(2)
+        with c1:
+            st.markdown("**Ouvrir une structure**")
+            commune = st.selectbox("Commune d'implantation", sorted(labels, key=labels.get),
+                                   format_func=labels.get, index=None, key="scn_commune",
+                                   placeholder="Tapez un nom de commune…")
+            kind = st.selectbox("Type", list(access.TYPES_SIAE), key="scn_type")
+            capa = st.number_input("Capacité (salariés en insertion ; 0 = moyenne nationale "
+                                   "du type, estimation)", min_value=0, value=0, step=1,
+                                   key="scn_cap")
+        with c2:
+            st.markdown("**Fermer une structure**")
+            names = {r.siret: f"{r.nom} — {r.type_siae} ({r.commune})"
+                     for r in pts.itertuples() if r.type_siae in access.TYPES_SIAE}
+            closed = st.multiselect("Structures à fermer", list(names), format_func=names.get,
+                                    key="scn_close", placeholder="Choisir…")
+        go = st.form_submit_button("Calculer le scénario")
+    if go:
+        if commune is None and not closed:
+            st.warning("Choisissez une commune d'implantation ou une structure à fermer.")
+        else:
+            opened = ((commune, kind, float(capa) if capa else None),) if commune else ()
+            st.session_state["scenario"] = (opened, tuple(closed))
+    if "scenario" not in st.session_state:
+        return
+    opened, closed = st.session_state["scenario"]
+    try:
+        res = data.run_scenario(opened, closed, data.upload_data("capacite"))
+    except ValueError as exc:
+        st.error(f"Scénario impossible : {exc}")
+        return
+    res = res[(res["type_siae"] == access.ALL) & res["code"].isin(set(communes["code"]))]
+    what = [f"ouverture d'un(e) {k} à {labels.get(c, c)}"
+            + (f" ({fr.number(v)} salariés)" if v else " (capacité estimée)")
+            for c, k, v in opened] + [f"fermeture de {s}" for s in closed]
+    st.markdown(f"**Scénario** : {' ; '.join(what)}.")
+    changed = res[res["variation"].abs() > 1e-12]
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Communes dont l'accès change", fr.number(len(changed)))
+    m2.metric("Changements de classe", fr.number(int(res["classe_change"].sum())))
+    m3.metric("Variation moyenne (pour 1 000 chômeurs)",
+              fr.number(changed["variation_pour_1000"].mean(), 2) if len(changed) else "0")
+    left, right = st.columns([3, 2])
+    with right:
+        st.markdown("**Changements de classe de couverture** (nombre de communes)")
+        moves = res[res["classe_change"]]
+        if len(moves):
+            table = moves.groupby(["classe_avant", "classe_apres"]).size().rename("communes")
+            st.dataframe(table.reset_index().rename(columns={
+                "classe_avant": "Classe avant", "classe_apres": "Classe après",
+                "communes": "Communes"}), hide_index=True, width="stretch")
+        else:
+            st.caption("Aucune commune ne change de classe.")
+        before = res["classe_avant"].value_counts().rename("Avant")
+        after = res["classe_apres"].value_counts().rename("Après")
+        st.markdown("**Communes par classe**")
+        st.dataframe(pd.concat([before, after], axis=1).fillna(0).astype(int),
+                     width="stretch")
+    with left:
+        national = prefix == data.FRANCE
+        geo = data.display_layer("communes", data.territory_regions(communes, prefix))
+        geo = geo[geo["code"].isin(set(communes["code"]))]
+        shown = geo.merge(res[["code", "variation_pour_1000"]], on="code", how="left")
+        m = webmap.offline_map(bounds=explorer.bounds_of(shown),
+                               height=f"{mapview.MAP_HEIGHT - 110}px")
+        if len(changed):
+            meta = {"label": "Variation de l'accessibilité",
+                    "unit": "salariés en insertion pour 1 000 chômeurs",
+                    "source": access.SRC_REGISTRY}
+            explorer.choropleth(m, shown, "variation_pour_1000", meta=meta, k=5,
+                                precision=4 if national else 5, canvas=national)
+        page = webmap.render_html(m)
+        webmap.assert_offline(page)
+        mapview.show_map(page, mapview.MAP_HEIGHT - 100)
+
+
+# ------------------------------------------------------------------------------------------
+# Uploads (kept in memory for the session)
+# ------------------------------------------------------------------------------------------
+
+
+def handle_upload(kind: str, uploaded) -> None:
+    ids = st.session_state.setdefault("upload_ids", {})
+    if uploaded is None:
+        if kind in ids:  # the user removed the file
+            ids.pop(kind)
+            data.imports().pop(kind, None)
+        return
+    if ids.get(kind) == uploaded.file_id:
+        return
+    ids[kind] = uploaded.file_id
+    try:
+        data.imports()[kind] = explorer.read_upload(kind, uploaded.name, uploaded.getvalue())
+    except CoodiagError as exc:
+        data.imports()[kind] = f"Fichier « {uploaded.name} » refusé : {exc}"
+
+
+def show_import(kind: str) -> None:
+    res = data.imports().get(kind)
+    if res is None:
+        return
+    if isinstance(res, str):
+        st.error(res)
+        return
+    text = (f"{res.path.name} : {res.n_read} ligne(s) lue(s), {res.n_used} utilisée(s), "
+            f"{res.n_rejected} rejetée(s).")
+    (st.warning if res.n_rejected or res.warnings else st.success)(text)
+    with st.expander("Rapport de lecture", expanded=bool(res.n_rejected)):
+        st.code(res.report_text(), language=None, wrap_lines=True)
+
+
+def files_tab() -> None:
+    st.markdown("Vos fichiers restent **en mémoire pour cette session** : ils ne sont pas "
+                "enregistrés (ils passent seulement dans un dossier temporaire, effacé aussitôt, "
+                "le temps de leur lecture). Même contrôle que la ligne de commande "
+                "(« coodiag import »).")
+    for kind, label in UPLOAD_LABELS.items():
+        up = st.file_uploader(label, type=["csv", "txt", "xlsx", "gz"], key=f"up_{kind}")
+        handle_upload(kind, up)
+        show_import(kind)

@@ -1,0 +1,169 @@
+"""Pieces shared by the builders of atlas documents: indicator metadata, the SIAE map and table,
+the key figures, the typology of the communes, the list of sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from coodiag.outputs import maps, weblayers
+from coodiag.outputs.document import ExportTable, KeyFigures, MapItem, Section, TableItem
+
+COVERAGE_CLASSES = {
+    "besoin sans offre": "Besoin sans offre",
+    "besoin et offre faibles": "Besoin et offre faibles",
+    "équilibré": "Équilibré",
+    "besoin et offre élevés": "Besoin et offre élevés",
+    "offre sans besoin": "Offre sans besoin",
+}
+COVERAGE_COLORS = {
+    "besoin sans offre": "#D55E00",
+    "besoin et offre faibles": "#F0E442",
+    "équilibré": "#999999",
+    "besoin et offre élevés": "#56B4E9",
+    "offre sans besoin": "#0072B2",
+}
+
+SRC_SIAE = "Registre des SIAE (plateforme de l'inclusion 2021, liste ASP 2019)"
+ESTIMATE_NOTE = " (estimation : moyenne nationale du type, DARES 31/12/2019)"
+SRC_CAPACITY = "capacité estimée : moyenne nationale du type (DARES, 31/12/2019) sans fichier"
+
+
+def meta(label: str, unit: str, source: str, vintage: str, *, denominator: str = "",
+         method: str = "", key: str = "") -> dict:
+    """The metadata of an indicator shown in a document (printed under maps, « Sources »)."""
+    return {"key": key, "label": label, "unit": unit, "numerator": "", "denominator": denominator,
+            "source": source, "vintage": vintage, "method": method}
+
+
+def siae_points(offre: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The SIAE with the capacity their symbol shows (whole salariés)."""
+    pts = offre.copy()
+    pts["capacite_affichee"] = pts["capacite"].round(0)
+    return pts
+
+
+def offer_map(offre: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
+              context: gpd.GeoDataFrame, *, comment: str) -> MapItem:
+    """The map of the SIAE by type, sized by capacity."""
+    pts = siae_points(offre)
+    m_off = meta("Structures d'insertion par type", "structures", SRC_SIAE, "2019-2021",
+                 method=SRC_CAPACITY)
+    return MapItem(
+        name="offre_siae",
+        title="Les structures d'insertion par type",
+        figure=lambda: maps.points_map(
+            pts, by="type_siae", size="capacite_affichee", estimated="capacite_estimee",
+            size_label="salariés", base=communes, context=context, meta=m_off,
+            title="Structures d'insertion par type et capacité",
+        ),
+        comment=comment,
+        web=lambda m: weblayers.points_layer(m, pts.to_crs(4326), by="type_siae"),
+        meta=[m_off],
+        layer=pts[["siret", "type_siae", "nom", "commune", "capacite", "geometry"]],
+    )
+
+
+def offer_table(offre: pd.DataFrame, codes_in: set[str]) -> ExportTable:
+    """The SIAE of the communes ``codes_in``, with their capacity."""
+    rows = offre[offre["code_commune"].isin(codes_in)].sort_values(
+        ["type_siae", "commune", "nom"]
+    )
+    frame = pd.DataFrame({
+        "siret": rows["siret"], "type_siae": rows["type_siae"], "nom": rows["nom"],
+        "commune": rows["commune"], "code_commune": rows["code_commune"],
+        "capacite": rows["capacite"].round(1),
+        "capacite_estimee": rows["capacite_estimee"].map({True: "oui", False: "non"}),
+        "listes": rows["listes"],
+    })
+    return ExportTable(
+        name="Offre d'insertion",
+        frame=frame.reset_index(drop=True),
+        title="Les structures d'insertion (SIAE) du territoire, avec leur capacité",
+        columns={"siret": "SIRET", "type_siae": "Type", "nom": "Nom", "commune": "Commune",
+                 "code_commune": "Code commune", "capacite": "Capacité (salariés)",
+                 "capacite_estimee": "Capacité estimée", "listes": "Listes sources"},
+        meta=[meta("Capacité d'insertion", "salariés en insertion", SRC_SIAE, "2019-2021",
+                   method=SRC_CAPACITY)],
+    )
+
+
+def context_layer(communes: gpd.GeoDataFrame, contexte: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The neighbouring territories drawn in grey: not the départements studied."""
+    deps = set(communes["dep"])
+    return contexte[~contexte["code"].isin(deps)] if "code" in contexte else contexte
+
+
+def key_figures_item(frame: pd.DataFrame) -> KeyFigures:
+    """The « Chiffres clés » table, with how its figures add up."""
+    return KeyFigures(
+        title="Chiffres clés",
+        frame=frame,
+        comment="Les effectifs sont sommés sur les communes de chaque niveau ; les taux sont "
+        "des rapports de sommes. n.d. : non disponible (les données du recensement par commune "
+        "couvrent la Normandie et l'Île-de-France).",
+    )
+
+
+def class_description(result: Any) -> pd.DataFrame:
+    """The significant v-tests of each class, with the columns a reader needs."""
+    desc = result.describe(alpha=0.05)
+    keep = ["Classe", "Nom de la classe", "Variable", "Moyenne dans la classe",
+            "Moyenne générale", "Valeur-test"]
+    out = desc[[c for c in keep if c in desc.columns]].copy()
+    for col in ("Moyenne dans la classe", "Moyenne générale", "Valeur-test"):
+        if col in out.columns:
+            out[col] = out[col].astype(float).round(2)
+    return out.reset_index(drop=True)
+
+
+def elderly_typology_items(communes: gpd.GeoDataFrame, result: Any,
+                           context: gpd.GeoDataFrame, *, comment: str) -> list:
+    """The map of the communes' typology of the elderly and the description of its classes."""
+    layer = communes[["code", "nom", "dep", "geometry"]].copy()
+    layer["classe"] = layer["code"].map(result.classes.astype(str))
+    names = {str(k): f"{k}. {v}" for k, v in result.names.items()}
+    m_typ = meta("Typologie des communes selon la sociologie des personnes âgées",
+                 "classe", "INSEE, RP 2022 (IRIS), Filosofi 2021", "2021-2022",
+                 method=str(result.attrs.get("methode", "")))
+    return [
+        MapItem(
+            name="typologie_personnes_agees",
+            title="Typologie des communes : les personnes âgées",
+            figure=lambda: maps.categorical(
+                layer, "classe", categories=names, meta=m_typ, context=context,
+                title="Les communes selon la sociologie des personnes âgées",
+            ),
+            comment=comment,
+            meta=[m_typ],
+            layer=layer,
+        ),
+        TableItem(
+            ExportTable(
+                name="Typologie personnes âgées",
+                frame=class_description(result),
+                title="Description des classes (valeurs-tests significatives)",
+                meta=[m_typ],
+            ),
+            max_rows=20,
+        ),
+    ]
+
+
+def collect_sources(sections: list[Section]) -> list[dict]:
+    """Every indicator metadata shown in the sections, once (by label and source)."""
+    sources: list[dict] = []
+    seen: set[tuple] = set()
+    for sec in sections:
+        for item in sec.items:
+            metas = getattr(item, "meta", None) or (
+                item.export.indicators if isinstance(item, TableItem) else []
+            )
+            for m in metas:
+                key = (m.get("label"), m.get("source"))
+                if key not in seen:
+                    seen.add(key)
+                    sources.append(m)
+    return sources

@@ -1,0 +1,191 @@
+"""The atlas document of a territory, for a CDIAE or a réseau: offer, weight of the offer,
+white zones (need without offer) and typologies, from a
+:class:`coodiag.reports.territory_atlas.TerritoryAtlas`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+
+from coodiag import fr
+from coodiag.outputs import maps, weblayers
+from coodiag.outputs.builders.common import (
+    COVERAGE_CLASSES,
+    COVERAGE_COLORS,
+    SRC_CAPACITY,
+    SRC_SIAE,
+    collect_sources,
+    elderly_typology_items,
+    key_figures_item,
+    meta,
+    offer_map,
+    offer_table,
+)
+from coodiag.outputs.document import (
+    AtlasDocument,
+    ExportTable,
+    MapItem,
+    Paragraph,
+    Section,
+    TableItem,
+)
+
+
+def territory_document(atlas: Any) -> AtlasDocument:
+    """The atlas of a territory for a CDIAE or a réseau (:class:`TerritoryAtlas`)."""
+    communes = atlas.communes
+    context = atlas.contexte
+    n_siae = int(atlas.par_type["structures"].sum())
+    cap = atlas.par_type["capacite"].sum()
+    sections: list[Section] = []
+    by_type = ", ".join(
+        f"{int(r.structures)} {r.type_siae}" for r in atlas.par_type.itertuples(index=False)
+    )
+    summary: list = [
+        Paragraph(
+            f"{atlas.label} : {len(communes)} communes, {n_siae} structures d'insertion "
+            f"({by_type}), capacité ≈ {fr.number(cap)} salariés en insertion (estimée par les "
+            "moyennes nationales par type sans fichier de capacité)."
+        ),
+        key_figures_item(atlas.chiffres_cles),
+    ]
+    summary += [Paragraph(n, kind="note") for n in atlas.notes]
+    sections.append(Section("Synthèse", summary))
+
+    offer = offer_map(atlas.offre, communes, context,
+                      comment="Taille proportionnelle à la capacité ; symboles creux : capacité "
+                      "estimée.")
+    offer_items: list = [
+        offer,
+        TableItem(ExportTable(
+            name="Offre par type", frame=atlas.par_type.round(1),
+            title="Structures et capacité par type de SIAE",
+            columns={"type_siae": "Type", "structures": "Structures",
+                     "capacite": "Capacité (salariés)",
+                     "capacite_estimee": "Dont capacités estimées (structures)"},
+            meta=offer.meta,
+        )),
+    ]
+    if atlas.par_reseau is not None:
+        offer_items.append(TableItem(ExportTable(
+            name="Offre par réseau", frame=atlas.par_reseau,
+            title="Structures par réseau et par type (une structure peut adhérer à plusieurs "
+            "réseaux)",
+        )))
+    offer_items.append(TableItem(offer_table(atlas.offre, set(communes["code"])), max_rows=40))
+    sections.append(Section("L'offre d'insertion", offer_items))
+
+    ep = atlas.epci.copy()
+    col = "capacite_pour_1000_demandeurs"
+    m_w = meta("Capacité d'insertion pour 1 000 demandeurs d'emploi",
+               "salariés en insertion pour 1 000 demandeurs d'emploi", SRC_SIAE
+               + " ; France Travail", "2019-2024",
+               denominator="demandeurs d'emploi inscrits (France Travail, vers 2024)",
+               method=SRC_CAPACITY)
+    if col not in ep.columns:
+        ep[col] = np.nan
+    ep[col] = ep[col].fillna(0.0).where(ep["n_siae"].notna())
+    sections.append(Section("Poids de l'offre par intercommunalité et zone d'emploi", [
+        MapItem(
+            name="poids_epci", title="Capacité d'insertion pour 1 000 demandeurs d'emploi",
+            figure=lambda: maps.choropleth(
+                ep, col, meta=m_w, context=context, level="epci",
+                title="Capacité d'insertion pour 1 000 demandeurs d'emploi, par EPCI",
+            ),
+            comment="0 : aucune SIAE implantée dans l'intercommunalité.",
+            web=lambda m: weblayers.choropleth_layer(m, ep.to_crs(4326), col, meta=m_w,
+                                                  level="epci"),
+            meta=[m_w],
+            layer=ep[["code", "nom", "n_siae", "capacite", col, "geometry"]],
+        ),
+        TableItem(ExportTable(
+            name="Zones d'emploi", frame=atlas.zones.round(2).reset_index(drop=True),
+            title="Poids de l'offre dans le chômage de chaque zone d'emploi",
+            columns={"code": "Zone d'emploi", "nom": "Nom", "n_siae": "SIAE",
+                     "capacite": "Capacité", "capacite_estimee_part": "Part estimée",
+                     "chomeurs": "Demandeurs d'emploi", "impact_pct": "Impact (%)"},
+        ), comment="Impact = capacité des SIAE de la zone / demandeurs d'emploi × 100."),
+    ]))
+
+    m_cls = meta("Classes de couverture", "classe", SRC_SIAE + " ; INSEE", "2019-2022",
+                 method="besoin (chômeurs pour 1 000 habitants) et offre (accessibilité "
+                 "2SFCA) découpés en terciles")
+    unc = atlas.non_couvertes[["code", "nom", "demande", "besoin", "offre",
+                               *[c for c in atlas.non_couvertes.columns
+                                 if c.startswith("dist_")]]].round(1)
+    sections.append(Section("Zones blanches : besoin sans offre", [
+        MapItem(
+            name="classes_couverture", title="Besoin d'insertion et offre accessible",
+            figure=lambda: maps.categorical(
+                communes, "classe", categories=COVERAGE_CLASSES, colors=COVERAGE_COLORS,
+                meta=m_cls, context=context, title="Besoin d'insertion et offre accessible",
+            ),
+            comment=atlas.explication_couverture[:900],
+            meta=[m_cls],
+            layer=communes[["code", "nom", "classe", "besoin", "offre", "geometry"]],
+        ),
+        TableItem(ExportTable(
+            name="Communes non couvertes", frame=unc.reset_index(drop=True),
+            title="Communes au besoin non couvert, par nombre de chômeurs",
+            columns={"code": "Code commune", "nom": "Commune",
+                     "demande": "Chômeurs (estimés hors Normandie / IDF)",
+                     "besoin": "Besoin (pour 1 000 hab.)", "offre": "Offre (pour 1 000)"},
+            meta=[m_cls],
+        ), max_rows=30),
+    ]))
+
+    items: list = []
+    tz = atlas.typologie_zones
+    if tz is not None:
+        zl = zones_layer(atlas, tz)
+        names = {str(k): f"{k}. {v}" for k, v in tz.names.items()}
+        m_tz = meta("Typologie des zones d'emploi selon l'offre d'insertion", "classe",
+                    "registre des SIAE ; INSEE ; France Travail", "2019-2024",
+                    method=str(tz.attrs.get("methode", "")))
+        items.append(MapItem(
+            name="typologie_zones", title="Typologie des zones d'emploi : l'offre d'insertion",
+            figure=lambda: maps.categorical(zl, "classe", categories=names, meta=m_tz,
+                                            context=context, level="zones_emploi",
+                                            title="Zones d'emploi selon l'offre d'insertion"),
+            comment="Classes calculées sur les 287 zones d'emploi métropolitaines (ACP + CAH).",
+            meta=[m_tz], layer=zl,
+        ))
+    tc = atlas.typologie_communes
+    if tc is not None:
+        items += elderly_typology_items(communes, tc, context,
+                                        comment="Pour développer les services à domicile.")
+    if items:
+        sections.append(Section("Typologies", items))
+
+    methods = [
+        "Capacité des SIAE : fichier de capacité s'il est fourni, sinon moyenne nationale du "
+        "type (DARES, 31/12/2019), signalée « ≈ ».",
+        "Accessibilité (2SFCA, rayon 30 km) et classes de couverture : voir les cartes ; "
+        "chômeurs du recensement 2021 en Normandie et Île-de-France, estimés ailleurs.",
+        "Typologies : ACP normée, CAH de Ward consolidée par k-means (HCPC).",
+        "Codes géographiques : COG 2025.",
+    ]
+    sources = collect_sources(sections)
+    slug = "atlas_" + atlas.territoire.replace(":", "-").replace(",", "_")
+    return AtlasDocument(
+        title=f"Atlas de l'insertion par l'activité économique — {atlas.label}",
+        subtitle="Offre, besoins, couverture et typologies",
+        slug=slug,
+        cover_lines=[f"Territoire : {atlas.label}",
+                     f"Édité le {fr.short_date(date.today())} avec coodiag"],
+        sections=sections,
+        methods=methods,
+        sources=sources,
+        snapshot=atlas.snapshot(),
+        warnings=list(atlas.notes),
+    )
+
+
+def zones_layer(atlas: Any, result: Any) -> gpd.GeoDataFrame:
+    """The zones d'emploi of the territory (Lambert-93) with their typology class."""
+    layer = atlas.zones_geo[["code", "nom", "geometry"]].copy()
+    layer["classe"] = layer["code"].map(result.classes.astype(str))
+    return layer

@@ -1,0 +1,86 @@
+"""Classes of indicator values for maps, and the words around them (no data needed)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mapclassify")
+
+from coodiag import fr
+from coodiag.outputs import captions, palettes
+from coodiag.outputs.classify import SCHEMES, classify, jenks_exact, scheme_key
+
+
+def test_format_number_french() -> None:
+    assert fr.number(1234.56, 1) == "1\u202f234,6"
+    assert fr.number(-2.5, 1) == "\u22122,5"
+    assert fr.number(-0.01, 1) == "0,0"
+
+
+def test_jenks_matches_mapclassify() -> None:
+    import mapclassify
+
+    y = np.random.default_rng(3).gamma(2.0, 3.0, 120)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "numba not installed"
+        ref = mapclassify.FisherJenks(y, k=5).bins
+    np.testing.assert_allclose(jenks_exact(y, 5), ref)
+
+
+def test_classify_counts_secret_and_diverging() -> None:
+    meta = {"label": "Demandeurs d'emploi", "unit": "personnes"}
+    cl = classify([0, 2, 4, 7, 12, 30, 80, None], meta=meta, k=3)
+    assert cl.n_secret == 2 and cl.n_missing == 1
+    assert sum(cl.counts) + cl.n_nodata == 8
+    assert cl.format_value(3) == "< 5\u00a0personnes"
+    assert cl.nodata_label == "non disponible / secret (3\u00a0communes)"
+    div = classify([-5, -2, -1, 1, 3, 8, 9], meta={"unit": "%"}, scheme="equal_interval")
+    assert div.diverging and 0.0 in div.bins
+    assert set(div.colors[: sum(b <= 0 for b in div.bins)]) <= set(palettes.DIVERGING_NEG)
+
+
+def test_one_entry_over_the_table_of_schemes() -> None:
+    y = np.arange(1.0, 41.0)
+    for key, scheme in SCHEMES.items():
+        bins = [10, 20, 30] if scheme.user else None
+        cl = classify(y, key, 4, bins=bins)
+        assert cl.scheme == key and cl.scheme_label == scheme.label
+        assert cl.bins[-1] == 40.0 and sum(cl.counts) == 40
+    assert classify(y, "user", bins=[10, 20, 30]).bins == (10.0, 20.0, 30.0, 40.0)
+    assert scheme_key("Jenks") == scheme_key("fisher-jenks") == "natural_breaks"
+    with pytest.raises(ValueError, match="Méthode de discrétisation inconnue"):
+        scheme_key("boxplot")
+    with pytest.raises(ValueError, match="seuils choisis"):
+        classify(y, "user_defined")
+
+
+def test_class_labels_in_french() -> None:
+    cl = classify([0, 0, 0, 0, 1.5, 2, 6.1, 1234.5], meta={"unit": "habitants"}, k=4)
+    assert cl.legend_title == "En nombre d'habitants"
+    assert cl.labels[0] == "0 (4\u00a0communes)"
+    assert cl.labels[-1] == "2 – 1\u202f234 (2\u00a0communes)"
+    assert cl.format_value(None) == fr.MISSING_LABEL
+    rate = classify([-1.234, 2.5, None], meta={"unit": "%"}, level="epci")
+    assert rate.format_value(-1.234) == "\u22121,2\u00a0%"
+    assert rate.nodata_label == "non disponible (1\u00a0EPCI)"
+
+
+def test_captions() -> None:
+    assert captions.level_names("zones_emploi") == ("zone d'emploi", "zones d'emploi")
+    assert captions.level_names("iris") == ("IRIS", "IRIS")
+    assert captions.units_text(1, ("commune", "communes")) == "1\u00a0commune"
+    assert captions.units_text(2650, ("commune", "communes")) == "2\u202f650\u00a0communes"
+    assert captions.unit_phrase("%") == "en %"
+    assert captions.unit_phrase("personnes") == "en nombre de personnes"
+    meta = {"source": "INSEE, RP", "vintage": "2021", "numerator": "chômeurs",
+            "denominator": "actifs", "unit": "%"}
+    assert captions.source_line(meta) == "Source : INSEE, RP (2021) — Chômeurs / actifs (en %)"
+    assert captions.source_line({"unit": "personnes"}, secret=True) == (
+        "Unité : personnes. Secret statistique : effectifs inférieurs à 5 non diffusés."
+    )
+    assert captions.meta_text({"label": float("nan")}, "label") == ""
+    assert captions.is_people_count({"unit": "Personnes"})
+    assert not captions.is_people_count({"unit": "personnes", "denominator": "actifs"})

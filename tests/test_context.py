@@ -1,0 +1,51 @@
+"""One report context: base -> offer -> 2SFCA computed once, shared by the reports."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from coodiag.analyses import access
+from coodiag.reports import diagnostic, territory_atlas
+from coodiag.reports.context import Context
+
+
+def test_one_accessibility_for_two_reports(base, monkeypatch) -> None:
+    calls = []
+    real = access.accessibility
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(access, "accessibility", counting)
+    ctx = Context(with_reseaux=True)
+    diag = diagnostic.run("37968077000029", context=ctx)
+    atlas = territory_atlas.run("ze:2802", context=ctx)
+    assert len(calls) == 1  # the 2SFCA ran once for both
+    # Both reports read the same coverage classes for the communes they share.
+    shared = set(diag.couverture["code"]) & set(atlas.communes["code"])
+    assert "50025" in shared
+    a = diag.couverture.set_index("code").loc[sorted(shared), "classe"]
+    b = atlas.communes.set_index("code").loc[sorted(shared), "classe"]
+    pd.testing.assert_series_equal(a, b, check_names=False)
+
+
+def test_context_pieces(base) -> None:
+    ctx = Context()
+    assert ctx.accessibility is ctx.accessibility  # computed once, then kept
+    assert len(ctx.metro) == len(ctx.accessibility.access) > 34_000
+    assert "reseaux" not in ctx.registry.columns  # no membership file: no réseaux column
+    assert ctx.registry["capacite_estimee"].any()  # DARES averages without a capacity file
+    weight = ctx.offer_by("ze").set_index("code")
+    assert weight.loc["2802", "n_siae"] > 0
+    assert weight.loc["2802", "capacite_pour_1000_demandeurs"] > 0
+
+
+def test_user_capacity_reaches_the_registry(base) -> None:
+    siret = "37968077000029"
+    capacity = pd.DataFrame({"siret": [siret], "etp": [40.0], "postes": [None],
+                             "salaries": [120.0]})
+    ctx = Context(capacite=capacity)
+    row = ctx.registry.set_index("siret").loc[siret]
+    row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
+    assert row["capacite"] == 120.0 and not row["capacite_estimee"]
