@@ -48,6 +48,7 @@ def explorer_page(regs: list[str] | None) -> tuple[str, float]:
     """The explorer's map (as the app builds it) and the seconds taken."""
     from coodiag.analyses import offer
     from coodiag.base import display, store
+    from coodiag.base.indicators import Indicator
     from coodiag.explorer import components as explorer
     from coodiag.outputs import weblayers, webmap
 
@@ -58,7 +59,7 @@ def explorer_page(regs: list[str] | None) -> tuple[str, float]:
     geo = display.read_display("communes", regs).merge(ind, on="code", how="left")
     national = regs is None
     m = webmap.offline_map(bounds=explorer.bounds_of(geo))
-    explorer.choropleth(m, geo, INDICATOR, meta=meta.iloc[0].to_dict(),
+    explorer.choropleth(m, geo, INDICATOR, meta=Indicator.from_row(meta.iloc[0]),
                         precision=4 if national else 5, canvas=national)
     pts = offer.apply_capacity(store.read_level("siae"))
     if not national:
@@ -92,6 +93,7 @@ def naive_page(regs: list[str] | None) -> tuple[str, float]:
 def webmap_page(regs: list[str] | None) -> tuple[str, float]:
     """The atlas' ``weblayers.choropleth_layer`` on the base's geometries."""
     from coodiag.base import store
+    from coodiag.base.indicators import Indicator
     from coodiag.outputs import weblayers, webmap
 
     t = time.perf_counter()
@@ -101,8 +103,8 @@ def webmap_page(regs: list[str] | None) -> tuple[str, float]:
     com = com.merge(store.read_table("indicateurs_communes")[["code", INDICATOR]], on="code",
                     how="left")
     m = webmap.offline_map()
-    weblayers.choropleth_layer(m, com, INDICATOR, meta={"label": "Demandeurs d'emploi",
-                                                        "unit": "personnes"})
+    weblayers.choropleth_layer(m, com, INDICATOR,
+                               meta=Indicator(label="Demandeurs d'emploi", unit="personnes"))
     page = webmap.render_html(m)
     return page, time.perf_counter() - t
 

@@ -78,7 +78,10 @@ def main() -> None:
     )
     variables = res.pca.variables
     data = frame.set_index("code")
-    t_pca, p = _best(lambda: T.pca(data, variables=variables, meta=meta, extra_meta=extra))
+    t_pca, p = _best(
+        lambda: T.pca(data, variables=variables, meta=meta, extra_meta=extra,
+                      short_labels=T.FRANCE_SHORT_LABELS)
+    )
     rows.append(("  dont ACP", f"{t_pca:.2f} s", "", ""))
     t_pre, _ = _best(
         lambda: T.kmeans(

@@ -25,3 +25,37 @@ def base(raw_synced: None) -> dict:
 
     build()
     return store.read_manifest()
+
+
+@pytest.fixture(scope="session")
+def manche(base: dict) -> dict:
+    """Communes of the Manche (Lambert-93) with their indicators, neighbours, SIAE, metadata."""
+    from coodiag.base import store
+    from coodiag.base.indicators import Indicator
+
+    dep = "50"
+    communes = store.read_level("communes", zone="metro")
+    ind = store.read_table("indicateurs_communes")
+    meta = store.read_table("indicateurs_meta")
+    meta = meta[meta["table"] == "indicateurs_communes"].set_index("key")
+    deps = store.read_level("departements", zone="metro")
+    gdf = communes[communes["dep"] == dep].merge(ind, on="code", how="left")
+    siae = store.read_level("siae")
+    return {
+        "communes": gdf,
+        "context": deps[deps["code"] != dep],
+        "siae": siae[siae["dep"] == dep],
+        "meta": {k: Indicator.from_row(meta.loc[k].to_dict() | {"key": k})
+                 for k in ("tx_chom1564_21", "p21_chom1564")},
+    }
+
+
+@pytest.fixture(scope="session")
+def metro_data(base: dict) -> dict:
+    """Metropolitan communes (Lambert-93), the registry with capacity, indicators and need,
+    from the same report context the diagnosis and the atlas use."""
+    from coodiag.reports.context import Context
+
+    ctx = Context()
+    return {"communes": ctx.metro, "registry": ctx.registry, "ind": ctx.indicators,
+            "ze": ctx.ze_indicators, "demand": ctx.demand}

@@ -9,22 +9,15 @@ import pytest
 from coodiag.analyses import access as A
 from coodiag.analyses.demand import demand
 from coodiag.analyses.points import siae_zone
+from coodiag.base.indicators import Indicator
 
 AVRANCHES = "50025"
 AVRANCHES_AI = "37968077000029"
 
 
 @pytest.fixture(scope="module")
-def data(base):
-    from coodiag.analyses.offer import apply_capacity
-    from coodiag.base import store
-
-    communes = store.read_level("communes", zone="metro")
-    registry = apply_capacity(store.read_level("siae"))
-    ind = store.read_table("indicateurs_communes")
-    ze = store.read_table("indicateurs_zones_emploi")
-    dem = demand(communes, ind, ze)
-    return {"communes": communes, "registry": registry, "ind": ind, "ze": ze, "demand": dem}
+def data(metro_data: dict) -> dict:
+    return metro_data
 
 
 def test_nearest_siae_avranches(data):
@@ -74,20 +67,12 @@ def test_accessibility_national_documented(data):
     params = acc.attrs["parametres"]
     assert params["rayons_km"] == {"ACI": 30, "AI": 20, "EI": 30, "ETTI": 30, "ensemble": 30}
     assert params["siae_sans_capacite"] == (reg["type_siae"] == "GEIQ").sum()
-    keys = {m["key"] for m in acc.attrs["indicateurs"]}
+    keys = {m.key for m in acc.attrs["indicateurs"]}
     assert {"demande", "acces_AI", "acces_AI_pour_1000", "acces_ensemble"} <= keys
-    meta = next(m for m in acc.attrs["indicateurs"] if m["key"] == "acces_AI_pour_1000")
-    assert set(meta) == {
-        "key",
-        "label",
-        "unit",
-        "numerator",
-        "denominator",
-        "source",
-        "vintage",
-        "method",
-    }
-    assert "1 000" in meta["denominator"]
+    meta = next(m for m in acc.attrs["indicateurs"] if m.key == "acces_AI_pour_1000")
+    assert isinstance(meta, Indicator)
+    assert all((meta.label, meta.unit, meta.numerator, meta.source, meta.vintage, meta.method))
+    assert "1 000" in meta.denominator
     # The offer is shared out: Σ A·D = the capacity of the SIAE with demand in reach.
     ai = reg[(reg["type_siae"] == "AI") & (siae_zone(reg) == "metro").fillna(False)]
     total = (acc["acces_AI"] * acc["demande"].fillna(0)).sum()

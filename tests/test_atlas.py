@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import chromium_command
 
 pytest.importorskip("weasyprint")
 pytest.importorskip("jinja2")
@@ -21,6 +22,7 @@ pytest.importorskip("folium")
 pytest.importorskip("xstatic.pkg.leaflet")
 
 from coodiag import fr, secrecy
+from coodiag.base.indicators import Indicator
 from coodiag.outputs import atlas, captions, maps, weblayers, webmap
 from coodiag.outputs.document import (
     AtlasDocument,
@@ -73,7 +75,8 @@ def manche(base: dict) -> dict:
         "all": everything,
         "context": deps[deps["code"] != DEP],
         "siae": siae[siae["dep"] == DEP],
-        "meta": {k: meta.loc[k].to_dict() | {"key": k} for k in ("tx_chom1564_21", "p21_chom1564")},
+        "meta": {k: Indicator.from_row(meta.loc[k].to_dict() | {"key": k})
+                 for k in ("tx_chom1564_21", "p21_chom1564")},
     }
 
 
@@ -130,7 +133,7 @@ def build_document(manche: dict) -> AtlasDocument:
     layer = gdf[["code", "nom", "tx_chom1564_21", "p21_chom1564", "geometry"]].copy()
     n = layer["p21_chom1564"].round()
     layer["p21_chom1564"] = n.where((n >= 5) | (n == 0))
-    siae_meta = {"source": "Registre des SIAE (plateforme de l'inclusion)", "vintage": "2021"}
+    siae_meta = Indicator(source="Registre des SIAE (plateforme de l'inclusion)", vintage="2021")
     counts = _masked_counts(gdf)
     table = ExportTable(
         "Chômeurs par commune",
@@ -382,19 +385,8 @@ def test_html_secrecy(rendered: dict) -> None:
 
 def _chromium(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
     cmd = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *chromium_command(tmp_path),
         "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--proxy-server=127.0.0.1:9",
-        "--proxy-bypass-list=<-loopback>",  # network blocked
         "--virtual-time-budget=8000",
         *args,
         url,

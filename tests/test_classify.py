@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("mapclassify")
 
 from coodiag import fr
+from coodiag.base.indicators import Indicator
 from coodiag.outputs import captions, palettes
 from coodiag.outputs.classify import SCHEMES, classify, jenks_exact, scheme_key
 
@@ -31,13 +32,13 @@ def test_jenks_matches_mapclassify() -> None:
 
 
 def test_classify_counts_secret_and_diverging() -> None:
-    meta = {"label": "Demandeurs d'emploi", "unit": "personnes"}
+    meta = Indicator(label="Demandeurs d'emploi", unit="personnes")
     cl = classify([0, 2, 4, 7, 12, 30, 80, None], meta=meta, k=3)
     assert cl.n_secret == 2 and cl.n_missing == 1
     assert sum(cl.counts) + cl.n_nodata == 8
     assert cl.format_value(3) == "< 5\u00a0personnes"
     assert cl.nodata_label == "non disponible / secret (3\u00a0communes)"
-    div = classify([-5, -2, -1, 1, 3, 8, 9], meta={"unit": "%"}, scheme="equal_interval")
+    div = classify([-5, -2, -1, 1, 3, 8, 9], meta=Indicator(unit="%"), scheme="equal_interval")
     assert div.diverging and 0.0 in div.bins
     assert set(div.colors[: sum(b <= 0 for b in div.bins)]) <= set(palettes.DIVERGING_NEG)
 
@@ -58,12 +59,12 @@ def test_one_entry_over_the_table_of_schemes() -> None:
 
 
 def test_class_labels_in_french() -> None:
-    cl = classify([0, 0, 0, 0, 1.5, 2, 6.1, 1234.5], meta={"unit": "habitants"}, k=4)
+    cl = classify([0, 0, 0, 0, 1.5, 2, 6.1, 1234.5], meta=Indicator(unit="habitants"), k=4)
     assert cl.legend_title == "En nombre d'habitants"
     assert cl.labels[0] == "0 (4\u00a0communes)"
     assert cl.labels[-1] == "2 – 1\u202f234 (2\u00a0communes)"
     assert cl.format_value(None) == fr.MISSING_LABEL
-    rate = classify([-1.234, 2.5, None], meta={"unit": "%"}, level="epci")
+    rate = classify([-1.234, 2.5, None], meta=Indicator(unit="%"), level="epci")
     assert rate.format_value(-1.234) == "\u22121,2\u00a0%"
     assert rate.nodata_label == "non disponible (1\u00a0EPCI)"
 
@@ -75,12 +76,15 @@ def test_captions() -> None:
     assert captions.units_text(2650, ("commune", "communes")) == "2\u202f650\u00a0communes"
     assert captions.unit_phrase("%") == "en %"
     assert captions.unit_phrase("personnes") == "en nombre de personnes"
-    meta = {"source": "INSEE, RP", "vintage": "2021", "numerator": "chômeurs",
-            "denominator": "actifs", "unit": "%"}
+    meta = Indicator(source="INSEE, RP", vintage="2021", numerator="chômeurs",
+                     denominator="actifs", unit="%")
     assert captions.source_line(meta) == "Source : INSEE, RP (2021) — Chômeurs / actifs (en %)"
-    assert captions.source_line({"unit": "personnes"}, secret=True) == (
+    assert captions.source_line(Indicator(unit="personnes"), secret=True) == (
         "Unité : personnes. Secret statistique : effectifs inférieurs à 5 non diffusés."
     )
-    assert captions.meta_text({"label": float("nan")}, "label") == ""
-    assert captions.is_people_count({"unit": "Personnes"})
-    assert not captions.is_people_count({"unit": "personnes", "denominator": "actifs"})
+    assert captions.meta_text(Indicator(label=" Taux "), "label") == "Taux"
+    assert captions.meta_text(None, "label") == ""
+    assert captions.source_line(None) == ""
+    assert captions.is_people_count(Indicator(unit="Personnes"))
+    assert not captions.is_people_count(Indicator(unit="personnes", denominator="actifs"))
+    assert not captions.is_people_count(None)

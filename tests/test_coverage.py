@@ -8,7 +8,6 @@ import pytest
 
 from coodiag.analyses import coverage as C
 from coodiag.analyses.access import ALL, accessibility
-from coodiag.analyses.demand import demand
 
 AVRANCHES = "50025"
 AVRANCHES_AI = "37968077000029"
@@ -42,16 +41,8 @@ def test_coverage_classes_hand_made():
 
 
 @pytest.fixture(scope="module")
-def data(base):
-    from coodiag.analyses.offer import apply_capacity
-    from coodiag.base import store
-
-    communes = store.read_level("communes", zone="metro")
-    registry = apply_capacity(store.read_level("siae"))
-    ind = store.read_table("indicateurs_communes")
-    ze = store.read_table("indicateurs_zones_emploi")
-    dem = demand(communes, ind, ze)
-    return {"communes": communes, "registry": registry, "ind": ind, "ze": ze, "demand": dem}
+def data(metro_data: dict) -> dict:
+    return metro_data
 
 
 def test_coverage_per_zone(data):

@@ -6,22 +6,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from support import CHROMIUM, CHROMIUM_ARGS, free_port, stop, wait_healthy
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 LOCAL = re.compile(r"^(https?|wss?)://(localhost|127\.0\.0\.1)(:\d+)?/|^(data|blob|about):")
 MEMBERSHIP = (
     "siret;reseau\n"
@@ -35,12 +29,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(base: dict):
     """``streamlit run app.py`` on a free port; stopped at teardown."""
@@ -48,7 +36,7 @@ def server(base: dict):
 
     if not (display.display_dir() / "communes_28.parquet").exists():
         display.build_display_geometries()
-    port = _free_port()
+    port = free_port()
     log = ARTEFACTS / "streamlit.log"
     ARTEFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
@@ -62,25 +50,10 @@ def server(base: dict):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Streamlit n'a pas démarré : {log.read_text()[-2000:]}")
-            time.sleep(0.3)
+        wait_healthy(url, proc, log)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _count(page) -> int:

@@ -16,6 +16,7 @@ import shapely
 
 from coodiag import secrecy
 from coodiag._io import sha256_file
+from coodiag.base.indicators import Indicator
 from coodiag.outputs import exports
 from coodiag.outputs.document import ExportTable
 from coodiag.outputs.exports import (
@@ -102,16 +103,15 @@ def atlas(manche, tmp_path_factory) -> dict:
             columns={"structure": "Structure", "salaries": "Salariés", "etp": "ETP"},
             person_counts=["salaries"],
             meta=[
-                {
-                    "key": "salaries",
-                    "label": "Salariés en insertion",
-                    "unit": "personnes",
-                    "numerator": "salariés",
-                    "denominator": None,
-                    "source": "Fichier de la structure",
-                    "vintage": "2024",
-                    "method": "comptage",
-                }
+                Indicator(
+                    key="salaries",
+                    label="Salariés en insertion",
+                    unit="personnes",
+                    numerator="salariés",
+                    source="Fichier de la structure",
+                    vintage="2024",
+                    method="comptage",
+                )
             ],
         ),
     ]
@@ -481,8 +481,8 @@ def test_helpers() -> None:
     cols = exports.prepare_columns(ExportTable("A", named))
     assert [c.header for c in cols] == ["secteur", "n"]
     meta = pd.DataFrame({"n": [1]})
-    meta.attrs["indicateurs"] = [{"key": "n", "label": "Nombre"}]
-    assert ExportTable("A", meta).indicators == [{"key": "n", "label": "Nombre"}]
+    meta.attrs["indicateurs"] = [Indicator(key="n", label="Nombre")]
+    assert ExportTable("A", meta).indicators == [Indicator(key="n", label="Nombre")]
     assert ExportTable("A", meta, meta=[]).indicators == []
 
 

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from coodiag.analyses.access import TYPES_SIAE
-from coodiag.analyses.demand import demand
 from coodiag.analyses.fca import decay_weights, two_stage_fca
 from coodiag.analyses.points import to_xy, usable_siae
 
@@ -88,16 +87,8 @@ def test_two_stage_fca_edge_cases():
 
 
 @pytest.fixture(scope="module")
-def data(base):
-    from coodiag.analyses.offer import apply_capacity
-    from coodiag.base import store
-
-    communes = store.read_level("communes", zone="metro")
-    registry = apply_capacity(store.read_level("siae"))
-    ind = store.read_table("indicateurs_communes")
-    ze = store.read_table("indicateurs_zones_emploi")
-    dem = demand(communes, ind, ze)
-    return {"communes": communes, "registry": registry, "ind": ind, "ze": ze, "demand": dem}
+def data(metro_data: dict) -> dict:
+    return metro_data
 
 
 def _pysal_access(d_xy, dem, s_xy, cap, radius, weight_fn):

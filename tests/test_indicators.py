@@ -315,3 +315,145 @@ def test_population_2022_all_metropolitan_communes(communes):
     # Neussargues-en-Pinatelle, split in 2025, cannot be shared exactly: reported, not lost.
     lost = unplaced[unplaced["source"] == "population 2022 par commune (COG 2024)"]
     assert lost["code"].tolist() == ["15141"]
+
+
+# ----------------------------------------------------------------- one shape, base to legend
+#
+# The same Indicator travels from the analyses (``df.attrs["indicateurs"]``) and the base
+# (``indicateurs_meta``) to the legend, the source line under the map and the XLSX notes.
+
+AVRANCHES_ROSTER = {"50025": 80, "50041": 12, "50322": 7, "50107": 3}
+
+
+def _texts(fig) -> str:
+    """Every text of a matplotlib figure, without whitespace (the source line is wrapped)."""
+    from matplotlib.text import Text
+
+    return "".join("".join(t.get_text().split()) for t in fig.findobj(Text))
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def impact_result(manche) -> pd.DataFrame:
+    from coodiag.analyses.impact import impact_communes
+    from coodiag.base import store
+
+    salaries = pd.Series(AVRANCHES_ROSTER, name="salaries")
+    names = manche["communes"].set_index("code")["nom"]
+    return impact_communes(salaries, store.read_table("indicateurs_communes"), names=names)
+
+
+def _filled(indicator: ind.Indicator) -> bool:
+    return all(getattr(indicator, f) for f in ("key", "label", "unit", "source", "vintage"))
+
+
+def test_analysis_results_carry_indicators(impact_result, metro_data):
+    from coodiag.analyses.access import accessibility
+    from coodiag.analyses.coverage import coverage
+
+    (impact,) = impact_result.attrs["indicateurs"]
+    assert isinstance(impact, ind.Indicator) and _filled(impact)
+    assert impact.key == "impact_pct" and impact.unit == "%"
+    assert impact.denominator == impact_result.attrs["denominateur"]
+
+    communes = metro_data["communes"]
+    manche = communes[communes["dep"] == "50"]
+    acc = accessibility(manche, metro_data["registry"], metro_data["demand"])
+    cov = coverage(acc)
+    for frame in (metro_data["demand"], acc, cov):
+        assert all(isinstance(m, ind.Indicator) for m in frame.attrs["indicateurs"])
+    # The need travels from the demand into the accessibility, unchanged.
+    assert acc.attrs["indicateurs"][0] == metro_data["demand"].attrs["indicateurs"][0]
+    by_key = {m.key: m for m in cov.attrs["indicateurs"]}
+    assert _filled(by_key["besoin"]) and _filled(by_key["offre"])
+    assert by_key["besoin"].denominator == "1 000 habitants (population municipale 2022)"
+    assert by_key["classe"].method == cov.attrs["explication"]
+
+
+def test_map_prints_the_indicator_of_the_analysis(impact_result, manche):
+    from coodiag.outputs import maps, weblayers, webmap
+
+    (impact,) = impact_result.attrs["indicateurs"]
+    layer = manche["communes"][["code", "nom", "geometry"]].merge(
+        impact_result[["code", "impact_pct"]], on="code", how="left"
+    )
+    texts = _texts(maps.choropleth(layer, "impact_pct", meta=impact, context=manche["context"]))
+    assert _flat(f"{impact.label} — {impact.vintage}") in texts  # the title
+    assert _flat(f"{impact.label}, en %") in texts  # the legend title
+    numerator = impact.numerator[:1].upper() + impact.numerator[1:]
+    source_line = (
+        f"Source : {impact.source} ({impact.vintage}) — {numerator} / {impact.denominator} "
+        "(en %)"
+    )
+    assert _flat(source_line) in texts
+    web = weblayers.choropleth_layer(webmap.offline_map(), layer.to_crs(4326), "impact_pct",
+                                     meta=impact)
+    assert web.layer_name == f"{impact.label} (%)"
+    assert web.classification.legend_title == f"{impact.label}, en %"
+
+
+def test_xlsx_notes_of_an_analysis_result(impact_result, tmp_path):
+    import openpyxl
+
+    from coodiag.outputs.document import ExportTable
+    from coodiag.outputs.exports import SOURCES_HEADERS, write_xlsx
+
+    (impact,) = impact_result.attrs["indicateurs"]
+    table = ExportTable("Impact", impact_result, columns={"impact_pct": "Impact (%)"})
+    assert table.indicators == [impact]  # no ``meta``: the frame's own indicators
+    path = write_xlsx([table], tmp_path / "impact.xlsx", title="Impact")
+    rows = list(openpyxl.load_workbook(path)["Sources"].iter_rows(values_only=True))
+    assert rows[0] == SOURCES_HEADERS
+    assert rows[1] == (
+        "Impact", "Impact (%)", impact.label, impact.unit, impact.numerator,
+        impact.denominator, impact.source, impact.vintage, impact.method,
+    )
+
+
+def test_base_indicators_reach_outputs_and_explorer():
+    from coodiag.analyses.typology import variable_meta
+    from coodiag.explorer.data import OFFER_INDICATORS, indicator_catalogue
+    from coodiag.outputs.exports import indicator_meta
+
+    meta = ind.indicator_metadata()
+    chom = next(
+        i for i in ind.all_indicators()
+        if i.table == "indicateurs_communes" and i.key == "tx_chom1564_21"
+    )
+    assert indicator_meta(meta, ["tx_chom1564_21"], table="indicateurs_communes") == [chom]
+    catalogue = indicator_catalogue(meta)
+    assert list(catalogue.values())[: len(OFFER_INDICATORS)] == list(OFFER_INDICATORS)
+    assert catalogue["indicateurs_communes:tx_chom1564_21"] == chom
+    assert all(isinstance(i, ind.Indicator) for i in catalogue.values())
+    # A typology describes its variables from the base, and its derived ones from Indicators.
+    derived = ind.Indicator(key="x", label="Variable dérivée", unit="%", source="calcul")
+    table = variable_meta(["tx_chom1564_21", "x"], meta, table="indicateurs_communes",
+                          extra={"x": derived}, short={"x": "dérivée"})
+    assert table.loc["tx_chom1564_21", "label"] == chom.label
+    assert table.loc["x"].to_dict() == {
+        "label": "Variable dérivée", "unit": "%", "source": "calcul", "vintage": "",
+        "method": "", "court": "dérivée",
+    }
+
+
+def test_indicators_in_copies_caches_and_files(impact_result, tmp_path):
+    import json
+    import pickle
+
+    indicators = impact_result.attrs["indicateurs"]
+    assert impact_result.copy().attrs["indicateurs"] == indicators
+    # st.cache_data pickles what the explorer's map returns, its indicator with it.
+    assert pickle.loads(pickle.dumps(indicators)) == indicators
+    # JSON takes them as they are (an Indicator is a read-only dict of its fields)...
+    text = json.dumps(indicators, ensure_ascii=False)
+    assert [ind.Indicator.from_row(d) for d in json.loads(text)] == indicators
+    # ... so a user can save a result to Parquet, which writes ``attrs`` as JSON.
+    path = tmp_path / "impact.parquet"
+    impact_result.to_parquet(path)
+    back = pd.read_parquet(path).attrs["indicateurs"]
+    assert [ind.Indicator.from_row(d) for d in back] == indicators
+    with pytest.raises(TypeError, match="lecture seule"):
+        indicators[0]["label"] = "autre"

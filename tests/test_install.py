@@ -22,6 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support import free_port, stop, wait_healthy
 
 pytest.importorskip("streamlit")
 
@@ -30,12 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_SOURCES = {".git", ".venv", "data", "atlas", "build", "tests", "bench", "notebooks",
                ".pytest_cache", ".ruff_cache"}
 TIMEOUT = 180
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _ignore(folder: str, names: list[str]) -> set[str]:
@@ -150,7 +145,7 @@ def test_installed_page_runs_outside_checkout(venv: dict, base: dict) -> None:
 
 
 def test_coodiag_explorer_serves_the_page(venv: dict, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     trap = _Trap()
     proxies = {k: trap.url for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
     env = _clean_env(**proxies, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
@@ -163,17 +158,7 @@ def test_coodiag_explorer_serves_the_page(venv: dict, tmp_path: Path) -> None:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"Streamlit n'a pas démarré : {log.read_text()[-3000:]}")
-            time.sleep(0.3)
+        wait_healthy(url, proc, log, timeout=TIMEOUT)
         with urllib.request.urlopen(url, timeout=10) as r:
             assert r.status == 200
             html = r.read().decode("utf-8")
@@ -185,11 +170,6 @@ def test_coodiag_explorer_serves_the_page(venv: dict, tmp_path: Path) -> None:
         assert "You can now view" in log.read_text(), log.read_text()[-3000:]
         assert "Collecting usage statistics" not in log.read_text()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         trap.close()
     assert trap.requests == [], f"requêtes hors de la machine : {trap.requests}"

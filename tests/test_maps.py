@@ -17,26 +17,6 @@ from coodiag.outputs import maps
 DEP = "50"
 
 
-@pytest.fixture(scope="module")
-def manche(base: dict) -> dict:
-    """Communes of the Manche (Lambert-93) with their indicators, neighbours, SIAE, metadata."""
-    from coodiag.base import store
-
-    communes = store.read_level("communes", zone="metro")
-    ind = store.read_table("indicateurs_communes")
-    meta = store.read_table("indicateurs_meta")
-    meta = meta[meta["table"] == "indicateurs_communes"].set_index("key")
-    deps = store.read_level("departements", zone="metro")
-    gdf = communes[communes["dep"] == DEP].merge(ind, on="code", how="left")
-    siae = store.read_level("siae")
-    return {
-        "communes": gdf,
-        "context": deps[deps["code"] != DEP],
-        "siae": siae[siae["dep"] == DEP],
-        "meta": {k: meta.loc[k].to_dict() for k in ("tx_chom1564_21", "p21_chom1564")},
-    }
-
-
 def _png_ok(path: Path) -> None:
     from matplotlib import image
 

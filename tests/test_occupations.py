@@ -7,10 +7,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from coodiag.analyses import fap, occupations
+from coodiag.analyses import occupations
 from coodiag.base import store
 from coodiag.mirror.loaders import prospect as L
 from coodiag.mirror.sync import raw_path
+from coodiag.reference import nomenclatures as fap
 
 SUD_MANCHE = "2823"
 

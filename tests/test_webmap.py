@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import chromium_command
 
 pytest.importorskip("matplotlib")
 pytest.importorskip("mapclassify")
@@ -22,26 +23,6 @@ DEP = "50"
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 )
-
-
-@pytest.fixture(scope="module")
-def manche(base: dict) -> dict:
-    """Communes of the Manche (Lambert-93) with their indicators, neighbours, SIAE, metadata."""
-    from coodiag.base import store
-
-    communes = store.read_level("communes", zone="metro")
-    ind = store.read_table("indicateurs_communes")
-    meta = store.read_table("indicateurs_meta")
-    meta = meta[meta["table"] == "indicateurs_communes"].set_index("key")
-    deps = store.read_level("departements", zone="metro")
-    gdf = communes[communes["dep"] == DEP].merge(ind, on="code", how="left")
-    siae = store.read_level("siae")
-    return {
-        "communes": gdf,
-        "context": deps[deps["code"] != DEP],
-        "siae": siae[siae["dep"] == DEP],
-        "meta": {k: meta.loc[k].to_dict() for k in ("tx_chom1564_21", "p21_chom1564")},
-    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,18 +95,7 @@ def test_webmap_renders_offline_in_chromium(manche: dict, tmp_path: Path) -> Non
     path = webmap.to_html(_manche_html(manche), tmp_path / "manche.html")
     shot = tmp_path / "shot.png"
     cmd = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--proxy-server=127.0.0.1:9",
-        "--proxy-bypass-list=<-loopback>",  # network blocked
+        *chromium_command(tmp_path),
         f"--screenshot={shot}",
         "--window-size=1200,900",
         "--virtual-time-budget=5000",

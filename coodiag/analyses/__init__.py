@@ -10,10 +10,11 @@
 - :mod:`~coodiag.analyses.typology`: PCA + hierarchical clustering (HCPC-grade) typologies;
 - :mod:`~coodiag.analyses.specificity`: sector specificity (location quotients);
 - :mod:`~coodiag.analyses.occupations`: occupations hiring (BMO), métiers en tension, through
-  :mod:`~coodiag.analyses.fap` (FAP domains matching an SIAE's activities);
+  :mod:`coodiag.reference.nomenclatures` (FAP domains matching an SIAE's activities);
 - :mod:`~coodiag.analyses.prospect`: SIRENE establishments to approach;
 - :mod:`~coodiag.analyses.recommend`: rule-based préconisations computed from the results.
 
 Each function's docstring gives its formula, unit and denominator; every result documents its
-indicators (:func:`~coodiag.analyses.metadata.indicator_meta`); I/O stays at the edges.
+indicators (one :class:`~coodiag.base.indicators.Indicator` each, in
+``attrs["indicateurs"]``); I/O stays at the edges.
 """

@@ -1,8 +1,9 @@
 """Spatial accessibility to the insertion offer: distance to the nearest SIAE, 2SFCA.
 
 Pure functions on the frames of the base (communes, SIAE registry, indicators); every result is a
-DataFrame whose ``attrs["indicateurs"]`` lists the metadata of its indicators (French, keys
-``key, label, unit, numerator, denominator, source, vintage, method``) and whose
+DataFrame whose ``attrs["indicateurs"]`` lists its indicators
+(:class:`~coodiag.base.indicators.Indicator`: label, unit, numerator, denominator, source,
+vintage, method, in French) and whose
 ``attrs["parametres"]`` gives the parameters and counts of the run.
 
 Geometry (:mod:`coodiag.analyses.points`): distances are straight lines between commune
@@ -22,9 +23,9 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from coodiag.analyses.fca import DecayFn, two_stage_fca
-from coodiag.analyses.metadata import indicator_meta
 from coodiag.analyses.offer import DARES_SOURCE, apply_capacity
 from coodiag.analyses.points import metric_parts, siae_xy, siae_zone, to_xy, usable_siae
+from coodiag.base.indicators import Indicator
 
 #: The SIAE types of the accessibility analyses (GEIQ and EITI have no capacity reference).
 TYPES_SIAE = ("ACI", "AI", "EI", "ETTI")
@@ -87,10 +88,10 @@ def nearest_siae(
             out.loc[rows, f"siret_{t}"] = sirets[pos]
     out = out.reset_index(drop=True)
     out.attrs["indicateurs"] = [
-        indicator_meta(
-            f"dist_{t}_km",
-            f"Distance à la structure {t} la plus proche",
-            "km",
+        Indicator(
+            key=f"dist_{t}_km",
+            label=f"Distance à la structure {t} la plus proche",
+            unit="km",
             source=f"{SRC_REGISTRY} ; {SRC_COMMUNES}",
             vintage="SIAE 2019-2021 ; COG 2025",
             method=(
@@ -178,20 +179,20 @@ def population_beyond(
         m
         for col in vals.columns
         for m in (
-            indicator_meta(
-                f"{col}_au_dela",
-                f"{col} : personnes vivant au-delà de la distance ({km_label}) de la structure "
-                "la plus proche du type",
-                "personnes",
+            Indicator(
+                key=f"{col}_au_dela",
+                label=f"{col} : personnes vivant au-delà de la distance ({km_label}) de la "
+                "structure la plus proche du type",
+                unit="personnes",
                 source=f"{SRC_REGISTRY} ; {SRC_COMMUNES}",
                 method="somme sur les communes dont la distance à la structure du type la plus "
                 "proche dépasse le seuil (communes sans structure du type dans leur zone "
                 "comprises)",
             ),
-            indicator_meta(
-                f"{col}_part_au_dela_pct",
-                f"{col} : part vivant au-delà de la distance ({km_label})",
-                "%",
+            Indicator(
+                key=f"{col}_part_au_dela_pct",
+                label=f"{col} : part vivant au-delà de la distance ({km_label})",
+                unit="%",
                 numerator=f"{col} des communes au-delà du seuil",
                 denominator=f"{col} de toutes les communes du territoire",
                 source=f"{SRC_REGISTRY} ; {SRC_COMMUNES}",
@@ -290,9 +291,9 @@ def accessibility(
     out = out.reset_index(drop=True)
 
     dem_meta = next(
-        (m for m in demand_df.attrs.get("indicateurs", []) if m["key"] == "demande"), None
+        (m for m in demand_df.attrs.get("indicateurs", []) if m.key == "demande"), None
     )
-    dem_label = dem_meta["label"].lower() if dem_meta else "demande (colonne demande)"
+    dem_label = dem_meta.label.lower() if dem_meta else "demande (colonne demande)"
     decay_label = _decay_label(decay, sigma_km)
     metas = []
     for name, radius, _ in runs:
@@ -304,14 +305,14 @@ def accessibility(
             "2019 du type) quand elle est inconnue"
         )
         source = f"{SRC_REGISTRY} ; {DARES_SOURCE} ; " + (
-            dem_meta["source"] if dem_meta else "demande fournie"
+            dem_meta.source if dem_meta else "demande fournie"
         )
-        vintage = "SIAE 2019-2021 ; " + (dem_meta["vintage"] if dem_meta else "")
+        vintage = "SIAE 2019-2021 ; " + (dem_meta.vintage if dem_meta else "")
         metas.append(
-            indicator_meta(
-                f"acces_{name}",
-                f"Accessibilité aux {what}",
-                "salariés en insertion par personne",
+            Indicator(
+                key=f"acces_{name}",
+                label=f"Accessibilité aux {what}",
+                unit="salariés en insertion par personne",
                 numerator="salariés en insertion (capacité) des structures à portée",
                 denominator=dem_label + " à portée de ces structures",
                 source=source,
@@ -320,10 +321,10 @@ def accessibility(
             )
         )
         metas.append(
-            indicator_meta(
-                f"acces_{name}_pour_1000",
-                f"Accessibilité aux {what}, pour 1 000 personnes",
-                "salariés en insertion pour 1 000 personnes",
+            Indicator(
+                key=f"acces_{name}_pour_1000",
+                label=f"Accessibilité aux {what}, pour 1 000 personnes",
+                unit="salariés en insertion pour 1 000 personnes",
                 numerator="salariés en insertion (capacité) des structures à portée",
                 denominator="1 000 " + dem_label + " à portée de ces structures",
                 source=source,

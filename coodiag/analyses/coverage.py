@@ -25,9 +25,9 @@ from coodiag.analyses.access import (
 )
 from coodiag.analyses.demand import SRC_RP22
 from coodiag.analyses.fca import DecayFn
-from coodiag.analyses.metadata import indicator_meta
 from coodiag.analyses.offer import DARES_2019, estimated_capacity
 from coodiag.analyses.points import commune_points
+from coodiag.base.indicators import Indicator
 
 CLASSES = (
     "besoin sans offre",
@@ -188,10 +188,10 @@ def coverage(
     out = pd.concat([base.reset_index(drop=True), cls.reset_index(drop=True)], axis=1)
     unit_den = "personnes de la demande (chômeurs 15-64 ans ou demandeurs d'emploi)"
     out.attrs["indicateurs"] = [
-        indicator_meta(
-            "besoin",
-            "Besoin : demande pour 1 000 habitants",
-            "personnes pour 1 000 habitants",
+        Indicator(
+            key="besoin",
+            label="Besoin : demande pour 1 000 habitants",
+            unit="personnes pour 1 000 habitants",
             numerator=unit_den,
             denominator="1 000 habitants (population municipale 2022)",
             source=SRC_RP22,
@@ -199,10 +199,10 @@ def coverage(
             method="besoin = 1 000 × demande / population"
             + ("" if by is None else " (sommes sur le territoire)"),
         ),
-        indicator_meta(
-            "offre",
-            f"Offre : accessibilité aux structures ({type_siae}) pour 1 000 personnes",
-            "salariés en insertion pour 1 000 personnes",
+        Indicator(
+            key="offre",
+            label=f"Offre : accessibilité aux structures ({type_siae}) pour 1 000 personnes",
+            unit="salariés en insertion pour 1 000 personnes",
             numerator="salariés en insertion des structures à portée (2SFCA)",
             denominator="1 000 " + unit_den,
             source=SRC_REGISTRY,
@@ -210,16 +210,17 @@ def coverage(
             method="accessibilité 2SFCA × 1 000"
             + ("" if by is None else " ; moyenne des communes pondérée par la demande"),
         ),
-        indicator_meta(
-            "classe",
-            "Classe de couverture",
-            "classe",
+        Indicator(
+            key="classe",
+            label="Classe de couverture",
+            unit="classe",
             method=cls.attrs["explication"],
         ),
-        indicator_meta(
-            "ratio_besoin_offre",
-            "Ratio besoin / (besoin + offre) (à la manière du GIP de la plateforme de l'inclusion)",
-            "ratio de 0 à 1",
+        Indicator(
+            key="ratio_besoin_offre",
+            label="Ratio besoin / (besoin + offre) (à la manière du GIP de la plateforme de "
+            "l'inclusion)",
+            unit="ratio de 0 à 1",
             numerator="besoin rapporté à sa moyenne",
             denominator="besoin rapporté à sa moyenne + offre rapportée à sa moyenne",
             method="0,5 = besoin et offre au même niveau relatif ; proche de 1 : besoin sans "
@@ -341,34 +342,34 @@ def scenario(
     params.update({"ouvertures": opened, "fermetures": closed, "types": names})
     out.attrs["parametres"] = params
     out.attrs["indicateurs"] = [
-        indicator_meta(
-            "acces_avant",
-            "Accessibilité avant le scénario",
-            "salariés en insertion par personne de la demande",
+        Indicator(
+            key="acces_avant",
+            label="Accessibilité avant le scénario",
+            unit="salariés en insertion par personne de la demande",
             method="2SFCA sur le registre actuel (voir parametres)",
             source=SRC_REGISTRY,
         ),
-        indicator_meta(
-            "acces_apres",
-            "Accessibilité après le scénario",
-            "salariés en insertion par personne de la demande",
+        Indicator(
+            key="acces_apres",
+            label="Accessibilité après le scénario",
+            unit="salariés en insertion par personne de la demande",
             method="2SFCA sur le registre après ouvertures et fermetures ; structure ouverte "
             "au point représentatif de sa commune, capacité estimée (moyenne DARES 2019 du "
             "type) si non fournie",
             source=SRC_REGISTRY,
         ),
-        indicator_meta(
-            "variation_pour_1000",
-            "Variation de l'accessibilité pour 1 000 personnes de la demande",
-            "salariés en insertion pour 1 000 personnes",
+        Indicator(
+            key="variation_pour_1000",
+            label="Variation de l'accessibilité pour 1 000 personnes de la demande",
+            unit="salariés en insertion pour 1 000 personnes",
             numerator="accès après − accès avant",
             denominator="1 000 personnes de la demande",
             method="(acces_apres − acces_avant) × 1 000",
         ),
-        indicator_meta(
-            "classe_apres",
-            "Classe de couverture après le scénario",
-            "classe",
+        Indicator(
+            key="classe_apres",
+            label="Classe de couverture après le scénario",
+            unit="classe",
             method="seuils de la situation avant le scénario, appliqués aux valeurs après",
         ),
     ]

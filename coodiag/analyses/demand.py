@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coodiag.analyses.metadata import indicator_meta
+from coodiag.base.indicators import Indicator
 
 SRC_RP21 = "INSEE, recensement de la population 2021 (Normandie et Île-de-France)"
 SRC_RP22 = "INSEE, recensement de la population 2022"
@@ -104,10 +104,10 @@ def demand(
         out["demande_source"] = pd.Series(LABEL_DE, index=out.index, dtype="string").where(
             ~np.isnan(val), LABEL_NONE
         )
-        meta = indicator_meta(
-            "demande",
-            "Demandeurs d'emploi inscrits",
-            "personnes",
+        meta = Indicator(
+            key="demande",
+            label="Demandeurs d'emploi inscrits",
+            unit="personnes",
             source=SRC_DE,
             vintage="vers 2024 (date non précisée par la source)",
             method="effectif de la source (catégories probablement A, B, C), arrondi à 5",
@@ -124,10 +124,10 @@ def demand(
             dtype="string",
         )
         params.update({"part_1564": s, "communes_calibration": n})
-        meta = indicator_meta(
-            "demande",
-            "Chômeurs de 15 à 64 ans (recensement, estimés hors Normandie et Île-de-France)",
-            "personnes",
+        meta = Indicator(
+            key="demande",
+            label="Chômeurs de 15 à 64 ans (recensement, estimés hors Normandie et Île-de-France)",
+            unit="personnes",
             source=f"{SRC_RP21} ; {SRC_RP22} (population communale, taux des zones d'emploi)",
             vintage="RP 2021 (connus) ; RP 2022 (estimés)",
             method=(
@@ -140,10 +140,10 @@ def demand(
         )
     out.attrs["indicateurs"] = [
         meta,
-        indicator_meta(
-            "population",
-            "Population municipale 2022",
-            "personnes",
+        Indicator(
+            key="population",
+            label="Population municipale 2022",
+            unit="personnes",
             source=SRC_RP22,
             vintage="RP 2022",
             method="somme des IRIS de la commune ; absente dans les DROM",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from coodiag.base.indicators import Indicator
+
 #: The denominators a user can choose for the commune impact: key -> (indicator, French label).
 UNEMPLOYED = {
     "chomeurs": ("p21_chom1564", "chômeurs de 15 à 64 ans (recensement 2021, INSEE)"),
@@ -89,16 +91,16 @@ def impact_communes(
     out = out.sort_values(["impact_pct", "salaries"], ascending=False, ignore_index=True)
     out.attrs["denominateur"] = label
     out.attrs["indicateurs"] = [
-        {
-            "key": "impact_pct",
-            "label": "Hausse du chômage si la structure s'arrêtait",
-            "unit": "%",
-            "numerator": "salariés en parcours résidant dans la commune (fichier de la SIAE)",
-            "denominator": label,
-            "source": f"fichier des salariés de la SIAE ; {label}",
-            "vintage": "période du fichier ; " + label.split("(")[-1].rstrip(")"),
-            "method": "impact = salariés résidant dans la commune / chômeurs de la commune × 100",
-        }
+        Indicator(
+            key="impact_pct",
+            label="Hausse du chômage si la structure s'arrêtait",
+            unit="%",
+            numerator="salariés en parcours résidant dans la commune (fichier de la SIAE)",
+            denominator=label,
+            source=f"fichier des salariés de la SIAE ; {label}",
+            vintage="période du fichier ; " + label.split("(")[-1].rstrip(")"),
+            method="impact = salariés résidant dans la commune / chômeurs de la commune × 100",
+        )
     ]
     return out
 
@@ -123,17 +125,17 @@ def impact_zones(
     out = out.sort_values("impact_pct", ascending=False, ignore_index=True)
     out.attrs["denominateur"] = denominator_label
     out.attrs["indicateurs"] = [
-        {
-            "key": "impact_pct",
-            "label": "Poids de l'offre d'insertion dans le chômage de la zone",
-            "unit": "%",
-            "numerator": "salariés en insertion des SIAE de la zone (capacité, estimée si "
+        Indicator(
+            key="impact_pct",
+            label="Poids de l'offre d'insertion dans le chômage de la zone",
+            unit="%",
+            numerator="salariés en insertion des SIAE de la zone (capacité, estimée si "
             "inconnue : moyenne nationale du type, DARES 31/12/2019)",
-            "denominator": denominator_label,
-            "source": "registre des SIAE (plateforme de l'inclusion 2021, ASP 2019) ; "
+            denominator=denominator_label,
+            source="registre des SIAE (plateforme de l'inclusion 2021, ASP 2019) ; "
             + denominator_label,
-            "vintage": "SIAE 2019-2021 ; " + denominator_label.split("(")[-1].rstrip(")"),
-            "method": "impact = capacité des SIAE de la zone / chômeurs de la zone × 100",
-        }
+            vintage="SIAE 2019-2021 ; " + denominator_label.split("(")[-1].rstrip(")"),
+            method="impact = capacité des SIAE de la zone / chômeurs de la zone × 100",
+        )
     ]
     return out

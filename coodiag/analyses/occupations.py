@@ -1,9 +1,9 @@
 """Occupations hiring (BMO survey): hiring projects, métiers en tension, matching trades.
 
 :func:`bmo_profile`: the hiring projects of the SIAE's bassin(s) by occupation, the métiers en
-tension, the occupations matching the SIAE's activities (:mod:`coodiag.analyses.fap`). The result
-carries its indicator metadata in ``df.attrs["indicateurs"]`` and French column labels in
-``df.attrs["libelles"]``.
+tension, the occupations matching the SIAE's activities
+(:mod:`coodiag.reference.nomenclatures`). The result carries its indicator metadata in
+``df.attrs["indicateurs"]`` and French column labels in ``df.attrs["libelles"]``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from coodiag.analyses.fap import FAP_DOMAINES, fap_correspondance, match_occupation
+from coodiag.base.indicators import Indicator
+from coodiag.reference.nomenclatures import FAP_DOMAINES, fap_correspondance, match_occupation
 
 #: Métier en tension: share of difficult projects ≥ this (%), France Travail's "difficultés de
 #: recrutement" (difficult projects / projects, xmet / met).
@@ -125,47 +126,46 @@ def bmo_profile(
         "rang_projets": "Rang (projets)",
     }
     out.attrs["indicateurs"] = [
-        {
-            "key": "projets",
-            "label": "Projets de recrutement",
-            "unit": "projets de recrutement",
-            "numerator": "projets de recrutement déclarés par les employeurs pour 2024",
-            "denominator": "",
-            "source": src,
-            "vintage": "2024",
-            "method": f"somme sur le(s) bassin(s) {bassin_txt} ; cellule secrète (« * ») = "
+        Indicator(
+            key="projets",
+            label="Projets de recrutement",
+            unit="projets de recrutement",
+            numerator="projets de recrutement déclarés par les employeurs pour 2024",
+            source=src,
+            vintage="2024",
+            method=f"somme sur le(s) bassin(s) {bassin_txt} ; cellule secrète (« * ») = "
             "inconnue, jamais 0 ; somme inconnue si une partie est secrète",
-        },
-        {
-            "key": "part_difficiles",
-            "label": "Part des projets de recrutement jugés difficiles",
-            "unit": "%",
-            "numerator": "projets jugés difficiles (xmet)",
-            "denominator": "projets de recrutement du métier (met)",
-            "source": src,
-            "vintage": "2024",
-            "method": "xmet / met × 100, calculé seulement si les deux sont connus",
-        },
-        {
-            "key": "part_saisonniers",
-            "label": "Part des projets de recrutement saisonniers",
-            "unit": "%",
-            "numerator": "projets saisonniers (smet)",
-            "denominator": "projets de recrutement du métier (met)",
-            "source": src,
-            "vintage": "2024",
-            "method": "smet / met × 100, calculé seulement si les deux sont connus",
-        },
-        {
-            "key": "tension",
-            "label": "Métier en tension",
-            "unit": "oui/non",
-            "numerator": "projets jugés difficiles",
-            "denominator": "projets de recrutement",
-            "source": src,
-            "vintage": "2024",
-            "method": f"part des projets difficiles ≥ {seuil_tension:g} % et au moins "
+        ),
+        Indicator(
+            key="part_difficiles",
+            label="Part des projets de recrutement jugés difficiles",
+            unit="%",
+            numerator="projets jugés difficiles (xmet)",
+            denominator="projets de recrutement du métier (met)",
+            source=src,
+            vintage="2024",
+            method="xmet / met × 100, calculé seulement si les deux sont connus",
+        ),
+        Indicator(
+            key="part_saisonniers",
+            label="Part des projets de recrutement saisonniers",
+            unit="%",
+            numerator="projets saisonniers (smet)",
+            denominator="projets de recrutement du métier (met)",
+            source=src,
+            vintage="2024",
+            method="smet / met × 100, calculé seulement si les deux sont connus",
+        ),
+        Indicator(
+            key="tension",
+            label="Métier en tension",
+            unit="oui/non",
+            numerator="projets jugés difficiles",
+            denominator="projets de recrutement",
+            source=src,
+            vintage="2024",
+            method=f"part des projets difficiles ≥ {seuil_tension:g} % et au moins "
             f"{min_projets_tension} projets",
-        },
+        ),
     ]
     return out

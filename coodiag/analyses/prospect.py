@@ -1,9 +1,10 @@
 """Prospecting: SIRENE establishments to approach near an SIAE, ranked.
 
 :func:`prospects`: the establishments of a user's SIRENE file within a radius of the SIAE,
-ranked by sector closeness (:data:`PROXIMITE`, through :mod:`coodiag.analyses.fap`), size and
-distance, ready for export. The sector specificity of a territory is
-:mod:`coodiag.analyses.specificity`, the occupations hiring :mod:`coodiag.analyses.occupations`.
+ranked by sector closeness (:data:`PROXIMITE`, through
+:mod:`coodiag.reference.nomenclatures`), size and distance, ready for export. The sector
+specificity of a territory is :mod:`coodiag.analyses.specificity`, the occupations hiring
+:mod:`coodiag.analyses.occupations`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coodiag.analyses.fap import NAF_GENERIQUES, NAF_VERS_FAP, fap_correspondance, norm_naf
+from coodiag.base.indicators import Indicator
+from coodiag.reference.nomenclatures import (
+    NAF_GENERIQUES,
+    NAF_VERS_FAP,
+    fap_correspondance,
+    norm_naf,
+)
 
 #: SIRENE headcount band -> midpoint headcount (salariés). "NN" (no employee or unknown) is
 #: NaN; "53" (10 000 and more) takes its lower bound.
@@ -181,27 +188,23 @@ def prospects(
         "proximite_libelle": "Proximité sectorielle",
     }
     out.attrs["indicateurs"] = [
-        {
-            "key": "distance_km",
-            "label": "Distance à la structure",
-            "unit": "km",
-            "numerator": "",
-            "denominator": "",
-            "source": "fichier SIRENE fourni (coordonnées Lambert-93 de l'INSEE, sinon point "
+        Indicator(
+            key="distance_km",
+            label="Distance à la structure",
+            unit="km",
+            source="fichier SIRENE fourni (coordonnées Lambert-93 de l'INSEE, sinon point "
             "de la commune)",
-            "vintage": "date d'extraction du fichier",
-            "method": "distance euclidienne en Lambert-93 (à vol d'oiseau)",
-        },
-        {
-            "key": "effectif_estime",
-            "label": "Effectif salarié estimé",
-            "unit": "salariés",
-            "numerator": "",
-            "denominator": "",
-            "source": "tranche d'effectif salarié SIRENE",
-            "vintage": "année de la tranche dans SIRENE",
-            "method": "milieu de la tranche d'effectif (10 000 pour la tranche « 10 000 et "
+            vintage="date d'extraction du fichier",
+            method="distance euclidienne en Lambert-93 (à vol d'oiseau)",
+        ),
+        Indicator(
+            key="effectif_estime",
+            label="Effectif salarié estimé",
+            unit="salariés",
+            source="tranche d'effectif salarié SIRENE",
+            vintage="année de la tranche dans SIRENE",
+            method="milieu de la tranche d'effectif (10 000 pour la tranche « 10 000 et "
             "plus ») ; NN = inconnu",
-        },
+        ),
     ]
     return out

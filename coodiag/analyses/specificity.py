@@ -5,9 +5,9 @@ of a set of communes against their département or région (:func:`lq_etablissem
 2021), the jobs of a zone d'emploi against metropolitan France (:func:`lq_zone_emploi`, RP 2022),
 a user's SIRENE file by NAF division (:func:`lq_sirene`).
 
-Every result carries its indicator metadata in ``df.attrs["indicateurs"]`` (list of dicts
-``key, label, unit, numerator, denominator, source, vintage, method``) and French column labels
-in ``df.attrs["libelles"]``.
+Every result carries its indicator metadata in ``df.attrs["indicateurs"]`` (a list of
+:class:`~coodiag.base.indicators.Indicator`) and French column labels in
+``df.attrs["libelles"]``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+
+from coodiag.base.indicators import Indicator
 
 
 def location_quotient(
@@ -137,19 +139,19 @@ def lq_etablissements(
     out.attrs["unite_n"] = "établissements"
     out.attrs["communes_sans_donnees"] = [str(c) for c in missing]
     out.attrs["indicateurs"] = [
-        {
-            "key": "indice",
-            "label": "Indice de spécificité sectorielle des établissements (référence : "
+        Indicator(
+            key="indice",
+            label="Indice de spécificité sectorielle des établissements (référence : "
             f"{ref_label})",
-            "unit": "indice (1 = même spécialisation que la référence)",
-            "numerator": "part du secteur dans les établissements actifs du territoire",
-            "denominator": f"part du secteur dans les établissements actifs ({ref_label})",
-            "source": _ETAB_SOURCE,
-            "vintage": "Flores 2021",
-            "method": "LQ = (n_s / n) / (N_s / N) ; secteurs AZ, BE, FZ, GZ, GU − GZ, OQ "
+            unit="indice (1 = même spécialisation que la référence)",
+            numerator="part du secteur dans les établissements actifs du territoire",
+            denominator=f"part du secteur dans les établissements actifs ({ref_label})",
+            source=_ETAB_SOURCE,
+            vintage="Flores 2021",
+            method="LQ = (n_s / n) / (N_s / N) ; secteurs AZ, BE, FZ, GZ, GU − GZ, OQ "
             "(partition de ETTOT21 : le commerce GZ est inclus dans GU et n'est pas compté deux "
             "fois)",
-        }
+        )
     ]
     return out
 
@@ -194,20 +196,20 @@ def lq_zone_emploi(zones: pd.DataFrame, code: str, *, poids: str = "p22_pop") ->
     out.attrs["unite_n"] = "% de l'emploi"
     out.attrs["territoire"] = f"zone d'emploi {nom} ({code})"
     out.attrs["indicateurs"] = [
-        {
-            "key": "indice",
-            "label": "Indice de spécificité sectorielle de l'emploi (référence : France "
+        Indicator(
+            key="indice",
+            label="Indice de spécificité sectorielle de l'emploi (référence : France "
             "métropolitaine)",
-            "unit": "indice (1 = même spécialisation que la France métropolitaine)",
-            "numerator": "part du secteur dans les emplois au lieu de travail de la zone",
-            "denominator": "part du secteur dans l'emploi de France métropolitaine, estimée "
+            unit="indice (1 = même spécialisation que la France métropolitaine)",
+            numerator="part du secteur dans les emplois au lieu de travail de la zone",
+            denominator="part du secteur dans l'emploi de France métropolitaine, estimée "
             f"par la moyenne des {len(sub)} zones d'emploi pondérée par leur population 2022",
-            "source": "INSEE, RP 2022 (indicateurs par zone d'emploi d'un observatoire open data)",
-            "vintage": "RP 2022",
-            "method": "LQ = part de la zone / part de référence ; la ligne France de la source "
+            source="INSEE, RP 2022 (indicateurs par zone d'emploi d'un observatoire open data)",
+            vintage="RP 2022",
+            method="LQ = part de la zone / part de référence ; la ligne France de la source "
             "est exclue de la base : référence = moyenne pondérée par la population "
             "(approximation de la part nationale, pondérée par l'emploi)",
-        }
+        )
     ]
     return out
 
@@ -237,15 +239,15 @@ def lq_sirene(
     out.attrs["reference"] = "ensemble du fichier SIRENE fourni"
     out.attrs["unite_n"] = "établissements"
     out.attrs["indicateurs"] = [
-        {
-            "key": "indice",
-            "label": "Indice de spécificité par division NAF (référence : tout le fichier)",
-            "unit": "indice (1 = même spécialisation que le fichier)",
-            "numerator": "part de la division dans les établissements du territoire",
-            "denominator": "part de la division dans tous les établissements du fichier",
-            "source": "fichier SIRENE fourni par l'utilisateur (INSEE)",
-            "vintage": "date d'extraction du fichier",
-            "method": "LQ = (n_s / n) / (N_s / N) par division NAF (2 chiffres)",
-        }
+        Indicator(
+            key="indice",
+            label="Indice de spécificité par division NAF (référence : tout le fichier)",
+            unit="indice (1 = même spécialisation que le fichier)",
+            numerator="part de la division dans les établissements du territoire",
+            denominator="part de la division dans tous les établissements du fichier",
+            source="fichier SIRENE fourni par l'utilisateur (INSEE)",
+            vintage="date d'extraction du fichier",
+            method="LQ = (n_s / n) / (N_s / N) par division NAF (2 chiffres)",
+        )
     ]
     return out

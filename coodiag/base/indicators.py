@@ -11,8 +11,8 @@ Suggested base table names: see :data:`~coodiag.base.indicator_specs.TABLES`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -22,8 +22,8 @@ from coodiag.base import indicator_specs as specs
 from coodiag.base.indicator_specs import TABLES
 
 
-@dataclass(frozen=True)
-class Indicator(Mapping[str, str]):
+@dataclass(frozen=True, eq=True)
+class Indicator(dict):
     """One indicator: what the figure is and how to read it (a row of ``indicateurs_meta``).
 
     - ``table``, ``key``: where it lives (base table, column; for the long tables, the value of
@@ -31,8 +31,9 @@ class Indicator(Mapping[str, str]):
     - ``label``, ``unit``, ``numerator``, ``denominator`` (empty for a count), ``source``,
       ``vintage``, ``level``, ``method``: French texts, empty where they do not apply.
 
-    It reads like the dict rows it replaces (``ind["label"]``, ``ind.get("unit")``,
-    ``dict(ind)``, ``**ind``), so that code written for dicts keeps working.
+    It is also a read-only dict of its fields (``ind["label"]``, ``ind.get("unit")``,
+    ``dict(ind)``, ``**ind``): code written for the dict rows keeps working, and a table whose
+    ``attrs`` hold indicators still serialises them (pandas writes ``attrs`` as JSON in Parquet).
 
     >>> ind = Indicator.from_row({"key": "pop22", "label": "Population", "unit": "personnes"})
     >>> ind.label, ind["unit"], ind.get("denominator"), ind.as_dict()["key"]
@@ -63,20 +64,22 @@ class Indicator(Mapping[str, str]):
             values[f.name] = "" if value is None or pd.isna(value) else str(value)
         return cls(**values)
 
+    def __post_init__(self) -> None:
+        dict.update(self, {f.name: getattr(self, f.name) for f in fields(self)})
+
     def as_dict(self) -> dict[str, str]:
         """The fields as a plain dict, in the column order of ``indicateurs_meta``."""
-        return asdict(self)
+        return dict(self)
 
-    def __getitem__(self, name: str) -> str:
-        if name not in _FIELDS:
-            raise KeyError(name)
-        return getattr(self, name)
+    def __reduce__(self) -> tuple:
+        # Rebuilt from its fields (pickle, copy): the dict content follows in __post_init__.
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(_FIELDS)
+    def _read_only(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("Indicator est en lecture seule : créez-en un autre (dataclasses.replace).")
 
-    def __len__(self) -> int:
-        return len(_FIELDS)
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _read_only
+    __ior__ = _read_only
 
 
 _FIELDS = tuple(f.name for f in fields(Indicator))

@@ -28,6 +28,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from coodiag import levels
+from coodiag.base.indicators import Indicator
 from coodiag.outputs import captions, classify, weblayers, webmap
 
 #: Upload kinds -> (reader name, French label).
@@ -175,7 +176,7 @@ def choropleth(
     gdf: gpd.GeoDataFrame,
     column: str,
     *,
-    meta: Mapping[str, Any] | None = None,
+    meta: Indicator | None = None,
     scheme: str = "quantiles",
     k: int = 5,
     level: str = "communes",

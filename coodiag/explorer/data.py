@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -19,28 +21,36 @@ from coodiag.analyses import access, offer
 from coodiag.analyses.coverage import coverage as coverage_classes
 from coodiag.analyses.coverage import scenario
 from coodiag.base import display, store
+from coodiag.base.indicators import Indicator
 from coodiag.base.store import Base
 from coodiag.reports.context import Context
 
 #: The whole country, beside the prefixes of :mod:`coodiag.levels` in the territory choice.
 FRANCE = "fr"
 FRANCE_LABEL = "France entière"
-OFFER_META = {
-    "n_siae": ("Nombre de structures d'insertion (filtres appliqués)", "structures",
-               "", ""),
-    "capacite": ("Capacité d'insertion (salariés en insertion, estimations comprises)",
-                 "salariés en insertion", "", ""),
-    "capacite_pour_1000_chomeurs": (
-        "Capacité d'insertion pour 1 000 chômeurs de 15-64 ans",
-        "salariés en insertion pour 1 000 chômeurs", "capacité d'insertion",
-        "1 000 chômeurs de 15-64 ans (recensement 2021, Normandie et Île-de-France)"),
-    "capacite_pour_1000_demandeurs": (
-        "Capacité d'insertion pour 1 000 demandeurs d'emploi",
-        "salariés en insertion pour 1 000 demandeurs", "capacité d'insertion",
-        "1 000 demandeurs d'emploi inscrits (France Travail, vers 2024)"),
-}
 DEFAULT_INDICATOR = "offre:capacite_pour_1000_demandeurs"
 OFFER_SOURCE = (f"{access.SRC_REGISTRY} ; capacités : fichier importé, sinon {offer.DARES_SOURCE}")
+#: What the offer indicators share: computed here on the structures shown.
+_OFFER = Indicator(table="offre", source=OFFER_SOURCE, vintage="SIAE 2019-2021", level="toutes",
+                   method="calculé par coodiag sur les structures affichées (filtres de type et "
+                   "de réseau appliqués)")
+#: The indicators of the offer, computed on the structures shown (first in the catalogue).
+OFFER_INDICATORS = (
+    replace(_OFFER, key="n_siae", label="Nombre de structures d'insertion (filtres appliqués)",
+            unit="structures"),
+    replace(_OFFER, key="capacite",
+            label="Capacité d'insertion (salariés en insertion, estimations comprises)",
+            unit="salariés en insertion"),
+    replace(_OFFER, key="capacite_pour_1000_chomeurs",
+            label="Capacité d'insertion pour 1 000 chômeurs de 15-64 ans",
+            unit="salariés en insertion pour 1 000 chômeurs", numerator="capacité d'insertion",
+            denominator="1 000 chômeurs de 15-64 ans (recensement 2021, Normandie et "
+            "Île-de-France)"),
+    replace(_OFFER, key="capacite_pour_1000_demandeurs",
+            label="Capacité d'insertion pour 1 000 demandeurs d'emploi",
+            unit="salariés en insertion pour 1 000 demandeurs", numerator="capacité d'insertion",
+            denominator="1 000 demandeurs d'emploi inscrits (France Travail, vers 2024)"),
+)
 #: Indicator table -> where its values are published, in the indicator's label.
 INDICATOR_WHERE = {
     "offre": "Offre",
@@ -84,30 +94,23 @@ def metro() -> gpd.GeoDataFrame:
     return store_base().level("communes", zone="metro")
 
 
-def indicator_catalogue(meta: pd.DataFrame) -> dict[str, dict]:
-    """``"table:key"`` -> metadata (French), offer indicators first."""
-    out: dict[str, dict] = {}
-    for key, (label, unit, num, den) in OFFER_META.items():
-        out[f"offre:{key}"] = {"table": "offre", "key": key, "label": label, "unit": unit,
-                               "numerator": num, "denominator": den, "source": OFFER_SOURCE,
-                               "vintage": "SIAE 2019-2021", "level": "toutes",
-                               "method": "calculé par coodiag sur les structures affichées "
-                                         "(filtres de type et de réseau appliqués)"}
+def indicator_catalogue(meta: pd.DataFrame) -> dict[str, Indicator]:
+    """``"table:key"`` -> indicator, offer indicators first (``meta``: ``indicateurs_meta``)."""
+    out = {f"{ind.table}:{ind.key}": ind for ind in OFFER_INDICATORS}
     for row in meta.itertuples(index=False):
-        if row.table not in ("indicateurs_communes", "indicateurs_zones_emploi"):
+        ind = Indicator.from_row(row._asdict())
+        if ind.table not in ("indicateurs_communes", "indicateurs_zones_emploi"):
             continue
-        if row.table == "indicateurs_zones_emploi" and row.key == "n_communes":
+        if ind.table == "indicateurs_zones_emploi" and ind.key == "n_communes":
             continue
-        out[f"{row.table}:{row.key}"] = {k: ("" if pd.isna(v) else str(v))
-                                         for k, v in row._asdict().items()}
+        out[f"{ind.table}:{ind.key}"] = ind
     return out
 
 
 def indicator_label(spec: str) -> str:
-    m = base()["indicators"][spec]
-    where = INDICATOR_WHERE[m["table"]]
-    vintage = f", {m['vintage']}" if m.get("vintage") else ""
-    return f"{where} — {m['label']} ({m['unit']}{vintage})"
+    ind = base()["indicators"][spec]
+    vintage = f", {ind.vintage}" if ind.vintage else ""
+    return f"{INDICATOR_WHERE[ind.table]} — {ind.label} ({ind.unit}{vintage})"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -12,6 +12,7 @@ import streamlit as st
 from coodiag import fr, levels
 from coodiag.analyses import access, offer
 from coodiag.base import display
+from coodiag.base.indicators import Indicator
 from coodiag.errors import CoodiagError
 from coodiag.explorer import components as explorer
 from coodiag.explorer import data
@@ -42,35 +43,35 @@ def level_values(spec: str, level: str, units: pd.DataFrame, siae_pts: pd.DataFr
     """Values of the indicator ``spec`` for the units of ``level`` (index: unit code), or
     (None, reason in French)."""
     b = data.base()
-    m = b["indicators"][spec]
+    ind = b["indicators"][spec]
     col = display.LEVELS[level]
-    if m["table"] == "offre":
+    if ind.table == "offre":
         lv = levels.get(level)
         lvl = "commune" if lv is levels.COMMUNE else lv.prefix
         dens = offer.denominators(b["communes"], b["ind"], by=col)
         weight = offer.offer_by_territory(siae_pts, level=lvl, denominators=dens)
-        values = weight.set_index("code")[m["key"]].reindex(units["code"].astype(str))
-        if m["key"] in ("n_siae", "capacite"):
+        values = weight.set_index("code")[ind.key].reindex(units["code"].astype(str))
+        if ind.key in ("n_siae", "capacite"):
             values = values.fillna(0)
         else:  # no SIAE: capacity 0 where the denominator is known
-            den = dens.get(m["key"].rsplit("_", 1)[1])
+            den = dens.get(ind.key.rsplit("_", 1)[1])
             if den is not None:
                 zero = den.reindex(values.index)
                 values = values.where(values.notna(), (zero * 0).where(zero > 0))
         return values, ""
-    if m["table"] == "indicateurs_zones_emploi":
+    if ind.table == "indicateurs_zones_emploi":
         if level != levels.ZONE_EMPLOI.table:
             return None, "Indicateur publié par zone d'emploi : choisissez le niveau « Zones " \
                          "d'emploi »."
-        return b["ze_ind"].set_index("code")[m["key"]].reindex(units["code"]), ""
-    ind = b["ind"].set_index("code")[m["key"]]
+        return b["ze_ind"].set_index("code")[ind.key].reindex(units["code"]), ""
+    by_commune = b["ind"].set_index("code")[ind.key]
     if level == levels.COMMUNE.table:
-        return ind.reindex(units["code"]), ""
-    if m["unit"] not in ADDITIVE_UNITS:
+        return by_commune.reindex(units["code"]), ""
+    if ind.unit not in ADDITIVE_UNITS:
         return None, ("Ce taux n'est disponible que par commune (il ne s'additionne pas) : "
                       "choisissez le niveau « Communes ».")
     frame = pd.DataFrame({"unit": b["communes"][col].to_numpy(),
-                          "v": b["communes"]["code"].map(ind).to_numpy()})
+                          "v": b["communes"]["code"].map(by_commune).to_numpy()})
     grouped = frame.groupby("unit")["v"]
     total = grouped.sum(min_count=1).where(grouped.apply(lambda s: s.notna().all()))
     return total.reindex(units["code"]), ""
@@ -107,7 +108,7 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
         if values is None:
             info["notes"].append(reason)
         else:
-            meta = dict(b["indicators"][spec])
+            meta = b["indicators"][spec]
             shown = units.assign(valeur=values.to_numpy())
             _layer, cl = explorer.choropleth(
                 m, shown, "valeur", meta=meta, scheme=params["scheme"], k=params["k"],
@@ -133,14 +134,14 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
         acc = data.accessibility(capacite)
         col = f"acces_{params['access_type']}_pour_1000"
         shown = com_geo.merge(acc[["code", col]], on="code", how="left")
-        meta = {
-            "label": f"Accessibilité ({ACCESS_TYPES[params['access_type']]})",
-            "unit": "salariés en insertion pour 1 000 chômeurs",
-            "source": access.SRC_REGISTRY, "vintage": "SIAE 2019-2021, RP 2021-2022",
-            "numerator": "salariés en insertion des structures à portée (2SFCA)",
-            "denominator": "1 000 chômeurs de 15-64 ans (estimés hors Normandie et "
-                           "Île-de-France)",
-        }
+        meta = Indicator(
+            label=f"Accessibilité ({ACCESS_TYPES[params['access_type']]})",
+            unit="salariés en insertion pour 1 000 chômeurs",
+            source=access.SRC_REGISTRY, vintage="SIAE 2019-2021, RP 2021-2022",
+            numerator="salariés en insertion des structures à portée (2SFCA)",
+            denominator="1 000 chômeurs de 15-64 ans (estimés hors Normandie et "
+                        "Île-de-France)",
+        )
         _layer, cl = explorer.choropleth(m, shown, col, meta=meta, scheme=params["scheme"],
                                          k=params["k"], precision=precision, canvas=canvas,
                                          with_attribution=False)

@@ -141,19 +141,19 @@ def commune_panel(communes: pd.DataFrame, pts: pd.DataFrame) -> None:
 
 
 def map_notes(params: dict, info: dict) -> None:
-    meta = info.get("indicator")
-    if meta:
-        parts = [f"**{meta['label']}** — unité : {meta['unit']}"]
-        if meta.get("denominator"):
-            parts.append(f"dénominateur : {meta['denominator']}")
-        parts.append(f"source : {meta.get('source') or fr.MISSING}")
-        parts.append(f"millésime : {meta.get('vintage') or fr.MISSING}")
+    ind = info.get("indicator")
+    if ind is not None:
+        parts = [f"**{ind.label}** — unité : {ind.unit}"]
+        if ind.denominator:
+            parts.append(f"dénominateur : {ind.denominator}")
+        parts.append(f"source : {ind.source or fr.MISSING}")
+        parts.append(f"millésime : {ind.vintage or fr.MISSING}")
         st.markdown(" ; ".join(parts) + ".")
         counts = " ; ".join(f"{r} : {n}" for r, n in info["classes"])
         st.caption(f"Classes ({info['scheme']}, {len(info['classes'])} classes) — {counts}"
                    + (f" ; {info['nodata']}" if info.get("nodata") else "") + ".")
-        if meta.get("method"):
-            st.caption(f"Méthode : {meta['method']}")
+        if ind.method:
+            st.caption(f"Méthode : {ind.method}")
     if "coverage" in info:
         counts = " ; ".join(f"{k} : {v}" for k, v in info["coverage"].items())
         st.caption(f"Communes par classe : {counts}.")

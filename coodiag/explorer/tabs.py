@@ -8,6 +8,7 @@ import streamlit as st
 
 from coodiag import fr
 from coodiag.analyses import access
+from coodiag.base.indicators import Indicator
 from coodiag.errors import CoodiagError
 from coodiag.explorer import components as explorer
 from coodiag.explorer import data, mapview
@@ -100,9 +101,9 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
         m = webmap.offline_map(bounds=explorer.bounds_of(shown),
                                height=f"{mapview.MAP_HEIGHT - 110}px")
         if len(changed):
-            meta = {"label": "Variation de l'accessibilité",
-                    "unit": "salariés en insertion pour 1 000 chômeurs",
-                    "source": access.SRC_REGISTRY}
+            meta = Indicator(label="Variation de l'accessibilité",
+                             unit="salariés en insertion pour 1 000 chômeurs",
+                             source=access.SRC_REGISTRY)
             explorer.choropleth(m, shown, "variation_pour_1000", meta=meta, k=5,
                                 precision=4 if national else 5, canvas=national)
         page = webmap.render_html(m)

@@ -1,18 +1,17 @@
 """The words around a map: legend title, units counted per class, source line.
 
 Shared by the static maps, the web maps, the atlas and the explorer, so that a map says the
-same thing wherever it is shown. No matplotlib here. Numbers go through :mod:`coodiag.fr`.
+same thing wherever it is shown. What an indicator is arrives as an
+:class:`~coodiag.base.indicators.Indicator`. No matplotlib here. Numbers go through
+:mod:`coodiag.fr`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from typing import Any
-
 import pandas as pd
 
 from coodiag import fr, levels, secrecy
+from coodiag.base.indicators import Indicator
 
 #: French names of the units of a level (singular, plural), for "(24 communes)": the levels
 #: of :mod:`coodiag.levels`, and the other units a map may show.
@@ -33,25 +32,20 @@ def level_names(level: str) -> tuple[str, str]:
     return LEVEL_NAMES.get(level, (level, level))
 
 
-def meta_text(meta: Mapping[str, Any] | None, key: str) -> str:
-    """``meta[key]`` as a stripped string, ``""`` when absent or missing."""
-    if not meta:
-        return ""
-    value = meta.get(key)
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    return str(value).strip()
+def meta_text(meta: Indicator | None, field: str) -> str:
+    """The field ``field`` of an indicator (``"label"``, ``"unit"``...), stripped; ``""``
+    without an indicator."""
+    return getattr(meta, field).strip() if meta is not None else ""
 
 
-def is_people_count(meta: Mapping[str, Any] | None) -> bool:
+def is_people_count(meta: Indicator | None) -> bool:
     """Whether an indicator is a count of people (its unit), so that secrecy applies."""
-    if not meta:
+    if meta is None:
         return False
-    unit = str(meta.get("unit") or "").strip().lower()
-    return unit in PEOPLE_UNITS and not meta.get("denominator")
+    return meta.unit.strip().lower() in PEOPLE_UNITS and not meta.denominator
 
 
-def source_line(meta: Mapping[str, Any] | None, *, secret: bool = False) -> str:
+def source_line(meta: Indicator | None, *, secret: bool = False) -> str:
     """The source line of a map: source (vintage), then how the figure is computed.
 
     ``"Source : INSEE, recensement de la population 2021 — Chômeurs de 15 à 64 ans / population

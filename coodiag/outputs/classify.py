@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from coodiag import fr, secrecy
+from coodiag.base.indicators import Indicator
 from coodiag.outputs import palettes
 from coodiag.outputs.captions import (
     SHORT_UNITS,
@@ -276,7 +277,7 @@ def classify(
     k: int = 5,
     *,
     bins: Sequence[float] | None = None,
-    meta: Mapping[str, Any] | None = None,
+    meta: Indicator | None = None,
     palette: str | Sequence[str] | None = None,
     level: str = "communes",
     counts: bool | None = None,
@@ -285,8 +286,8 @@ def classify(
 
     - ``scheme``: a key of :data:`SCHEMES` (aliases: ``jenks``, ``user``...); ``bins`` gives the
       upper bounds for ``user_defined``. ``k`` between 2 and 9.
-    - ``meta``: the indicator's metadata (``label``, ``unit``...): legend title, unit.
-    - ``counts``: whether the values are counts of people (default: from ``meta["unit"]``); if so,
+    - ``meta``: the indicator (its ``label``, ``unit``...): legend title, unit.
+    - ``counts``: whether the values are counts of people (default: from ``meta.unit``); if so,
       values below the secrecy threshold go to the grey class, like missing values.
     - Values of both signs: diverging palette with a break at 0.
     - ``level``: names the units in the legend ("communes", "epci", "zones_emploi"...).

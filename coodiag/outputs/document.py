@@ -18,6 +18,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from coodiag.base.indicators import Indicator
+
 #: A function drawing a static map: returns a matplotlib Figure.
 FigureFactory = Callable[[], Any]
 #: A function adding layers to an offline folium map (``webmap.offline_map()``).
@@ -33,9 +35,9 @@ class ExportTable:
     - ``frame``: the data, secrecy already applied (:mod:`coodiag.secrecy`).
     - ``title``: one line saying what the table holds (« À lire » sheet, page header).
     - ``columns``: column -> French header; columns not listed keep their name.
-    - ``meta``: indicator metadata dicts (``key, label, unit, numerator, denominator, source,
-      vintage, method``) for the « Sources » sheet; ``None`` takes
-      ``frame.attrs["indicateurs"]`` (analysis results) — see also
+    - ``meta``: the indicators of the table (:class:`~coodiag.base.indicators.Indicator`:
+      ``key, label, unit, numerator, denominator, source, vintage, method``) for the « Sources »
+      sheet; ``None`` takes ``frame.attrs["indicateurs"]`` (analysis results) — see also
       :func:`coodiag.outputs.exports.indicator_meta`.
     - ``person_counts``: columns (original names) holding counts of people, checked for
       secrecy before any write.
@@ -46,12 +48,12 @@ class ExportTable:
     frame: pd.DataFrame
     title: str = ""
     columns: Mapping[str, str] | None = None
-    meta: list[dict] | None = None
+    meta: list[Indicator] | None = None
     person_counts: Sequence[str] = ()
     decimals: Mapping[str, int] = field(default_factory=dict)
 
     @property
-    def indicators(self) -> list[dict]:
+    def indicators(self) -> list[Indicator]:
         """The indicator metadata of the table (``meta``, else ``frame.attrs["indicateurs"]``)."""
         if self.meta is not None:
             return list(self.meta)
@@ -79,9 +81,10 @@ class KeyFigures:
 class MapItem:
     """One map: a static figure (PDF, PNG, SVG) and optionally an interactive version (HTML).
 
-    ``name``: file stem of the PNG/SVG (lower snake_case). ``meta``: indicator metadata dicts
-    printed under the map (label, unit, denominator, source, vintage). ``layer``: the mapped
-    layer for the GeoPackage (stored under ``name``), with ``person_counts`` columns if any.
+    ``name``: file stem of the PNG/SVG (lower snake_case). ``meta``: the indicators whose
+    source line is printed under the map (label, unit, denominator, source, vintage).
+    ``layer``: the mapped layer for the GeoPackage (stored under ``name``), with
+    ``person_counts`` columns if any.
     """
 
     name: str
@@ -89,7 +92,7 @@ class MapItem:
     figure: FigureFactory
     comment: str = ""
     web: WebLayers | None = None
-    meta: list[dict] = field(default_factory=list)
+    meta: list[Indicator] = field(default_factory=list)
     layer: gpd.GeoDataFrame | None = None
     person_counts: list[str] = field(default_factory=list)
 
@@ -140,7 +143,7 @@ class AtlasDocument:
     cover_lines: list[str]
     sections: list[Section]
     methods: list[str]  # paragraphs of the method page (formulas, estimates flagged)
-    sources: list[dict]  # indicator metadata dicts: label, unit, source, vintage, method
+    sources: list[Indicator]  # every indicator shown, once: label, unit, source, vintage...
     snapshot: dict
     warnings: list[str] = field(default_factory=list)
 

@@ -31,6 +31,7 @@ import pandas as pd
 
 from coodiag import fr
 from coodiag._io import atomic_path
+from coodiag.base.indicators import Indicator
 from coodiag.outputs.captions import (
     geometry_credit,
     level_names,
@@ -74,7 +75,7 @@ def choropleth(
     gdf: gpd.GeoDataFrame,
     column: str,
     *,
-    meta: Mapping[str, Any] | None = None,
+    meta: Indicator | None = None,
     scheme: str = "quantiles",
     k: int = 5,
     bins: Sequence[float] | None = None,
@@ -91,8 +92,8 @@ def choropleth(
 ) -> Figure:
     """A choropleth map of ``gdf[column]`` ready for a document.
 
-    - ``meta``: the indicator's row of ``indicateurs_meta`` (``label, unit, numerator,
-      denominator, source, vintage``) as a dict: legend title and source line.
+    - ``meta``: the indicator (label, unit, numerator, denominator, source, vintage): legend
+      title and source line.
     - ``scheme``/``k``/``bins``/``palette``: see :func:`classify`.
     - ``context``: neighbouring territories drawn in grey (with their names, column ``nom``).
     - ``labels``: ``None`` = the 8 most populous units (column ``pop22``...), an int = that many,
@@ -153,7 +154,7 @@ def categorical(
     *,
     categories: Sequence[str] | Mapping[str, str] | None = None,
     colors: Mapping[str, str] | None = None,
-    meta: Mapping[str, Any] | None = None,
+    meta: Indicator | None = None,
     title: str | None = None,
     subtitle: str | None = None,
     context: gpd.GeoDataFrame | None = None,
@@ -274,7 +275,7 @@ def points_map(
     size_label: str = "postes",
     base: gpd.GeoDataFrame | None = None,
     context: gpd.GeoDataFrame | None = None,
-    meta: Mapping[str, Any] | None = None,
+    meta: Indicator | None = None,
     title: str | None = None,
     subtitle: str | None = None,
     labels: Any = None,
@@ -301,7 +302,7 @@ def points_map(
         base_m = base.to_crs(crs) if base is not None and base.crs != crs else base
         if meta is None and "nom_source" in pts.columns:
             srcs = sorted({str(v) for v in pts["nom_source"].dropna().unique()})[:2]
-            meta = {"source": "; ".join(srcs)} if srcs else None
+            meta = Indicator(source="; ".join(srcs)) if srcs else None
         full_source = _credits(source_line(meta), base_m, credits)
         title = title or "Structures d'insertion par l'activité économique (SIAE)"
         types = [str(t) for t in pts[by].fillna("autre")]

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from coodiag import fr, secrecy
+from coodiag.base.indicators import Indicator
 from coodiag.outputs.captions import is_people_count, meta_text, source_line
 from coodiag.outputs.document import (
     AtlasDocument,
@@ -143,7 +144,7 @@ def _key_figures_view(item: KeyFigures) -> dict:
     rows = []
     for rec in frame.to_dict("records"):
         unit = "" if fr.is_missing(rec.get("unite")) else str(rec.get("unite"))
-        count = is_people_count({"unit": unit})
+        count = is_people_count(Indicator(unit=unit))
         numbers = [_as_float(rec.get(level)) for level in levels]
         dec = _row_decimals([v for v in numbers if v is not None])
         cells = [_number_html(rec.get(level), dec, count=count)[0] for level in levels]
@@ -342,7 +343,7 @@ def evolution_view(previous: Mapping[str, Any], current: Mapping[str, Any]) -> d
     for rec in new_recs:
         before = old_by.get(key(rec))
         unit = "" if fr.is_missing(rec.get("unite")) else str(rec.get("unite"))
-        count = is_people_count({"unit": unit})
+        count = is_people_count(Indicator(unit=unit))
         levels = [c for c in rec if c not in KEY_META_COLUMNS]
         rows = []
         for level in levels:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import folium
@@ -25,6 +26,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from coodiag import secrecy
+from coodiag.base.indicators import Indicator
 from coodiag.outputs.captions import meta_text, source_line
 from coodiag.outputs.classify import Classification, classify
 from coodiag.outputs.geometry import dodge, geometry_json, simplify_for_web
@@ -132,7 +134,7 @@ def choropleth_layer(
     gdf: gpd.GeoDataFrame,
     column: str,
     *,
-    meta: Mapping[str, Any] | None = None,
+    meta: Indicator | None = None,
     scheme: str = "quantiles",
     k: int = 5,
     bins: Sequence[float] | None = None,
@@ -219,8 +221,9 @@ def choropleth_layer(
         if cl.n_nodata:
             rows.append(('<i class="coodiag-hatch"></i>', cl.nodata_label))
         note = f"Classes : {cl.scheme_label}" + (", seuil à 0" if cl.diverging else "")
+        # The source is in the attribution line already.
         calc = source_line(
-            {k_: v for k_, v in (meta or {}).items() if k_ != "source"}, secret=cl.n_secret > 0
+            replace(meta, source="") if meta is not None else None, secret=cl.n_secret > 0
         )
         if calc:
             note += f". {calc}"

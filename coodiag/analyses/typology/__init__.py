@@ -52,8 +52,10 @@ from coodiag.analyses.typology.hcpc import (
 from coodiag.analyses.typology.meta import SHORT_LABELS, variable_meta
 from coodiag.analyses.typology.pca import INERTIA_THRESHOLD, PCAResult, pca
 from coodiag.analyses.typology.presets import (
+    FRANCE_SHORT_LABELS,
     FRANCE_ZONE_VARIABLES,
     MIN_COVERAGE,
+    OFFER_SHORT_LABELS,
     OFFER_TYPES,
     OFFRE_CONTEXTE,
     OFFRE_SUPPLEMENTAIRES,
@@ -70,10 +72,12 @@ from coodiag.analyses.typology.ward import ward_linkage, ward_nn_chain
 
 __all__ = [
     "ALPHA",
+    "FRANCE_SHORT_LABELS",
     "FRANCE_ZONE_VARIABLES",
     "INERTIA_THRESHOLD",
     "MIN_COVERAGE",
     "N_PARAGONS",
+    "OFFER_SHORT_LABELS",
     "OFFER_TYPES",
     "OFFRE_CONTEXTE",
     "OFFRE_SUPPLEMENTAIRES",

@@ -28,6 +28,7 @@ from coodiag.analyses.typology.classes import (
 )
 from coodiag.analyses.typology.pca import PCAResult, pca
 from coodiag.analyses.typology.ward import ward_linkage
+from coodiag.base.indicators import Indicator
 
 #: Above this many units, :func:`hcpc` pre-clusters by k-means before Ward (``preclusters=None``).
 PRECLUSTER_ABOVE = 5000
@@ -276,13 +277,14 @@ def typology(
     missing: Literal["impute", "drop"] = "impute",
     meta: pd.DataFrame | None = None,
     meta_table: str | None = None,
-    extra_meta: Mapping[str, Mapping[str, str]] | None = None,
+    extra_meta: Mapping[str, Indicator] | None = None,
+    short_labels: Mapping[str, str] | None = None,
     seed: int = SEED,
 ) -> HCPCResult:
     """PCA + HCPC of a user table: one row per unit (``id_col``), the ``variables`` active.
 
     ``meta``: the base's ``indicateurs_meta`` (labels, units, sources, vintages; without it
-    the variables keep their keys as labels);
+    the variables keep their keys as labels); ``extra_meta``, ``short_labels``: see :func:`pca`;
     ``label_col`` names the units in :meth:`HCPCResult.units` and in the paragons.
     """
     if data[id_col].duplicated().any():
@@ -299,6 +301,7 @@ def typology(
         meta=meta,
         meta_table=meta_table,
         extra_meta=extra_meta,
+        short_labels=short_labels,
     )
     result = hcpc(
         res_pca,

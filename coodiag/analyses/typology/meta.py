@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from coodiag.base.indicators import Indicator
+
 #: Short French names of known indicators for class names (the meaning of the base's label).
 SHORT_LABELS: dict[str, str] = {
     "med21": "revenu médian",
@@ -47,31 +49,31 @@ def variable_meta(
     meta: pd.DataFrame | None,
     *,
     table: str | None = None,
-    extra: Mapping[str, Mapping[str, str]] | None = None,
+    extra: Mapping[str, Indicator] | None = None,
+    short: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Label, unit, source, vintage, method of each variable (index: the variable key).
+    """Label, unit, source, vintage, method and short name (``court``) of each variable
+    (index: the variable key).
 
     Looked up in ``meta`` (the base's ``indicateurs_meta``), the rows of ``table`` first when a
-    key is in several tables; ``extra`` (key -> fields) describes derived variables and wins.
-    A key found nowhere gets its own name as label and « non renseignée » as source.
+    key is in several tables; ``extra`` (key -> indicator) describes derived variables and wins.
+    A key found nowhere gets its own name as label and « non renseignée » as source. The short
+    name: ``short`` (key -> name), else :data:`SHORT_LABELS`, else the label.
     """
     cols = ["label", "unit", "source", "vintage", "method"]
     rows = {}
     for key in variables:
-        row = {c: "" for c in cols}
-        row.update(label=key, source="non renseignée")
-        if meta is not None and len(meta):
+        found = (extra or {}).get(key)
+        if found is None and meta is not None and len(meta):
             hits = meta[meta["key"] == key]
             if table is not None and (hits["table"] == table).any():
                 hits = hits[hits["table"] == table]
             if len(hits):
-                first = hits.iloc[0]
-                row.update({c: str(first[c]) if pd.notna(first.get(c)) else "" for c in cols})
-        court = None
-        if extra and key in extra:
-            row.update({c: str(v) for c, v in extra[key].items() if c in cols})
-            court = extra[key].get("court")
-        row["court"] = court or SHORT_LABELS.get(key) or _lower_first(row["label"])
+                found = Indicator.from_row(hits.iloc[0])
+        if found is None:
+            found = Indicator(key=key, label=key, source="non renseignée")
+        row = {c: getattr(found, c) for c in cols}
+        row["court"] = (short or {}).get(key) or SHORT_LABELS.get(key) or _lower_first(row["label"])
         rows[key] = row
     out = pd.DataFrame.from_dict(rows, orient="index", columns=[*cols, "court"])
     out.index.name = "variable"

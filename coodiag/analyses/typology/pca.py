@@ -17,6 +17,7 @@ import pandas as pd
 
 from coodiag import fr
 from coodiag.analyses.typology.meta import variable_meta
+from coodiag.base.indicators import Indicator
 
 #: Default minimum cumulative inertia (%) of the ``rule="inertia"`` retention rule.
 INERTIA_THRESHOLD = 80.0
@@ -85,7 +86,8 @@ def pca(
     supplementary: Sequence[str] = (),
     meta: pd.DataFrame | None = None,
     meta_table: str | None = None,
-    extra_meta: Mapping[str, Mapping[str, str]] | None = None,
+    extra_meta: Mapping[str, Indicator] | None = None,
+    short_labels: Mapping[str, str] | None = None,
 ) -> PCAResult:
     """Standardised (centred-reduced) PCA of ``data[variables]``, one row per unit.
 
@@ -103,7 +105,10 @@ def pca(
     mean of its variable (FactoMineR's default), counted per variable in ``result.missing``;
     ``"drop"`` leaves the incomplete units out, listed in ``result.missing["ids_retires"]``.
     ``supplementary`` variables are kept for the class description and correlated with the axes
-    (``sup_loadings``) but do not shape them.
+    (``sup_loadings``) but do not shape them. What each variable is (``result.meta``, see
+    :func:`~coodiag.analyses.typology.meta.variable_meta`): ``meta`` (the base's
+    ``indicateurs_meta``, rows of ``meta_table`` first), ``extra_meta`` for derived variables,
+    ``short_labels`` for the short names in the class names.
     """
     variables = list(dict.fromkeys(variables))
     if len(variables) < 2:
@@ -192,7 +197,9 @@ def pca(
         ok = ~np.isnan(col)
         if ok.sum() > 2 and np.nanstd(col) > 0:
             sup_load.loc[name] = [_wcorr(col[ok], coords[ok, s], wn[ok]) for s in range(p)]
-    meta_df = variable_meta([*variables, *supplementary], meta, table=meta_table, extra=extra_meta)
+    meta_df = variable_meta(
+        [*variables, *supplementary], meta, table=meta_table, extra=extra_meta, short=short_labels
+    )
     meta_df["role"] = ["active"] * p + ["supplémentaire"] * len(supplementary)
     return PCAResult(
         variables=variables,

@@ -15,6 +15,7 @@ import pandas as pd
 
 from coodiag.analyses.typology.hcpc import PRECLUSTER_DEFAULT, HCPCResult, typology
 from coodiag.analyses.typology.meta import SHORT_LABELS
+from coodiag.base.indicators import Indicator
 
 #: Active and supplementary variables of Coodiag example 2 (sociology of elderly people).
 PERSONNES_AGEES_ACTIVES = [
@@ -93,6 +94,11 @@ def _of(name: str) -> str:
 
 #: Structure types counted in the insertion-offer typology.
 OFFER_TYPES = ("ACI", "AI", "EI", "ETTI")
+#: Short names of the variables of :func:`offer_table`, for the class names.
+OFFER_SHORT_LABELS = {
+    **{f"siae_{t.lower()}_pour_10000_de": f"{_of(t)} pour 10 000 demandeurs" for t in OFFER_TYPES},
+    "capacite_pour_1000_demandeurs": "capacité d'insertion pour 1 000 demandeurs",
+}
 OFFRE_CONTEXTE = [
     "soc_txchom_1564_22",
     "rev_txpauv_21",
@@ -109,8 +115,8 @@ def offer_table(
     registry: pd.DataFrame,
     *,
     user_capacity: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
-    """Zones d'emploi with their insertion offer and context: (table, metadata of derived keys).
+) -> tuple[pd.DataFrame, dict[str, Indicator]]:
+    """Zones d'emploi with their insertion offer and context: (table, derived indicators).
 
     From the SIAE registry (:func:`coodiag.analyses.offer.offer_by_territory`):
     ``siae_<TYPE>_pour_10000_de``
@@ -127,7 +133,7 @@ def offer_table(
     frame = zones.set_index("code").copy()
     de = den["demandeurs"].reindex(frame.index).astype("float64")
     de = de.where(de > 0)
-    extra: dict[str, dict[str, str]] = {}
+    extra: dict[str, Indicator] = {}
     src = "Registre des SIAE (coodiag) ; France Travail (demandeurs d'emploi, vers 2024)"
     for t in OFFER_TYPES:
         col = f"n_{t}"
@@ -135,27 +141,27 @@ def offer_table(
         n = n.reindex(frame.index).fillna(0).astype("float64")
         key = f"siae_{t.lower()}_pour_10000_de"
         frame[key] = 10_000 * n / de
-        extra[key] = {
-            "label": f"Structures {t} pour 10 000 demandeurs d'emploi",
-            "unit": "structures pour 10 000 demandeurs d'emploi",
-            "source": src,
-            "vintage": "registre SIAE ; demandeurs vers 2024",
-            "method": f"10 000 × nombre de {t} de la zone / demandeurs d'emploi de la zone",
-            "court": f"{_of(t)} pour 10 000 demandeurs",
-        }
+        extra[key] = Indicator(
+            key=key,
+            label=f"Structures {t} pour 10 000 demandeurs d'emploi",
+            unit="structures pour 10 000 demandeurs d'emploi",
+            source=src,
+            vintage="registre SIAE ; demandeurs vers 2024",
+            method=f"10 000 × nombre de {t} de la zone / demandeurs d'emploi de la zone",
+        )
     cap = offer["capacite"].reindex(frame.index).fillna(0).astype("float64")
     frame["capacite_pour_1000_demandeurs"] = 1000 * cap / de
     est = offer["capacite_estimee_part"].reindex(frame.index)
     frame.attrs["capacite_toute_estimee"] = bool(((est == 1) | est.isna()).all())
-    extra["capacite_pour_1000_demandeurs"] = {
-        "label": "Capacité d'insertion (salariés en SIAE) pour 1 000 demandeurs d'emploi",
-        "unit": "salariés en insertion pour 1 000 demandeurs d'emploi",
-        "source": src + " ; capacités estimées (DARES, 31/12/2019)",
-        "vintage": "registre SIAE ; DARES 2019 ; demandeurs vers 2024",
-        "method": "1 000 × capacité estimée (moyenne nationale par type sauf capacité fournie) "
+    extra["capacite_pour_1000_demandeurs"] = Indicator(
+        key="capacite_pour_1000_demandeurs",
+        label="Capacité d'insertion (salariés en SIAE) pour 1 000 demandeurs d'emploi",
+        unit="salariés en insertion pour 1 000 demandeurs d'emploi",
+        source=src + " ; capacités estimées (DARES, 31/12/2019)",
+        vintage="registre SIAE ; DARES 2019 ; demandeurs vers 2024",
+        method="1 000 × capacité estimée (moyenne nationale par type sauf capacité fournie) "
         "/ demandeurs d'emploi de la zone — estimation",
-        "court": "capacité d'insertion pour 1 000 demandeurs",
-    }
+    )
     return frame.reset_index(), extra
 
 
@@ -202,6 +208,7 @@ def preset_offre_insertion(
         meta=meta,
         meta_table="indicateurs_zones_emploi",
         extra_meta=extra,
+        short_labels=OFFER_SHORT_LABELS,
         **kwargs,
     )
     if "capacite_pour_1000_demandeurs" in sup:
@@ -222,12 +229,19 @@ FRANCE_ZONE_VARIABLES = [
     "dsp_dipl_infbac_pct_22",
     "eco_txemp_1564_22",
 ]
+#: Short names of the variables of :func:`commune_table_france`, for the class names.
+FRANCE_SHORT_LABELS = {
+    "log_densite": "densité",
+    "de_pour_1000_hab": "demandeurs d'emploi pour 1 000 habitants",
+    **{f"ze_{v}": SHORT_LABELS[v] + " de la zone" for v in FRANCE_ZONE_VARIABLES
+       if v in SHORT_LABELS},
+}
 
 
 def commune_table_france(
     communes: pd.DataFrame, indicators: pd.DataFrame, zones: pd.DataFrame
-) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
-    """Every metropolitan commune with variables known everywhere: (table, derived metadata).
+) -> tuple[pd.DataFrame, dict[str, Indicator]]:
+    """Every metropolitan commune with variables known everywhere: (table, derived indicators).
 
     ``log_densite`` = log10(1 + population 2022 / km²), ``de_pour_1000_hab`` = 1,000 × job
     seekers (~2024) / population 2022, and the indicators of the commune's zone d'emploi
@@ -245,26 +259,23 @@ def commune_table_france(
     )
     frame["de_pour_1000_hab"] = 1000 * frame["de_2024"] / pop.where(pop > 0)
     extra = {
-        "log_densite": {
-            "label": "Densité de population (log10 de 1 + habitants par km²)",
-            "unit": "log10(habitants par km²)",
-            "source": "INSEE, RP 2022 ; IGN ADMIN EXPRESS",
-            "vintage": "RP 2022",
-            "method": "log10(1 + pop22 / superficie_km2)",
-            "court": "densité",
-        },
-        "de_pour_1000_hab": {
-            "label": "Demandeurs d'emploi pour 1 000 habitants",
-            "unit": "demandeurs pour 1 000 habitants",
-            "source": "France Travail (vers 2024) ; INSEE RP 2022",
-            "vintage": "vers 2024 ; RP 2022",
-            "method": "1 000 × de_2024 / pop22",
-            "court": "demandeurs d'emploi pour 1 000 habitants",
-        },
+        "log_densite": Indicator(
+            key="log_densite",
+            label="Densité de population (log10 de 1 + habitants par km²)",
+            unit="log10(habitants par km²)",
+            source="INSEE, RP 2022 ; IGN ADMIN EXPRESS",
+            vintage="RP 2022",
+            method="log10(1 + pop22 / superficie_km2)",
+        ),
+        "de_pour_1000_hab": Indicator(
+            key="de_pour_1000_hab",
+            label="Demandeurs d'emploi pour 1 000 habitants",
+            unit="demandeurs pour 1 000 habitants",
+            source="France Travail (vers 2024) ; INSEE RP 2022",
+            vintage="vers 2024 ; RP 2022",
+            method="1 000 × de_2024 / pop22",
+        ),
     }
-    for v in FRANCE_ZONE_VARIABLES:
-        if v in SHORT_LABELS:
-            extra[f"ze_{v}"] = {"court": SHORT_LABELS[v] + " de la zone"}
     return frame, extra
 
 
@@ -295,5 +306,6 @@ def preset_communes_france(
         preclusters=preclusters if preclusters is not None else PRECLUSTER_DEFAULT,
         meta=meta,
         extra_meta=extra,
+        short_labels=FRANCE_SHORT_LABELS,
         **kwargs,
     )

@@ -1,5 +1,5 @@
-"""Pieces shared by the builders of atlas documents: indicator metadata, the SIAE map and table,
-the key figures, the typology of the communes, the list of sources."""
+"""Pieces shared by the builders of atlas documents: the SIAE map and table, the key figures,
+the typology of the communes, the list of sources."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from coodiag.base.indicators import Indicator
 from coodiag.outputs import maps, weblayers
 from coodiag.outputs.document import ExportTable, KeyFigures, MapItem, Section, TableItem
 
@@ -31,13 +32,6 @@ ESTIMATE_NOTE = " (estimation : moyenne nationale du type, DARES 31/12/2019)"
 SRC_CAPACITY = "capacité estimée : moyenne nationale du type (DARES, 31/12/2019) sans fichier"
 
 
-def meta(label: str, unit: str, source: str, vintage: str, *, denominator: str = "",
-         method: str = "", key: str = "") -> dict:
-    """The metadata of an indicator shown in a document (printed under maps, « Sources »)."""
-    return {"key": key, "label": label, "unit": unit, "numerator": "", "denominator": denominator,
-            "source": source, "vintage": vintage, "method": method}
-
-
 def siae_points(offre: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The SIAE with the capacity their symbol shows (whole salariés)."""
     pts = offre.copy()
@@ -49,8 +43,8 @@ def offer_map(offre: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
               context: gpd.GeoDataFrame, *, comment: str) -> MapItem:
     """The map of the SIAE by type, sized by capacity."""
     pts = siae_points(offre)
-    m_off = meta("Structures d'insertion par type", "structures", SRC_SIAE, "2019-2021",
-                 method=SRC_CAPACITY)
+    m_off = Indicator(label="Structures d'insertion par type", unit="structures",
+                      source=SRC_SIAE, vintage="2019-2021", method=SRC_CAPACITY)
     return MapItem(
         name="offre_siae",
         title="Les structures d'insertion par type",
@@ -85,8 +79,8 @@ def offer_table(offre: pd.DataFrame, codes_in: set[str]) -> ExportTable:
         columns={"siret": "SIRET", "type_siae": "Type", "nom": "Nom", "commune": "Commune",
                  "code_commune": "Code commune", "capacite": "Capacité (salariés)",
                  "capacite_estimee": "Capacité estimée", "listes": "Listes sources"},
-        meta=[meta("Capacité d'insertion", "salariés en insertion", SRC_SIAE, "2019-2021",
-                   method=SRC_CAPACITY)],
+        meta=[Indicator(label="Capacité d'insertion", unit="salariés en insertion",
+                        source=SRC_SIAE, vintage="2019-2021", method=SRC_CAPACITY)],
     )
 
 
@@ -125,9 +119,9 @@ def elderly_typology_items(communes: gpd.GeoDataFrame, result: Any,
     layer = communes[["code", "nom", "dep", "geometry"]].copy()
     layer["classe"] = layer["code"].map(result.classes.astype(str))
     names = {str(k): f"{k}. {v}" for k, v in result.names.items()}
-    m_typ = meta("Typologie des communes selon la sociologie des personnes âgées",
-                 "classe", "INSEE, RP 2022 (IRIS), Filosofi 2021", "2021-2022",
-                 method=str(result.attrs.get("methode", "")))
+    m_typ = Indicator(label="Typologie des communes selon la sociologie des personnes âgées",
+                      unit="classe", source="INSEE, RP 2022 (IRIS), Filosofi 2021",
+                      vintage="2021-2022", method=str(result.attrs.get("methode", "")))
     return [
         MapItem(
             name="typologie_personnes_agees",
@@ -152,9 +146,9 @@ def elderly_typology_items(communes: gpd.GeoDataFrame, result: Any,
     ]
 
 
-def collect_sources(sections: list[Section]) -> list[dict]:
-    """Every indicator metadata shown in the sections, once (by label and source)."""
-    sources: list[dict] = []
+def collect_sources(sections: list[Section]) -> list[Indicator]:
+    """Every indicator shown in the sections, once (by label and source)."""
+    sources: list[Indicator] = []
     seen: set[tuple] = set()
     for sec in sections:
         for item in sec.items:
@@ -162,7 +156,7 @@ def collect_sources(sections: list[Section]) -> list[dict]:
                 item.export.indicators if isinstance(item, TableItem) else []
             )
             for m in metas:
-                key = (m.get("label"), m.get("source"))
+                key = (m.label, m.source)
                 if key not in seen:
                     seen.add(key)
                     sources.append(m)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from coodiag import fr, secrecy
 from coodiag.base import registry as siae
+from coodiag.base.indicators import Indicator
 from coodiag.outputs import maps, weblayers
 from coodiag.outputs.builders.common import (
     COVERAGE_CLASSES,
@@ -24,7 +25,6 @@ from coodiag.outputs.builders.common import (
     context_layer,
     elderly_typology_items,
     key_figures_item,
-    meta,
     offer_map,
     offer_table,
 )
@@ -107,7 +107,6 @@ def _summary(diag: Any) -> Section:
     s = diag.structure
     cap_txt = fr.number(s.get("capacite"), 0)
     estimated = bool(s.get("capacite_estimee"))
-    n_communes = len(diag.communes)
     summary = [
         Paragraph(
             f"{s['nom']} ({s['type_siae']}, SIRET {s['siret']}) est implantée à {s['commune']} "
@@ -115,7 +114,7 @@ def _summary(diag: Any) -> Section:
             f"{s['epci_nom']}. Capacité : {'≈ ' if estimated else ''}{cap_txt} salariés en "
             f"insertion{ESTIMATE_NOTE if estimated else ''}."
         ),
-        Paragraph(f"Territoire étudié : {diag.territoire_label} ({n_communes} communes)."),
+        Paragraph(f"Territoire étudié : {diag.territoire_label} ({len(diag.communes)} communes)."),
         key_figures_item(diag.chiffres_cles),
     ]
     if diag.impact_publie is not None:
@@ -160,12 +159,13 @@ def _impact(diag: Any, context: Any) -> Section | None:
     )
     layer["salaries"] = layer["salaries"].astype(object)
     den = diag.parametres["denominateur_impact"]
-    m_rec = meta("Salariés en parcours par commune de résidence", "personnes",
-                 "fichier des salariés de la structure", "période du fichier",
-                 method=f"personnes distinctes ; secret statistique sous {threshold}")
-    m_imp = meta("Hausse du chômage si la structure s'arrêtait", "%",
-                 f"fichier des salariés ; {den}", "période du fichier", denominator=den,
-                 method="salariés résidant dans la commune / chômeurs de la commune × 100")
+    m_rec = Indicator(label="Salariés en parcours par commune de résidence", unit="personnes",
+                      source="fichier des salariés de la structure", vintage="période du fichier",
+                      method=f"personnes distinctes ; secret statistique sous {threshold}")
+    m_imp = Indicator(label="Hausse du chômage si la structure s'arrêtait", unit="%",
+                      source=f"fichier des salariés ; {den}", vintage="période du fichier",
+                      denominator=den,
+                      method="salariés résidant dans la commune / chômeurs de la commune × 100")
     table = pub[["code", "nom", "salaries", "chomeurs", "impact_pct"]].copy()
     table["chomeurs"] = table["chomeurs"].round(0)
     table["impact_pct"] = table["impact_pct"].round(2)
@@ -222,13 +222,13 @@ def _impact(diag: Any, context: Any) -> Section | None:
 
 def _coverage(diag: Any, context: Any) -> Section:
     """Coverage classes (need against accessible offer) and accessibility (2SFCA)."""
-    m_acc = meta("Accessibilité à l'offre d'insertion (2SFCA)",
-                 "salariés en insertion pour 1 000 chômeurs", SRC_SIAE, "2019-2022",
-                 denominator="chômeurs de 15-64 ans (recensement, estimés hors Normandie / IDF)",
-                 method="aire de chalandise flottante à deux étapes, rayon 30 km")
-    m_cls = meta("Classes de couverture", "classe", SRC_SIAE + " ; INSEE", "2019-2022",
-                 method="besoin (chômeurs pour 1 000 habitants) et offre (accessibilité) "
-                 "découpés en terciles")
+    m_acc = Indicator(label="Accessibilité à l'offre d'insertion (2SFCA)", vintage="2019-2022",
+                      unit="salariés en insertion pour 1 000 chômeurs", source=SRC_SIAE,
+                      denominator="chômeurs de 15-64 ans (recensement, estimés hors Normandie "
+                      "/ IDF)", method="aire de chalandise flottante à deux étapes, rayon 30 km")
+    m_cls = Indicator(label="Classes de couverture", unit="classe", vintage="2019-2022",
+                      source=SRC_SIAE + " ; INSEE", method="besoin (chômeurs pour 1 000 "
+                      "habitants) et offre (accessibilité) découpés en terciles")
     cov_layer = diag.communes[["code", "nom", "dep", "geometry", "classe", "acces_ensemble",
                                "besoin", "dist_ETTI_km", "dist_ACI_km", "dist_AI_km",
                                "dist_EI_km"]].copy()
@@ -381,9 +381,9 @@ def _prospecting(diag: Any) -> Section | None:
                          "part_saisonniers": "Saisonniers (%)", "tension": "En tension",
                          "adequation": "Proche des activités",
                          "correspondance": "Pourquoi"},
-                meta=[meta("Projets de recrutement", "projets", "France Travail, enquête "
-                           "Besoins en main-d'œuvre", "2024",
-                           method="« * » de la source (secret) laissé non disponible")],
+                meta=[Indicator(label="Projets de recrutement", unit="projets", vintage="2024",
+                                source="France Travail, enquête Besoins en main-d'œuvre",
+                                method="« * » de la source (secret) laissé non disponible")],
             ),
             comment="Métier en tension : au moins 50 % de projets jugés difficiles et 20 "
             "projets ; « adéquation » : métier proche des activités de la structure.",

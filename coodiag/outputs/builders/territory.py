@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 
 from coodiag import fr
+from coodiag.base.indicators import Indicator
 from coodiag.outputs import maps, weblayers
 from coodiag.outputs.builders.common import (
     COVERAGE_CLASSES,
@@ -20,7 +21,6 @@ from coodiag.outputs.builders.common import (
     collect_sources,
     elderly_typology_items,
     key_figures_item,
-    meta,
     offer_map,
     offer_table,
 )
@@ -80,11 +80,11 @@ def territory_document(atlas: Any) -> AtlasDocument:
 
     ep = atlas.epci.copy()
     col = "capacite_pour_1000_demandeurs"
-    m_w = meta("Capacité d'insertion pour 1 000 demandeurs d'emploi",
-               "salariés en insertion pour 1 000 demandeurs d'emploi", SRC_SIAE
-               + " ; France Travail", "2019-2024",
-               denominator="demandeurs d'emploi inscrits (France Travail, vers 2024)",
-               method=SRC_CAPACITY)
+    m_w = Indicator(label="Capacité d'insertion pour 1 000 demandeurs d'emploi",
+                    unit="salariés en insertion pour 1 000 demandeurs d'emploi",
+                    source=SRC_SIAE + " ; France Travail", vintage="2019-2024",
+                    denominator="demandeurs d'emploi inscrits (France Travail, vers 2024)",
+                    method=SRC_CAPACITY)
     if col not in ep.columns:
         ep[col] = np.nan
     ep[col] = ep[col].fillna(0.0).where(ep["n_siae"].notna())
@@ -110,9 +110,10 @@ def territory_document(atlas: Any) -> AtlasDocument:
         ), comment="Impact = capacité des SIAE de la zone / demandeurs d'emploi × 100."),
     ]))
 
-    m_cls = meta("Classes de couverture", "classe", SRC_SIAE + " ; INSEE", "2019-2022",
-                 method="besoin (chômeurs pour 1 000 habitants) et offre (accessibilité "
-                 "2SFCA) découpés en terciles")
+    m_cls = Indicator(label="Classes de couverture", unit="classe",
+                      source=SRC_SIAE + " ; INSEE", vintage="2019-2022",
+                      method="besoin (chômeurs pour 1 000 habitants) et offre (accessibilité "
+                      "2SFCA) découpés en terciles")
     unc = atlas.non_couvertes[["code", "nom", "demande", "besoin", "offre",
                                *[c for c in atlas.non_couvertes.columns
                                  if c.startswith("dist_")]]].round(1)
@@ -142,9 +143,9 @@ def territory_document(atlas: Any) -> AtlasDocument:
     if tz is not None:
         zl = zones_layer(atlas, tz)
         names = {str(k): f"{k}. {v}" for k, v in tz.names.items()}
-        m_tz = meta("Typologie des zones d'emploi selon l'offre d'insertion", "classe",
-                    "registre des SIAE ; INSEE ; France Travail", "2019-2024",
-                    method=str(tz.attrs.get("methode", "")))
+        m_tz = Indicator(label="Typologie des zones d'emploi selon l'offre d'insertion",
+                         unit="classe", source="registre des SIAE ; INSEE ; France Travail",
+                         vintage="2019-2024", method=str(tz.attrs.get("methode", "")))
         items.append(MapItem(
             name="typologie_zones", title="Typologie des zones d'emploi : l'offre d'insertion",
             figure=lambda: maps.categorical(zl, "classe", categories=names, meta=m_tz,

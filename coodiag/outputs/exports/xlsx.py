@@ -26,12 +26,12 @@ import pandas as pd
 
 from coodiag import secrecy
 from coodiag._io import atomic_path
+from coodiag.base.indicators import Indicator
 from coodiag.outputs.document import ExportTable
 from coodiag.outputs.exports.cells import (
     DATE_FORMAT,
     INT_FORMAT,
     is_formula_like,
-    is_missing,
     prepare_columns,
 )
 from coodiag.outputs.exports.checks import README_SHEET, SOURCES_SHEET, ExportError, check_tables
@@ -50,7 +50,7 @@ SOURCES_HEADERS = (
     "Millésime",
     "Méthode",
 )
-_META_KEYS = ("label", "unit", "numerator", "denominator", "source", "vintage", "method")
+_META_FIELDS = ("label", "unit", "numerator", "denominator", "source", "vintage", "method")
 _MARKER = re.compile(r"^(<\s?\d+|s)$")
 
 
@@ -59,8 +59,8 @@ def indicator_meta(
     keys: Sequence[str] | None = None,
     *,
     table: str | None = None,
-) -> list[dict]:
-    """Metadata of indicators of the base as dicts, in the order of ``keys``.
+) -> list[Indicator]:
+    """The indicators ``keys`` of the base (all of them without ``keys``), in that order.
 
     ``metadata`` is the ``indicateurs_meta`` table of the base
     (``coodiag.base.store.read_table("indicateurs_meta")``): the outputs render what they are
@@ -70,10 +70,10 @@ def indicator_meta(
     meta = metadata
     if table is not None:
         meta = meta[meta["table"] == table]
-    records = {}
+    records: dict[str, Indicator] = {}
     for rec in meta.to_dict("records"):
-        clean = {k: (None if is_missing(v) else v) for k, v in rec.items()}
-        records.setdefault(clean["key"], clean)
+        indicator = Indicator.from_row(rec)
+        records.setdefault(indicator.key, indicator)
     if keys is None:
         return list(records.values())
     missing = [k for k in keys if k not in records]
@@ -188,15 +188,14 @@ def _sources_rows(tables: Sequence[ExportTable]) -> list[list[Any]]:
     rows = []
     for table in tables:
         seen = set()
-        for meta in table.indicators:
-            key = meta.get("key")
-            if key is not None and key in seen:
+        for indicator in table.indicators:
+            key = indicator.key
+            if key in seen:
                 continue
             seen.add(key)
-            column = table.header(key) if key in table.frame.columns else (key or "")
+            column = table.header(key) if key in table.frame.columns else key
             rows.append(
-                [table.name, column]
-                + [None if is_missing(meta.get(k)) else meta.get(k) for k in _META_KEYS]
+                [table.name, column] + [getattr(indicator, f) or None for f in _META_FIELDS]
             )
     return rows
 

@@ -1,4 +1,4 @@
-"""FAP domains and occupations, and how an SIAE's activities correspond to them.
+"""Nomenclatures of occupations: FAP domains, ROME and NAF correspondences to them.
 
 The BMO survey codes occupations with the DARES families of occupations (FAP: "T4X60" Agents
 d'entretien de locaux); the first letter is the FAP *domain* (:data:`FAP_DOMAINES`). The SIAE
