@@ -41,10 +41,17 @@ def test_coverage_scenario_typology(base) -> None:
         app, ["analyse", "scenario", "-t", "ze:2802", "--fermer", "37968077000029"]
     )
     assert result.exit_code == 0, result.output
-    assert "(50025)" in result.output
-    assert re.search(r"\d+ communes concernées", result.output)
+    # Closing the AI of Avranches lowers the access of every commune within 30 km (ties: which
+    # 40 are listed depends on the need of the neighbours). Measured with the national census
+    # 2021: 94 communes, 36 class changes.
+    found = re.search(r"(\d+) communes concernées ; (\d+) changements de classe", result.output)
+    assert found and int(found[1]) >= 80 and int(found[2]) >= 20, result.output[-300:]
+    assert "(50" in result.output
     result = runner.invoke(app, ["analyse", "typologie", "-t", "dep:50"])
     assert result.exit_code == 0, result.output
-    assert "3 classes" in result.output and "Avranches" in result.output
+    # 3 classes with the Normandie Filosofi file, 4 while the base takes the national file for
+    # Normandie too (133 more secret medians): see the report of issue 10.
+    assert re.search(r"« personnes-agees » : [34] classes", result.output), result.output[:300]
+    assert "sur 445 unités" in result.output  # every commune of the Manche
     result = runner.invoke(app, ["analyse", "scenario", "-t", "ze:2802"])
     assert result.exit_code == 1 and "au moins une ouverture" in result.output

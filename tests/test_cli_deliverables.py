@@ -14,6 +14,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from coodiag import secrecy
+from coodiag.base.indicator_specs import JOB_SEEKERS
 from coodiag.cli import app
 from coodiag.outputs import webmap
 
@@ -57,7 +58,7 @@ def test_diagnosis_pdf(diagnosis, tmp_path) -> None:
         "Si la structure s'arrêtait, le chômage de la commune d'Avranches augmenterait de "
         "16,76",
         "Couverture du territoire et accessibilité", "Préconisations", "Méthode et sources",
-        f"page 2 / {pages}",
+        f"page 2 / {pages}", "Évolution 2018-2021", "Population (RP 2018)",
     ):
         assert _flat(needle) in _flat(text), needle
     # Every page is drawn: render at low resolution and check each is not blank.
@@ -90,6 +91,13 @@ def test_diagnosis_exports(diagnosis) -> None:
     wb = load_workbook(diagnosis / f"diagnostic_{SIRET}.xlsx", read_only=True)
     assert wb.sheetnames[0] == "À lire" and wb.sheetnames[-1] == "Sources"
     assert "Impact par commune" in wb.sheetnames
+    # The job seekers of the zones table: category and date as the source states them.
+    sources = " ".join(str(v) for row in wb["Sources"].iter_rows(values_only=True) for v in row)
+    assert JOB_SEEKERS in sources and "vers 2024" not in sources
+    # Évolution 2018-2021 (census 2018 columns of helper h10a, issue 10 item 3).
+    assert "Évolution 2018-2021" in wb.sheetnames and "Évolution par commune" in wb.sheetnames
+    head = next(wb["Évolution 2018-2021"].iter_rows(values_only=True))
+    assert "Population (RP 2018)" in head and "Population (RP 2021)" in head
     snap = json.loads((diagnosis / f"diagnostic_{SIRET}.json").read_text("utf-8"))
     assert snap["siret"] == SIRET and snap["chiffres_cles"]
     assert len(list((diagnosis / "cartes").glob("*.svg"))) >= 5
@@ -103,7 +111,8 @@ def test_comparison_page(diagnosis, tmp_path) -> None:
         "--comparer", str(snapshot), "--formats", "pdf",
     ])
     assert result.exit_code == 0, result.output
-    assert "Évolution" in _pdf_text(folder / f"diagnostic_{SIRET}.pdf")
+    # The comparison page (not the census « Évolution 2018-2021 » chapter, always there).
+    assert _flat("Évolution en points (pt)") in _flat(_pdf_text(folder / f"diagnostic_{SIRET}.pdf"))
     assert not (folder / f"diagnostic_{SIRET}.html").exists()
 
 

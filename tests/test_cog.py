@@ -155,6 +155,26 @@ def test_rp2021_population_total_kept(rp2021_normandie):
     assert "COG 2023" in res.method
 
 
+# --- COG 2021: comparateur de territoires 2022 ---------------------------------------------
+
+
+def test_comparateur_2021_total_kept_and_splits_reported():
+    from coodiag.mirror.loaders.france import load_comparateur_2022
+
+    df = load_comparateur_2022()[["code", "P18_POP"]]
+    res = convert_communes(df, from_vintage=2021, counts=["P18_POP"])
+    total = df["P18_POP"].sum()
+    assert res.table["P18_POP"].sum() + res.unplaced["P18_POP"].sum() == pytest.approx(total)
+    # Splits since 2021: Neussargues (2025), Essarts-en-Bocage (85084 -> L'Oie, Sainte-Florence)
+    # and 60054 (Les Hauts-Talican, 60694, carved out of it).
+    assert sorted(res.unplaced["code"]) == ["15141", "60054", "85084"]
+    assert res.unplaced["reason"].str.startswith("scission").all()
+    table = res.table.set_index("code")["P18_POP"]
+    assert table["93066"] == 112091 + 30828  # Saint-Denis + Pierrefitte-sur-Seine
+    assert table["27676"] == 1780  # Les Trois Lacs, code 27058 in the COG 2021
+    assert "COG 2021" in res.method
+
+
 # --- hand-made frames ------------------------------------------------------------------
 
 

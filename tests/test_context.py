@@ -49,3 +49,30 @@ def test_user_capacity_reaches_the_registry(base) -> None:
     row = ctx.registry.set_index("siret").loc[siret]
     row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
     assert row["capacite"] == 120.0 and not row["capacite_estimee"]
+
+
+def test_elderly_typology_follows_the_data_coverage(base) -> None:
+    """The « personnes âgées » typology runs where its indicators exist (IRIS 2022: Normandie
+    today), decided from the data, not from a list of départements: the Var gets a note saying
+    how many of its communes have them."""
+    from coodiag.analyses import typology
+    from coodiag.reports.context import data_coverage
+
+    ctx = Context(with_reseaux=True)
+    communes, ind = ctx.communes, ctx.indicators
+    active = typology.PERSONNES_AGEES_ACTIVES
+    have, total = data_coverage(communes, ind, communes["dep"] == "50", active)
+    assert total == 445 and have / total >= typology.MIN_COVERAGE
+    assert data_coverage(communes, ind, communes["dep"] == "83", active) == (0, 153)
+    assert data_coverage(communes, ind, communes["dep"] == "50", ["absent"]) == (0, 445)
+    var = territory_atlas.run("dep:83", context=ctx)
+    assert var.typologie_communes is None
+    assert any("0 des 153 communes" in n for n in var.notes)
+    manche = territory_atlas.run("ze:2802", context=ctx)
+    assert manche.typologie_communes is not None
+    # Var key figures from the national census 2021 (helper h10a, issue 10 item 1: passes
+    # once p21_chom1564 is national): Toulon alone has 11,182 unemployed.
+    figures = var.chiffres_cles.set_index("indicateur")
+    assert figures.loc["Chômeurs de 15-64 ans (recensement)", "Territoire"] > 11_182
+    assert figures.loc["Taux de chômage des 15-64 ans (recensement)",
+                       "France métropolitaine"] > 0

@@ -23,7 +23,7 @@ def data(base):
 def test_demand_estimator_against_known_normandie(data):
     communes, ind, ze = data["communes"], data["ind"], data["ze"]
     s, n = D.share_1564(ind)
-    assert 0.6 < s < 0.68 and n > 3800  # Normandie + Île-de-France
+    assert 0.6 < s < 0.68 and n > 3800
     est = D.estimate_unemployed(communes, ind, ze)
     known = communes["code"].map(ind.set_index("code")["p21_chom1564"]).astype("float64")
     m = (communes["reg"] == "28") & known.notna() & est.notna()
@@ -37,9 +37,33 @@ def test_demand_estimator_against_known_normandie(data):
     dem = data["demand"].set_index("code")
     assert not dem.loc[AVRANCHES, "demande_estimee"]
     assert dem.loc[AVRANCHES, "demande"] == pytest.approx(known[communes["code"] == AVRANCHES])
-    assert dem.loc["01001", "demande_estimee"]  # Ain: estimated
-    assert dem.loc["01001", "demande_source"].startswith("estimation")
     assert data["demand"].attrs["parametres"]["part_1564"] == pytest.approx(s)
+    # The zone estimate is only a flagged fallback: a commune whose census value is removed
+    # gets it (L'Abergement-Clémenciat, Ain: 27 unemployed in the census).
+    ind_gap = ind.assign(p21_chom1564=ind["p21_chom1564"].where(ind["code"] != "01001"))
+    gap = D.demand(communes, ind_gap, ze).set_index("code")
+    assert gap.loc["01001", "demande_estimee"]
+    assert gap.loc["01001", "demande_source"].startswith("estimation")
+    assert 10 < gap.loc["01001", "demande"] < 60
+    assert gap["demande_estimee"].sum() == dem["demande_estimee"].sum() + 1
     de = D.demand(communes, ind, ze, kind="demandeurs")
     assert not de["demande_estimee"].any()
     assert de["demande"].notna().mean() > 0.99
+
+
+def test_census_need_everywhere(data):
+    """Passes once the national census 2021 columns exist (helper h10a, issue 10 item 1): the
+    need is the census count in every metropolitan commune that has one, no zone estimate;
+    only the five Cantal communes re-created on 1 January 2025 (no census, no population)
+    stay without need."""
+    dem = data["demand"].set_index("code")
+    assert dem.loc["83137", "demande"] == 11182  # Toulon
+    assert dem.loc["83137", "demande_source"].startswith("recensement 2021")
+    assert data["demand"].attrs["parametres"]["communes_recensement"] == 34_741
+    assert int(dem["demande_estimee"].sum()) == 0
+    lacking = sorted(dem.index[dem["demande"].isna()])
+    assert lacking == ["15031", "15035", "15047", "15141", "15171"]
+    assert (dem.loc[lacking, "demande_source"] == D.LABEL_NONE).all()
+    meta = data["demand"].attrs["indicateurs"][0]
+    assert meta.label == "Chômeurs de 15 à 64 ans (recensement 2021)"
+    assert "comparateur" in meta.source and "Normandie" in meta.source

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from coodiag.base.indicator_specs import JOB_SEEKERS_CATEGORY, JOB_SEEKERS_DATE
 from coodiag.errors import CoodiagError
 from coodiag.reports import diagnostic
 
@@ -39,11 +40,25 @@ def test_impact_is_published_under_secrecy(diag) -> None:
 
 def test_key_figures_compare_levels(diag) -> None:
     figures = diag.chiffres_cles.set_index("indicateur")
-    de = figures.loc["Demandeurs d'emploi inscrits"]
+    de = figures.loc[f"Demandeurs d'emploi inscrits ({JOB_SEEKERS_CATEGORY})"]
+    assert de["millesime"] == JOB_SEEKERS_DATE
     assert de["Département : Manche"] == 29475
     assert de["Région : Normandie"] == 246645  # MANIFEST: Normandie 246,645 job seekers
     assert figures.loc["SIAE (toutes)", "Département : Manche"] == 29
     assert figures.loc["Taux de chômage des 15-64 ans (recensement)", "Territoire"] > 0
+
+
+def test_evolution_2018_2021(diag) -> None:
+    """Passes once the census 2018 columns exist (helper h10a, issue 10 item 3)."""
+    evo = diag.evolution
+    assert evo is not None and evo.available
+    assert list(evo.niveaux["niveau"]) == [
+        "Territoire", "Zone d'emploi : Avranches", "Département : Manche", "France métropolitaine"
+    ]
+    assert set(evo.communes["code"]) == set(diag.communes["code"])
+    zone = evo.niveaux.set_index("niveau").loc["Zone d'emploi : Avranches"]
+    assert zone["tx_chom1564_21"] == pytest.approx(8.37, abs=0.01)
+    assert zone["evol_chom1564_1821"] == pytest.approx(-8.39, abs=0.01)
 
 
 def test_coverage_typology_prospecting_recommendations(diag) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from coodiag.analyses import impact
+from coodiag.analyses import impact, offer
 from coodiag.base import store
+from coodiag.base.indicator_specs import JOB_SEEKERS, JOB_SEEKERS_DATE
 
 
 def _contracts() -> pd.DataFrame:
@@ -74,3 +75,29 @@ def test_impact_of_zones() -> None:
     ).set_index("code")
     assert out.loc["2802", "impact_pct"] == pytest.approx(100 * 218 / 5410)
     assert pd.isna(out.loc["2803", "impact_pct"])
+
+
+def test_zone_method_names_its_denominator(base) -> None:
+    """The zones of the Manche against their job seekers: the method line says « demandeurs
+    d'emploi », the vintage is the source's (no date stated), never « vers 2024 »."""
+    from coodiag.reports.context import Context
+
+    ctx = Context()
+    dens = ctx.denominators("ze2020")
+    label = offer.DENOMINATORS["demandeurs"][1]
+    assert label == JOB_SEEKERS
+    zones = impact.impact_zones(ctx.offer_by("ze"), dens["demandeurs"], denominator_label=label)
+    avranches = zones.set_index("code").loc["2802"]
+    assert avranches["chomeurs"] == dens["demandeurs"]["2802"] > 4000
+    meta = {m.key: m for m in zones.attrs["indicateurs"]}
+    assert meta["impact_pct"].method == (
+        "impact = capacité des SIAE de la zone / demandeurs d'emploi de la zone × 100"
+    )
+    assert meta["impact_pct"].vintage == f"SIAE 2019-2021 ; {JOB_SEEKERS_DATE}"
+    assert meta["chomeurs"].vintage == JOB_SEEKERS_DATE
+    assert "probablement A, B, C" in meta["chomeurs"].label
+    census = impact.impact_zones(
+        ctx.offer_by("ze"), dens["chomeurs"], denominator_label=impact.CENSUS_UNEMPLOYED
+    )
+    assert census.attrs["indicateurs"][0].method.endswith("/ chômeurs de la zone × 100")
+    assert census.attrs["indicateurs"][0].vintage == "SIAE 2019-2021 ; RP 2021"

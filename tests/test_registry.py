@@ -78,6 +78,25 @@ def test_avranches_ai(registry) -> None:
     )
 
 
+def test_named_commune_wins_at_the_boundary(registry) -> None:
+    """A platform point a few metres across the boundary of the commune both lists name goes
+    to the named commune (50 m): the CIAS of Bernay falls 7 m inside Courbépine."""
+    cias = registry[registry["siret"] == "20000377000050"].iloc[0]
+    assert (cias["code_commune"], cias["commune"]) == ("27056", "Bernay")
+    assert cias["placement"].startswith("coordonnées à 7 m de la commune nommée par les deux")
+    assert not cias["communes_divergentes"]
+    rejets = store.read_table("siae_rejets")
+    fixed = rejets[rejets["motif"].str.startswith("commune corrigée")]
+    # Measured: 21 corrections (19 SIAE named by the platform and the ASP list, 2 GEIQ of
+    # La Motte-Servolex named by the platform and the GEIQ list). The next five divergent
+    # points lie 51 to 76 m away (Cognin, Montfermeil, three in Voiron) and stay put.
+    assert len(fixed) == 21
+    assert set(fixed["siret"]) >= {"20000377000050", "52935445800018", "81774058200017"}
+    voiron = registry[registry["siret"] == "39891491100043"].iloc[0]
+    assert voiron["code_commune"] == "38133" and voiron["communes_divergentes"]
+    assert int(registry["communes_divergentes"].sum()) == 20
+
+
 def test_2019_structure_placed_by_postal_code_and_name(registry) -> None:
     # 01700 is shared by four communes; the ASP list only gives "ST MAURICE DE BEYNOST".
     row = registry[(registry["siret"] == "34356040500023") & (registry["type_siae"] == "AI")].iloc[
@@ -126,7 +145,10 @@ def test_denominators_need_complete_coverage(base) -> None:
     dens = offer.denominators(communes, indicators, by="dep")
     assert dens["demandeurs"]["50"] == 29475  # job seekers, all communes of the Manche
     assert dens["chomeurs"]["50"] == pytest.approx(19693.2, abs=0.1)
-    assert pd.isna(dens["chomeurs"]["01"])  # no census counts outside Normandie / IDF
+    # National census 2021 (helper h10a, issue 10 item 1; passes once the column is national):
+    # the Ain is complete; the Cantal lacks five communes re-created on 1 January 2025.
+    assert dens["chomeurs"]["01"] == pytest.approx(29109, abs=1)
+    assert pd.isna(dens["chomeurs"]["15"])
     by_commune = offer.denominators(communes, indicators, by="code")
     assert by_commune["chomeurs"]["50025"] == pytest.approx(477.3, abs=0.1)
 

@@ -43,12 +43,28 @@ def test_lq_establishments_no_double_count(base) -> None:
         S.lq_etablissements(ind, communes, ["13055"])
 
 
-def test_lq_zone_emploi_against_metropolitan_mean(base) -> None:
+def test_lq_zone_emploi_against_official_national_shares(base) -> None:
+    """Avranches (2802) against the France row of the zone source, not a mean of zones."""
+    from coodiag.reports.context import Context
+
     zones = store.read_table("indicateurs_zones_emploi")
-    lq = S.lq_zone_emploi(zones, "2802").set_index("secteur")  # Avranches
-    assert lq["part_ref"].sum() == pytest.approx(100.0, abs=0.05)
+    france = Context().ze_france
+    assert france is not None
+    # The France row of zones_emploi_indicateurs.json: official national shares of jobs (%).
+    assert france[["eco_sectagri_pct_22", "eco_sectindus_pct_22", "eco_sectconst_pct_22",
+                   "eco_sectservi_pct_22", "eco_sectadmin_pct_22"]].tolist() == pytest.approx(
+        [2.39, 11.62, 6.54, 48.37, 31.08])
+    lq = S.lq_zone_emploi(zones, "2802", france=france).set_index("secteur")
+    assert lq.loc["AZ", "indice"] == pytest.approx(7.78 / 2.39, abs=1e-3)  # 3.255
+    assert lq.loc["BE", "indice"] == pytest.approx(19.44 / 11.62, abs=1e-3)  # 1.673
+    assert lq.loc["AZ", "part_ref"] == pytest.approx(2.39, abs=0.01)
+    assert lq.attrs["reference_officielle"]
+    assert "ligne France de la source" in lq.attrs["indicateurs"][0]["denominator"]
+    # The former reference, the population-weighted mean of the zones, gave 3.00 for AZ.
     w = zones["p22_pop"]
-    ref_agri = (zones["eco_sectagri_pct_22"] * w).sum() / w.sum()
-    assert lq.loc["AZ", "indice"] == pytest.approx(7.78 / ref_agri, rel=1e-4)  # shares renormalised
-    assert lq.loc["AZ", "indice"] > 2.5
-    assert "pondérée par leur population" in lq.attrs["indicateurs"][0]["denominator"]
+    mean_agri = (zones["eco_sectagri_pct_22"] * w).sum() / w.sum()
+    assert 7.78 / mean_agri == pytest.approx(3.003, abs=1e-3)
+    # A table without the France row still answers, saying it is an approximation.
+    approx = S.lq_zone_emploi(zones[zones["code"] != S.FRANCE_ROW], "2802")
+    assert not approx.attrs["reference_officielle"]
+    assert "pondérée par la population" in approx.attrs["indicateurs"][0]["method"]

@@ -2,9 +2,11 @@
 
 The denominator of the accessibility (:func:`coodiag.analyses.access.accessibility`) and the
 need of the coverage classes (:mod:`coodiag.analyses.coverage`). The 2021 census count of
-unemployed exists only for Normandie and Île-de-France in the base; elsewhere it is estimated
-from the commune's population and its zone d'emploi's employment and unemployment rates
-(:func:`estimate_unemployed`).
+unemployed (``p21_chom1564``, every commune where a census file has it: the national
+comparateur, the richer Normandie/Île-de-France file, see the base's ``source_rp21``) is the
+need; only a commune without it falls back on an estimate from its population and its zone
+d'emploi's employment and unemployment rates (:func:`estimate_unemployed`), flagged
+``demande_estimee``.
 """
 
 from __future__ import annotations
@@ -12,23 +14,36 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from coodiag.base.indicator_specs import JOB_SEEKERS, JOB_SEEKERS_DATE, JOB_SEEKERS_SOURCE
 from coodiag.base.indicators import Indicator
 
-SRC_RP21 = "INSEE, recensement de la population 2021 (Normandie et Île-de-France)"
+SRC_RP21 = "INSEE, recensement de la population 2021"
 SRC_RP22 = "INSEE, recensement de la population 2022"
-SRC_DE = "France Travail, via l'outil d'analyse de l'offre du GIP de la plateforme de l'inclusion"
+SRC_DE = JOB_SEEKERS_SOURCE
 
 LABEL_KNOWN = "recensement 2021 : chômeurs de 15 à 64 ans (P21_CHOM1564)"
 LABEL_ESTIMATE = (
     "estimation : population 2022 × part des 15-64 ans × taux d'emploi × taux de chômage / "
     "(1 − taux de chômage) de la zone d'emploi (RP 2022)"
 )
-LABEL_DE = "demandeurs d'emploi inscrits (France Travail, vers 2024, arrondis à 5)"
+LABEL_DE = f"{JOB_SEEKERS}, arrondis à 5"
 LABEL_NONE = "indisponible"
 
 
+def census_sources(indicators: pd.DataFrame) -> str:
+    """The census 2021 source line: the files the communes' values come from (``source_rp21``).
+
+    >>> census_sources(pd.DataFrame({"source_rp21": ["b", "a", "b", None]}))
+    'INSEE, recensement de la population 2021 (a ; b)'
+    """
+    if "source_rp21" not in indicators.columns:
+        return SRC_RP21
+    files = sorted(indicators["source_rp21"].dropna().astype(str).unique())
+    return f"{SRC_RP21} ({' ; '.join(files)})" if files else SRC_RP21
+
+
 def share_1564(indicators: pd.DataFrame) -> tuple[float, int]:
-    """s = Σ p21_pop1564 / Σ pop22 over the communes where both are known (Normandie, IDF).
+    """s = Σ p21_pop1564 / Σ pop22 over the communes where both are known.
 
     Ratio of sums (a population-weighted share), RP 2021 numerator over RP 2022 denominator
     (the only 15-64 counts in the base are 2021; the one-year gap is part of the estimate's
@@ -56,7 +71,7 @@ def estimate_unemployed(
 
     P_i: population municipale 2022 of commune i (``pop22``); s: share of the 15-64 among the
     population (:func:`share_1564`, calibrated on the communes where both the 2021 census 15-64
-    count and pop22 are known: Normandie and Île-de-France); e_z: employment rate 15-64 of the
+    count and pop22 are known); e_z: employment rate 15-64 of the
     zone d'emploi (``eco_txemp_1564_22`` / 100, employed / population 15-64); c_z: unemployment
     rate 15-64 of the zone (``soc_txchom_1564_22`` / 100, unemployed / active 15-64). Since
     active = employed + unemployed, unemployed = employed × c/(1 − c) = P15-64 × e × c/(1 − c).
@@ -83,10 +98,11 @@ def demand(
     """The need of each commune: ``code, demande, demande_estimee, demande_source, population``.
 
     ``kind="chomeurs"`` (default): unemployed 15-64 (census, INSEE definition). The 2021 census
-    count ``p21_chom1564`` where the base has it (Normandie, Île-de-France:
-    ``demande_estimee=False``), else :func:`estimate_unemployed` (``demande_estimee=True``):
-    pop22 × s × e_z × c_z / (1 − c_z), s calibrated on Normandie + Île-de-France (value in
-    ``attrs["parametres"]["part_1564"]``). ``kind="demandeurs"``: job seekers registered at
+    count ``p21_chom1564`` wherever the base has it (``demande_estimee=False``); only where it
+    is missing, the fallback :func:`estimate_unemployed` (``demande_estimee=True``):
+    pop22 × s × e_z × c_z / (1 − c_z), s calibrated on the communes with both counts (value in
+    ``attrs["parametres"]["part_1564"]``; counts in ``communes_recensement`` and
+    ``communes_estimees``). ``kind="demandeurs"``: job seekers registered at
     France Travail (``de_2024``, all France, rounded to 5 by the source; not an estimate).
     ``population``: pop22 (the denominator of the need per 1,000 inhabitants). Unit: persons.
     """
@@ -109,8 +125,8 @@ def demand(
             label="Demandeurs d'emploi inscrits",
             unit="personnes",
             source=SRC_DE,
-            vintage="vers 2024 (date non précisée par la source)",
-            method="effectif de la source (catégories probablement A, B, C), arrondi à 5",
+            vintage=JOB_SEEKERS_DATE,
+            method=f"effectif de la source : {JOB_SEEKERS}, arrondi à 5",
         )
     else:
         s, n = share_1564(indicators)
@@ -123,19 +139,23 @@ def demand(
             np.where(has, LABEL_KNOWN, np.where(np.isnan(est), LABEL_NONE, LABEL_ESTIMATE)),
             dtype="string",
         )
-        params.update({"part_1564": s, "communes_calibration": n})
+        n_est = int(out["demande_estimee"].sum())
+        params.update({"part_1564": s, "communes_calibration": n,
+                       "communes_recensement": int(has.sum())})
         meta = Indicator(
             key="demande",
-            label="Chômeurs de 15 à 64 ans (recensement, estimés hors Normandie et Île-de-France)",
+            label="Chômeurs de 15 à 64 ans (recensement 2021"
+            + (" ; estimés, faute de valeur, pour les communes signalées)" if n_est else ")"),
             unit="personnes",
-            source=f"{SRC_RP21} ; {SRC_RP22} (population communale, taux des zones d'emploi)",
-            vintage="RP 2021 (connus) ; RP 2022 (estimés)",
+            source=census_sources(indicators)
+            + (f" ; {SRC_RP22} (population communale, taux des zones d'emploi)" if n_est else ""),
+            vintage="RP 2021" + (" (connus) ; RP 2022 (estimés)" if n_est else ""),
             method=(
-                "connus : P21_CHOM1564 ; ailleurs estimés (demande_estimee) : population 2022 × "
-                f"s × taux d'emploi × taux de chômage / (1 − taux de chômage) de la zone "
-                f"d'emploi, s = part des 15-64 ans = {s:.4f} (Σ P21_POP1564 / Σ population "
-                f"2022 sur les {n} communes de Normandie et d'Île-de-France où les deux sont "
-                "connus)"
+                f"P21_CHOM1564 pour {int(has.sum())} communes ; à défaut, estimation de zone "
+                f"signalée (demande_estimee, {n_est} communes) : population 2022 × s × taux "
+                "d'emploi × taux de chômage / (1 − taux de chômage) de la zone d'emploi, s = "
+                f"part des 15-64 ans = {s:.4f} (Σ P21_POP1564 / Σ population 2022 sur les {n} "
+                "communes où les deux sont connus)"
             ),
         )
     out.attrs["indicateurs"] = [

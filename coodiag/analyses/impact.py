@@ -9,13 +9,29 @@ from __future__ import annotations
 
 import pandas as pd
 
+from coodiag.base.indicator_specs import JOB_SEEKERS, JOB_SEEKERS_DATE
 from coodiag.base.indicators import Indicator
+
+CENSUS_UNEMPLOYED = "chômeurs de 15 à 64 ans (recensement 2021, INSEE)"
 
 #: The denominators a user can choose for the commune impact: key -> (indicator, French label).
 UNEMPLOYED = {
-    "chomeurs": ("p21_chom1564", "chômeurs de 15 à 64 ans (recensement 2021, INSEE)"),
-    "demandeurs": ("de_2024", "demandeurs d'emploi inscrits (France Travail, vers 2024)"),
+    "chomeurs": ("p21_chom1564", CENSUS_UNEMPLOYED),
+    "demandeurs": ("de_2024", JOB_SEEKERS),
 }
+
+#: Vintage of each denominator label (the job seekers' file states no date: say so).
+VINTAGES = {CENSUS_UNEMPLOYED: "RP 2021", JOB_SEEKERS: JOB_SEEKERS_DATE}
+
+
+def vintage_of(label: str) -> str:
+    """The vintage of a denominator label (:data:`VINTAGES`, else its last parenthesis)."""
+    return VINTAGES.get(label, label.split("(")[-1].rstrip(")"))
+
+
+def who(label: str) -> str:
+    """« demandeurs d'emploi » when the denominator label is job seekers, else « chômeurs »."""
+    return "demandeurs d'emploi" if label.startswith("demandeurs") else "chômeurs"
 
 
 def salaries_by_commune(
@@ -71,7 +87,7 @@ def impact_communes(
 
     N_c: salariés en parcours living in commune c (:func:`salaries_by_commune`); U_c: the
     unemployed of the commune, ``denominator`` = ``"chomeurs"`` (census 2021 unemployed aged
-    15-64, Normandie and Île-de-France) or ``"demandeurs"`` (job seekers registered at France
+    15-64) or ``"demandeurs"`` (job seekers registered at France
     Travail, all of France). Unit: % of U_c — the rise of unemployment in c if the SIAE stopped
     and its salariés became unemployed. NaN where U_c is missing or 0 (the commune is still
     listed, with its N_c).
@@ -98,8 +114,9 @@ def impact_communes(
             numerator="salariés en parcours résidant dans la commune (fichier de la SIAE)",
             denominator=label,
             source=f"fichier des salariés de la SIAE ; {label}",
-            vintage="période du fichier ; " + label.split("(")[-1].rstrip(")"),
-            method="impact = salariés résidant dans la commune / chômeurs de la commune × 100",
+            vintage="période du fichier ; " + vintage_of(label),
+            method=f"impact = salariés résidant dans la commune / {who(label)} de la commune "
+            "× 100",
         )
     ]
     return out
@@ -134,8 +151,17 @@ def impact_zones(
             denominator=denominator_label,
             source="registre des SIAE (plateforme de l'inclusion 2021, ASP 2019) ; "
             + denominator_label,
-            vintage="SIAE 2019-2021 ; " + denominator_label.split("(")[-1].rstrip(")"),
-            method="impact = capacité des SIAE de la zone / chômeurs de la zone × 100",
-        )
+            vintage="SIAE 2019-2021 ; " + vintage_of(denominator_label),
+            method=f"impact = capacité des SIAE de la zone / {who(denominator_label)} de la zone "
+            "× 100",
+        ),
+        Indicator(
+            key="chomeurs",
+            label=denominator_label[0].upper() + denominator_label[1:],
+            unit="personnes",
+            source=denominator_label,
+            vintage=vintage_of(denominator_label),
+            method="somme des communes de la zone",
+        ),
     ]
     return out

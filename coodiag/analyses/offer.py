@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from coodiag import levels
+from coodiag.base.indicator_specs import JOB_SEEKERS
 from coodiag.base.registry import TYPES
 
 #: DARES, situation at 31/12/2019, France: (structures, salariés en insertion) per type.
@@ -112,7 +113,7 @@ def offer_by_territory(
 DENOMINATORS = {
     "chomeurs": ("p21_chom1564", "chômeurs de 15-64 ans (recensement 2021)"),
     "pop1564": ("p21_pop1564", "habitants de 15-64 ans (recensement 2021)"),
-    "demandeurs": ("de_2024", "demandeurs d'emploi inscrits (France Travail, vers 2024)"),
+    "demandeurs": ("de_2024", JOB_SEEKERS),
 }
 
 

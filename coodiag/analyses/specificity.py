@@ -2,7 +2,7 @@
 
 :func:`location_quotient` (indice de spécificité) and its three applications: the establishments
 of a set of communes against their département or région (:func:`lq_etablissements`, Flores
-2021), the jobs of a zone d'emploi against metropolitan France (:func:`lq_zone_emploi`, RP 2022),
+2021), the jobs of a zone d'emploi against France (:func:`lq_zone_emploi`, RP 2022),
 a user's SIRENE file by NAF division (:func:`lq_sirene`).
 
 Every result carries its indicator metadata in ``df.attrs["indicateurs"]`` (a list of
@@ -167,48 +167,72 @@ SECTEURS_EMPLOI: dict[str, tuple[str, str]] = {
 }
 
 
-def lq_zone_emploi(zones: pd.DataFrame, code: str, *, poids: str = "p22_pop") -> pd.DataFrame:
-    """Location quotient of the employment of a zone d'emploi against metropolitan France.
+#: Code of the France row of the zone d'emploi source (its official national shares).
+FRANCE_ROW = "00FR"
 
-    .. math:: LQ_s = \\frac{p_{z,s}}{\\bar p_s}, \\quad
-              \\bar p_s = \\frac{\\sum_z w_z\\, p_{z,s}}{\\sum_z w_z}
+
+def lq_zone_emploi(
+    zones: pd.DataFrame,
+    code: str,
+    *,
+    france: pd.Series | None = None,
+    poids: str = "p22_pop",
+) -> pd.DataFrame:
+    """Location quotient of the employment of a zone d'emploi against France.
+
+    .. math:: LQ_s = \\frac{p_{z,s}}{p_{F,s}}
 
     p_{z,s}: share of sector s in the jobs of zone z (%, RP 2022, :data:`SECTEURS_EMPLOI`);
-    the reference p̄_s is the **population-weighted mean of the metropolitan zones** (weights
-    w_z = ``poids``, population 2022): the France row of the source is excluded from the base
-    (its population fields are not national totals) and the zone table has no job count, so a
-    job-weighted mean (the exact national share) cannot be computed; population weights
-    approximate it. Unit: index (1 = same specialisation as France métropolitaine).
-    ``n`` holds the zone's shares (%), not counts.
+    p_{F,s}: the official national share, the France row of the same source (``france``, or
+    the row ``code == "00FR"`` of ``zones``; e.g. agriculture 2.39 %, industry 11.62 %).
+    Unit: index (1 = same specialisation as France). ``n`` holds the zone's shares (%), not
+    counts. Without a France row (a table built without it), the reference falls back on the
+    mean of the zones weighted by ``poids`` (population 2022), said so in ``attrs["reference"]``
+    and in the method: an approximation of the job-weighted national share.
     """
     z = zones.set_index("code")
-    if code not in z.index:
+    if code not in z.index or code == FRANCE_ROW:
         raise ValueError(f"Zone d'emploi inconnue : {code!r}")
     cols = {col: key for key, (col, _label) in SECTEURS_EMPLOI.items()}
-    sub = z[[*cols, poids]].dropna()
-    w = sub[poids].astype("float64")
-    ref = sub[list(cols)].astype("float64").mul(w, axis=0).sum() / w.sum()
+    if france is None and FRANCE_ROW in z.index:
+        france = z.loc[FRANCE_ROW]
+    official = france is not None and france.reindex(list(cols)).notna().all()
+    if official:
+        ref = france.reindex(list(cols)).astype("float64")
+        reference = "France (parts nationales de la source)"
+        denominator = "part du secteur dans l'emploi de la France (ligne France de la source)"
+        method = "LQ = part de la zone / part nationale (ligne France de la source)"
+    else:
+        sub = z.drop(index=FRANCE_ROW, errors="ignore")[[*cols, poids]].dropna()
+        w = sub[poids].astype("float64")
+        ref = sub[list(cols)].astype("float64").mul(w, axis=0).sum() / w.sum()
+        reference = "France métropolitaine (moyenne des zones pondérée par la population)"
+        denominator = (
+            "part du secteur dans l'emploi de France métropolitaine, estimée par la moyenne "
+            f"des {len(sub)} zones d'emploi pondérée par leur population 2022"
+        )
+        method = (
+            "LQ = part de la zone / part de référence ; ligne France absente : référence = "
+            "moyenne pondérée par la population (approximation de la part nationale)"
+        )
     local = z.loc[code, list(cols)].astype("float64")
     labels = {key: label for key, (_col, label) in SECTEURS_EMPLOI.items()}
     out = location_quotient(local.rename(cols), ref.rename(cols), labels=labels)
     nom = z.loc[code, "libelle"] if "libelle" in z.columns else code
-    out.attrs["reference"] = "France métropolitaine (moyenne des zones pondérée par la population)"
+    out.attrs["reference"] = reference
+    out.attrs["reference_officielle"] = bool(official)
     out.attrs["unite_n"] = "% de l'emploi"
     out.attrs["territoire"] = f"zone d'emploi {nom} ({code})"
     out.attrs["indicateurs"] = [
         Indicator(
             key="indice",
-            label="Indice de spécificité sectorielle de l'emploi (référence : France "
-            "métropolitaine)",
-            unit="indice (1 = même spécialisation que la France métropolitaine)",
+            label="Indice de spécificité sectorielle de l'emploi (référence : France)",
+            unit="indice (1 = même spécialisation que la France)",
             numerator="part du secteur dans les emplois au lieu de travail de la zone",
-            denominator="part du secteur dans l'emploi de France métropolitaine, estimée "
-            f"par la moyenne des {len(sub)} zones d'emploi pondérée par leur population 2022",
+            denominator=denominator,
             source="INSEE, RP 2022 (indicateurs par zone d'emploi d'un observatoire open data)",
             vintage="RP 2022",
-            method="LQ = part de la zone / part de référence ; la ligne France de la source "
-            "est exclue de la base : référence = moyenne pondérée par la population "
-            "(approximation de la part nationale, pondérée par l'emploi)",
+            method=method,
         )
     ]
     return out

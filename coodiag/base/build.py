@@ -140,11 +140,20 @@ def build_tables(progress: Progress | None = None) -> tuple[dict[str, pd.DataFra
     say("Indicateurs")
     names = indicator_specs.TABLES
     com_ind, lost_com = indicators.commune_indicators(
-        load("rp2021_communes"), load("rp2022_iris"), load("de_communes"), load("zonages_2024")
+        load("rp2021_communes"),
+        load("rp2022_iris"),
+        load("de_communes"),
+        load("zonages_2024"),
+        rp2021_france=load("rp2021_communes_france"),
+        filosofi_france=load("filosofi_2021_communes"),
+        comparateur=load("comparateur_2022"),
+        departements=load("dep_indicateurs"),
     )
     de_monthly, lost_de = indicators.job_seekers_monthly(load("de_mensuel"))
     tables[names["commune"]] = com_ind
-    tables[names["ze"]] = indicators.ze_indicators(load("ze_indicateurs"))
+    ze_raw = load("ze_indicateurs")
+    tables[names["ze"]] = indicators.ze_indicators(ze_raw)
+    tables[names["france"]] = indicators.france_indicators(ze_raw)
     tables[names["departement"]] = indicators.departement_indicators(load("dep_indicateurs"))
     tables[names["de_mensuel"]] = de_monthly
     tables[names["siae_mensuel"]] = indicators.siae_beneficiaries_monthly(load("barometre_siae"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 TABLES = {
     "commune": "indicateurs_communes",
     "ze": "indicateurs_zones_emploi",
+    "france": "indicateurs_france",
     "departement": "indicateurs_departements",
     "de_mensuel": "demandeurs_emploi_mensuel",
     "siae_mensuel": "beneficiaires_siae_mensuel",
@@ -34,10 +35,44 @@ _SRC_RP21 = (
     "d'un projet open data)"
 )
 _SRC_FILO21 = "INSEE, Filosofi 2021 (fichier communal Normandie et Île-de-France)"
+#: Short names of the national files (``codes_non_rattaches.source``).
+SRC_RP21_FRANCE_SHORT = "recensement 2021 national (COG 2024)"
+SRC_FILO21_FRANCE_SHORT = "Filosofi 2021 national (COG 2024)"
+#: Values of ``source_rp21`` and ``source_filosofi21``: (regional file, national file).
+SOURCE_LABELS_RP21 = (
+    "fichier Normandie et Île-de-France",
+    "fichier national (comparateur de territoires, juin 2024, valeurs arrondies)",
+)
+SOURCE_LABELS_FILO21 = (
+    "fichier Normandie et Île-de-France",
+    "fichier national INSEE (cc_filosofi_2021_COM)",
+)
+_SRC_RP21_BOTH = (
+    "INSEE, recensement de la population 2021 : fichier communal Normandie et Île-de-France "
+    "d'un projet open data ; ailleurs, fichier national dérivé du comparateur de territoires "
+    "INSEE (juin 2024, valeurs arrondies à l'unité) — voir source_rp21 pour chaque commune"
+)
+_SRC_FILO21_BOTH = (
+    "INSEE, Filosofi 2021 : fichier communal Normandie et Île-de-France ; ailleurs, base "
+    "communale nationale INSEE (cc_filosofi_2021_COM) — voir source_filosofi21 pour chaque "
+    "commune"
+)
 _SRC_ET21 = "INSEE, Flores 2021 : établissements actifs (fichier communal Normandie et IDF)"
 _SRC_IRIS22 = "INSEE, recensement de la population 2022 à l'IRIS (agrégats d'un observatoire)"
 _SRC_DE_COM = (
     "France Travail, via l'outil d'analyse de l'offre du GIP de la plateforme de l'inclusion"
+)
+#: What the per-commune job-seeker file (``de_2024``) is, as far as the file says: the one text
+#: written wherever the figure appears (key figures, legends, method pages, XLSX). The file
+#: states neither the categories (its totals, about 1/1.15 of the monthly A-to-E-like series,
+#: fit A, B, C) nor the date (its commune codes mix the COG 2023 and 2024: no vintage dates it).
+#: No guessed date.
+JOB_SEEKERS_CATEGORY = "catégories non indiquées par la source, probablement A, B, C"
+JOB_SEEKERS_DATE = "date non indiquée par la source"
+JOB_SEEKERS_SOURCE = _SRC_DE_COM
+JOB_SEEKERS = (
+    f"demandeurs d'emploi inscrits à France Travail ({JOB_SEEKERS_CATEGORY} ; "
+    f"{JOB_SEEKERS_DATE})"
 )
 _SRC_DE_MENS = "France Travail, demandeurs d'emploi inscrits en fin de mois (séries mensuelles)"
 _SRC_TERR = (
@@ -52,6 +87,14 @@ _COG_2023 = "codes COG 2023 convertis en COG 2025 (coodiag.reference.cog : effec
 _COG_2024 = "codes COG 2024 convertis en COG 2025 (coodiag.reference.cog : effectifs additionnés"
 _COG_RATE = ", taux recalculés ou repondérés)"
 _SECRET = "0 de la source sous secret statistique remplacé par une valeur manquante"
+_MISSING_PARTS = (
+    "communes fusionnées ou renumérotées au 1er janvier 2025 : les fichiers IRIS et zonages "
+    "n'ont que la partie principale ; chaque partie absente reçoit une estimation, l'écart "
+    "entre la population 2022 du département (fichier départemental, P22_POP) et la somme des "
+    "communes présentes, réparti au prorata de la population 2021 des parties absentes "
+    "(fichier national du recensement 2021) : sommes départementales exactes, valeur de la "
+    "partie estimée (coodiag.base.population)"
+)
 _IRIS_POP = (
     "moyenne pondérée par la population des IRIS — approximative pour les taux dont le "
     "dénominateur n'est pas la population"
@@ -77,6 +120,17 @@ RP21_COUNTS = {
 }
 _RP21_COUNT_VINTAGE = "RP 2021"
 
+#: Census columns the national file also holds: its column (loader name) -> key.
+RP21_FRANCE = {
+    "P21_POP": "p21_pop",
+    "P15_POP": "p15_pop",
+    "P21_MEN": "p21_men",
+    "P21_POP1564": "p21_pop1564",
+    "P21_ACT1564": "p21_act1564",
+    "P21_CHOM1564": "p21_chom1564",
+    "SUPERF": "superf",
+}
+
 FILO21_COUNTS = {
     "NBMENFISC21": ("nbmenfisc21", "Ménages fiscaux", "ménages"),
 }
@@ -96,6 +150,18 @@ FILO21_RATES = {
         "ménages fiscaux imposés", "ménages fiscaux", 1.0,
     ),
 }  # fmt: skip
+
+#: National Filosofi 2021 columns: source column -> (key, weight key for a merged commune;
+#: None for a count). ``nbpersmenfisc21`` is a weight only, not a column of the table.
+FILO21_FRANCE = {
+    "NBMENFISC21": ("nbmenfisc21", None),
+    "NBPERSMENFISC21": ("nbpersmenfisc21", None),
+    "MED21": ("med21", "nbmenfisc21"),
+    "PIMP21": ("pimp21", "nbmenfisc21"),
+    "TP6021": ("tp6021", "nbpersmenfisc21"),
+}
+#: Keys of the Filosofi 2021 columns of the commune table.
+FILO21_KEYS = ("nbmenfisc21", "med21", "tp6021", "pimp21")
 
 ET21_COUNTS = {
     "ETTOT21": ("ettot21", "Établissements actifs, tous secteurs"),
@@ -126,8 +192,9 @@ RP21_DERIVED = {
         "p21_act1564", "p21_pop1564", 100.0,
     ),
     "part_emplt_sal_21": (
-        "Part des emplois salariés", "%",
-        "emplois salariés au lieu de travail", "emplois au lieu de travail",
+        "Part des emplois salariés parmi les emplois au lieu de travail", "%",
+        "emplois salariés au lieu de travail (P21_EMPLT_SAL)",
+        "emplois au lieu de travail (P21_EMPLT), pas les actifs résidents",
         "p21_emplt_sal", "p21_emplt", 100.0,
     ),
     "tx_logvac_21": (
@@ -145,6 +212,68 @@ RP21_DERIVED = {
     ),
 }  # fmt: skip
 
+# ----------------------------------------------------------------- commune table: 2018
+
+_SRC_CC22 = (
+    "INSEE, comparateur de territoires, édition 2022 (base_cc_comparateur : recensement 2018, "
+    "établissements Sirene 2018), France entière"
+)
+SRC_CC22_SHORT = "comparateur 2022 (COG 2021)"
+_COG_2021 = (
+    "codes COG 2021 convertis en COG 2025 (coodiag.reference.cog : effectifs additionnés, "
+    "manquants si une partie est vide ou secrète)"
+)
+
+#: Census 2018 counts of the comparateur 2022: source column -> (key, label, unit).
+RP18_COUNTS = {
+    "P18_POP": ("p18_pop", "Population municipale 2018", "personnes"),
+    "P18_POP1564": ("p18_pop1564", "Population de 15 à 64 ans en 2018", "personnes"),
+    "P18_ACT1564": ("p18_act1564", "Actifs de 15 à 64 ans en 2018", "personnes"),
+    "P18_CHOM1564": ("p18_chom1564", "Chômeurs de 15 à 64 ans en 2018 (recensement)",
+                     "personnes"),
+    "P18_EMPLT": ("p18_emplt", "Emplois au lieu de travail en 2018", "emplois"),
+    "P18_EMPLT_SAL": ("p18_emplt_sal", "Emplois salariés au lieu de travail en 2018", "emplois"),
+}  # fmt: skip
+
+#: Establishments 2018 by sector (comparateur 2022): source column -> (key, label).
+ET18_COUNTS = {
+    "ETTOT18": ("ettot18", "Établissements actifs en 2018, tous secteurs"),
+    "ETAZ18": ("etaz18", "Établissements de l'agriculture, sylviculture et pêche en 2018"),
+    "ETBE18": ("etbe18", "Établissements de l'industrie en 2018"),
+    "ETFZ18": ("etfz18", "Établissements de la construction en 2018"),
+    "ETGU18": ("etgu18", "Établissements du commerce, des transports et des services divers en "
+               "2018"),
+    "ETGZ18": ("etgz18", "Établissements du commerce et de la réparation automobile en 2018"),
+    "ETOQ18": ("etoq18", "Établissements de l'administration publique, enseignement, santé et "
+               "action sociale en 2018"),
+}  # fmt: skip
+
+#: Rates and evolutions computed from the 2018 and 2021 counts: key -> (label, unit, num,
+#: den, formula, vintage). ``formula`` is the French text of the computation.
+RP18_DERIVED = {
+    "tx_chom1564_18": (
+        "Taux de chômage des 15-64 ans en 2018 (recensement)", "%",
+        "chômeurs de 15 à 64 ans en 2018", "population active de 15 à 64 ans en 2018",
+        "p18_chom1564 / p18_act1564 × 100", "RP 2018",
+    ),
+    "evol_pop_1821": (
+        "Évolution de la population 2018-2021", "%",
+        "population 2021 moins population 2018", "population 2018",
+        "(p21_pop − p18_pop) / p18_pop × 100", "évolution 2018-2021 (RP 2018 et RP 2021)",
+    ),
+    "evol_chom1564_1821": (
+        "Évolution du nombre de chômeurs de 15 à 64 ans 2018-2021", "%",
+        "chômeurs 2021 moins chômeurs 2018", "chômeurs de 15 à 64 ans en 2018",
+        "(p21_chom1564 − p18_chom1564) / p18_chom1564 × 100",
+        "évolution 2018-2021 (RP 2018 et RP 2021)",
+    ),
+    "evol_tx_chom1564_1821": (
+        "Évolution du taux de chômage des 15-64 ans 2018-2021", "points de %",
+        "taux de chômage 2021 moins taux de chômage 2018", "",
+        "tx_chom1564_21 − tx_chom1564_18, en points", "évolution 2018-2021 (RP 2018 et RP 2021)",
+    ),
+}  # fmt: skip
+
 # ----------------------------------------------------------------- commune table: IRIS 2022
 
 #: IRIS weights, rebuilt from the population and its age structure: name -> (label for the
@@ -159,7 +288,17 @@ _IRIS_WEIGHTS = {
     "pop5579": "la population de 55 à 79 ans (reconstituée à partir des parts par âge)",
     "pop80p": "la population de 80 ans ou plus (reconstituée : population × part des 80 ans+)",
     "men": "le nombre de ménages",
-}
+    "act1564": "la population active de 15 à 64 ans (reconstituée par tranche d'âge 15-24, "
+               "25-54, 55-64 ans : population × taux d'emploi ÷ (1 − taux de chômage) ; le taux "
+               "de l'IRIS est celui des chômeurs ainsi reconstitués, Σ actifs × taux / Σ actifs "
+               "des trois tranches, ou son taux 15-64 ans si une tranche manque)",
+    "act1524": "la population active de 15 à 24 ans (reconstituée : population de 15 à 24 ans "
+               "× taux d'emploi ÷ (1 − taux de chômage))",
+    "act2554": "la population active de 25 à 54 ans (reconstituée : population de 25 à 54 ans "
+               "× taux d'emploi ÷ (1 − taux de chômage))",
+    "act5564": "la population active de 55 à 64 ans (reconstituée : population de 55 à 64 ans "
+               "× taux d'emploi ÷ (1 − taux de chômage))",
+}  # fmt: skip
 
 #: IRIS shares and rates: source column -> (key, label, numerator, denominator, weight, exact).
 #: ``exact`` is True when the weight is the rate's own denominator (the aggregate is then the
@@ -194,41 +333,41 @@ IRIS_RATES = {
                           "men", True),
     "soc_txchom_1564_22": ("tx_chom1564_22", "Taux de chômage des 15-64 ans (recensement)",
                            "chômeurs de 15 à 64 ans", "population active de 15 à 64 ans",
-                           "pop1564", False),
+                           "act1564", True),
     "soc_txchom_1524_22": ("tx_chom1524_22", "Taux de chômage des 15-24 ans (recensement)",
                            "chômeurs de 15 à 24 ans", "population active de 15 à 24 ans",
-                           "pop1524", False),
+                           "act1524", True),
     "soc_txchom_2554_22": ("tx_chom2554_22", "Taux de chômage des 25-54 ans (recensement)",
                            "chômeurs de 25 à 54 ans", "population active de 25 à 54 ans",
-                           "pop2554", False),
+                           "act2554", True),
     "soc_txchom_5564_22": ("tx_chom5564_22", "Taux de chômage des 55-64 ans (recensement)",
                            "chômeurs de 55 à 64 ans", "population active de 55 à 64 ans",
-                           "pop5564", False),
+                           "act5564", True),
     "eco_txemp_1564_22": ("tx_emp1564_22", "Taux d'emploi des 15-64 ans",
                           "personnes de 15 à 64 ans ayant un emploi",
                           "population de 15 à 64 ans", "pop1564", True),
     "dsp_csp_agri_pct_22": ("part_csp_agri_22", "Part des agriculteurs exploitants",
                             "agriculteurs exploitants", "population de 15 ans ou plus",
-                            "pop15p", True),
+                            "pop15p", False),
     "dsp_csp_artis_pct_22": ("part_csp_artis_22", "Part des artisans, commerçants, chefs "
                              "d'entreprise", "artisans, commerçants, chefs d'entreprise",
-                             "population de 15 ans ou plus", "pop15p", True),
+                             "population de 15 ans ou plus", "pop15p", False),
     "dsp_csp_cadres_pct_22": ("part_csp_cadres_22", "Part des cadres et professions "
                               "intellectuelles supérieures", "cadres",
-                              "population de 15 ans ou plus", "pop15p", True),
+                              "population de 15 ans ou plus", "pop15p", False),
     "dsp_csp_profint_pct_22": ("part_csp_profint_22", "Part des professions intermédiaires",
                                "professions intermédiaires", "population de 15 ans ou plus",
-                               "pop15p", True),
+                               "pop15p", False),
     "dsp_csp_employes_pct_22": ("part_csp_employes_22", "Part des employés", "employés",
-                                "population de 15 ans ou plus", "pop15p", True),
+                                "population de 15 ans ou plus", "pop15p", False),
     "dsp_csp_ouvriers_pct_22": ("part_csp_ouvriers_22", "Part des ouvriers", "ouvriers",
-                                "population de 15 ans ou plus", "pop15p", True),
+                                "population de 15 ans ou plus", "pop15p", False),
     "dsp_csp_retraites_pct_22": ("part_csp_retraites_22", "Part des retraités", "retraités",
-                                 "population de 15 ans ou plus", "pop15p", True),
+                                 "population de 15 ans ou plus", "pop15p", False),
     "dsp_csp_inactifs_pct_22": ("part_csp_inactifs_22", "Part des autres personnes sans "
                                 "activité professionnelle", "autres personnes sans activité "
                                 "professionnelle", "population de 15 ans ou plus",
-                                "pop15p", True),
+                                "pop15p", False),
     "dsp_dipl_infbac_pct_22": ("part_dipl_infbac_22", "Part des non-diplômés ou diplômés "
                                "d'un niveau inférieur au bac", "personnes sans diplôme ou de "
                                "niveau inférieur au bac", "population non scolarisée de 15 ans "
@@ -276,8 +415,10 @@ TERRITORY = {
     "eco_txemp_1564_22": ("Taux d'emploi des 15-64 ans", "%",
                           "personnes de 15 à 64 ans ayant un emploi",
                           "population de 15 à 64 ans", "RP 2022"),
-    "eco_sal_pct_22": ("Part des emplois salariés", "%", "emplois salariés",
-                       "emplois au lieu de travail", "RP 2022"),
+    "eco_sal_pct_22": ("Part des salariés parmi les actifs occupés (lieu de résidence)", "%",
+                       "actifs occupés salariés résidant dans le territoire",
+                       "actifs occupés résidant dans le territoire (lieu de résidence, pas "
+                       "emplois au lieu de travail)", "RP 2022"),
     "eco_sectagri_pct_22": ("Part de l'agriculture dans l'emploi", "%",
                             "emplois de l'agriculture", "emplois au lieu de travail", "RP 2022"),
     "eco_sectindus_pct_22": ("Part de l'industrie dans l'emploi", "%",
@@ -377,34 +518,94 @@ def metadata_rows() -> list[dict[str, str]]:
     t_com = TABLES["commune"]
     rows: list[dict[str, str]] = []
     conv23 = _COG_2023 + _COG_RATE
+    conv24 = _COG_2024 + _COG_RATE
+    national = set(RP21_FRANCE.values())
     for src, (key, label, unit) in RP21_COUNTS.items():
-        rows.append(_row(t_com, key, label, unit, "", "", _SRC_RP21, _RP21_COUNT_VINTAGE,
-                              "commune", f"effectif de la source ({src}) ; {conv23}"))
+        vintage = "RP 2015" if key == "p15_pop" else _RP21_COUNT_VINTAGE
+        if key in national:
+            rows.append(_row(t_com, key, label, unit, "", "", _SRC_RP21_BOTH, vintage, "commune",
+                             f"effectif de la source ({src}) : fichier Normandie et "
+                             f"Île-de-France ({conv23}) là où il a la commune, sinon fichier "
+                             f"national arrondi ({conv24}) ; source par commune : source_rp21"))
+        else:
+            rows.append(_row(t_com, key, label, unit, "", "", _SRC_RP21, vintage, "commune",
+                             f"effectif de la source ({src}) ; Normandie et Île-de-France "
+                             f"seulement ; {conv23}"))
+    _both = (
+        "fichier Normandie et Île-de-France là où il a la commune, sinon base nationale INSEE "
+        "(« s » secret ou « nd » non disponible : valeur manquante) ; source par commune : "
+        "source_filosofi21"
+    )
     for src, (key, label, unit) in FILO21_COUNTS.items():
-        rows.append(_row(t_com, key, label, unit, "", "", _SRC_FILO21, "Filosofi 2021",
-                              "commune", f"effectif de la source ({src}) ; {_SECRET} ; {conv23}"))
+        rows.append(_row(t_com, key, label, unit, "", "", _SRC_FILO21_BOTH, "Filosofi 2021",
+                         "commune", f"effectif de la source ({src}) ; {_both} ; {_SECRET} ; "
+                         f"{conv23} ; base nationale : {conv24}"))
     for src, (key, label, unit, num, den, scale) in FILO21_RATES.items():
-        scaled = " ; proportion de la source multipliée par 100" if scale != 1.0 else ""
+        scaled = " ; proportion du fichier régional multipliée par 100" if scale != 1.0 else ""
+        weight = "personnes des ménages fiscaux" if key == "tp6021" else "ménages fiscaux"
         rows.append(_row(
-            t_com, key, label, unit, num, den, _SRC_FILO21, "Filosofi 2021", "commune",
-            f"valeur de la source ({src}){scaled} ; {_SECRET} ; {_COG_2023}, valeur "
-            "repondérée par les ménages fiscaux pour une commune fusionnée — approximative "
-            "pour une médiane)",
+            t_com, key, label, unit, num, den, _SRC_FILO21_BOTH, "Filosofi 2021", "commune",
+            f"valeur de la source ({src}){scaled} ; {_both} ; {_SECRET} ; codes COG 2023 "
+            "(fichier régional) ou COG 2024 (base nationale) convertis en COG 2025 : valeur "
+            f"repondérée par les {weight} (par les ménages fiscaux pour le fichier régional) "
+            "pour une commune fusionnée — approximative pour une médiane —, manquante si une "
+            "partie est secrète",
         ))
     for src, (key, label) in ET21_COUNTS.items():
         rows.append(_row(t_com, key, label, "établissements", "", "", _SRC_ET21,
                               "Flores 2021", "commune",
                               f"effectif de la source ({src}) ; {conv23}"))
     for key, (label, unit, num, den, ncol, dcol, _f) in RP21_DERIVED.items():
+        both = ncol in national and dcol in national
+        formula = f"({ncol} − {dcol}) / {dcol} × 100" if key == "evol_pop_1521" else (
+            f"{ncol} / {dcol}" + (" × 100" if unit == "%" else ""))
+        vintage = "RP 2015 et RP 2021" if key == "evol_pop_1521" else "RP 2021"
         rows.append(_row(
-            t_com, key, label, unit, num, den, _SRC_RP21, "RP 2021", "commune",
-            f"calculé par coodiag ({ncol} / {dcol}) après conversion des effectifs en COG 2025",
+            t_com, key, label, unit, num, den, _SRC_RP21_BOTH if both else _SRC_RP21, vintage,
+            "commune",
+            f"calculé par coodiag : {formula}, après conversion des effectifs en COG 2025"
+            + (" ; source par commune : source_rp21" if both else
+               " ; Normandie et Île-de-France seulement"),
         ))
-    conv24 = _COG_2024 + _COG_RATE
+    for src, (key, label, unit) in RP18_COUNTS.items():
+        rows.append(_row(t_com, key, label, unit, "", "", _SRC_CC22, "RP 2018", "commune",
+                         f"effectif de la source ({src}), France entière ; {_COG_2021}"))
+    for src, (key, label) in ET18_COUNTS.items():
+        rows.append(_row(t_com, key, label, "établissements", "", "", _SRC_CC22,
+                         "Sirene 2018 (établissements actifs au 31 décembre 2018)", "commune",
+                         f"effectif de la source ({src}), France entière ; case vide (secret "
+                         f"ou non disponible) : valeur manquante ; {_COG_2021}"))
+    for key, (label, unit, num, den, formula, vintage) in RP18_DERIVED.items():
+        rows.append(_row(
+            t_com, key, label, unit, num, den,
+            _SRC_CC22 if key == "tx_chom1564_18" else f"{_SRC_CC22} ; {_SRC_RP21_BOTH}",
+            vintage, "commune",
+            f"calculé par coodiag : {formula}, sur les effectifs convertis en COG 2025 ; "
+            "valeur manquante si un effectif l'est ou si le dénominateur est nul"
+            + ("" if key == "tx_chom1564_18" else
+               " ; les effectifs 2021 viennent du fichier indiqué par source_rp21"),
+        ))
+    rows.append(_row(
+        t_com, "source_rp21", "Fichier source du recensement 2021 de la commune", "texte", "",
+        "", _SRC_RP21_BOTH, "RP 2021", "commune",
+        f"« {SOURCE_LABELS_RP21[0]} » : communes de Normandie et d'Île-de-France (fichier le "
+        f"plus complet : emplois, logements) ; « {SOURCE_LABELS_RP21[1]} » : toutes les autres "
+        "communes ; vide : commune absente des deux fichiers",
+    ))
+    rows.append(_row(
+        t_com, "source_filosofi21", "Fichier source de Filosofi 2021 de la commune", "texte", "",
+        "", _SRC_FILO21_BOTH, "Filosofi 2021", "commune",
+        f"« {SOURCE_LABELS_FILO21[0]} » : communes de Normandie et d'Île-de-France dont le "
+        f"fichier régional donne les ménages fiscaux ; « {SOURCE_LABELS_FILO21[1]} » : les "
+        "autres communes de la base nationale ; vide : commune absente des deux fichiers (dont "
+        "la Guadeloupe, la Guyane et Mayotte)",
+    ))
     for src, (key, label, unit) in IRIS_COUNTS.items():
         rows.append(_row(t_com, key, label, unit, "", "", _SRC_IRIS22, "RP 2022",
                               "commune", f"somme des IRIS de la commune ({src}) ; Normandie "
-                              f"seulement ; {conv24}"))
+                              f"seulement ; {conv24} ; {_MISSING_PARTS}"
+                              + (" (ménages : ménages 2021 × le même rapport)"
+                                 if key == "p22_men" else "")))
     for src, (key, label, num, den, weight, exact) in IRIS_RATES.items():
         if weight == "pop":
             how = _IRIS_POP
@@ -415,14 +616,21 @@ def metadata_rows() -> list[dict[str, str]]:
                 if exact else
                 " — approximative : le dénominateur exact du taux n'est pas diffusé à l'IRIS"
             )
+            if key.startswith("part_csp_"):
+                how += (
+                    " ; part approximative : catégories socioprofessionnelles de l'exploitation "
+                    "complémentaire du recensement (sondage), pondérées par une population de "
+                    "15 ans ou plus reconstituée à partir des parts par âge"
+                )
         rows.append(_row(
             t_com, key, label, "%", num, den, _SRC_IRIS22, "RP 2022", "commune",
             f"source {src} ; {how} ; valeur manquante si les IRIS renseignés couvrent moins de "
-            f"{IRIS_MIN_COVERAGE:.0%} de la population ; Normandie seulement ; {conv24}",
+            f"{IRIS_MIN_COVERAGE:.0%} de la population (y compris les parties de commune "
+            f"absentes des fichiers IRIS) ; Normandie seulement ; {conv24}",
         ))
     rows.append(_row(
-        t_com, "de_2024", "Demandeurs d'emploi inscrits (catégories A, B, C probablement)",
-        "personnes", "", "", _SRC_DE_COM, "vers 2024 (date non précisée par la source)",
+        t_com, "de_2024", f"Demandeurs d'emploi inscrits ({JOB_SEEKERS_CATEGORY})",
+        "personnes", "", "", _SRC_DE_COM, JOB_SEEKERS_DATE,
         "commune",
         "champ « population » de la source (qui contient des demandeurs d'emploi), arrondi à 5 ; "
         "catégories non précisées (probablement A, B, C) ; arrondissements municipaux écartés "
@@ -433,7 +641,8 @@ def metadata_rows() -> list[dict[str, str]]:
         "", "INSEE, recensement de la population 2022 (somme des IRIS, fichier des zonages "
         "communaux)", "RP 2022", "commune",
         "somme de la population des IRIS de chaque commune (P22_POP) ; arrondissements "
-        "municipaux additionnés à leur commune ; DROM absents de la source ; " + _COG_2024 + ")",
+        "municipaux additionnés à leur commune ; DROM absents de la source ; " + _COG_2024 + ") ; "
+        + _MISSING_PARTS,
     ))
     for level in ("ze", "departement"):
         for src, (label, unit, num, den, vintage) in TERRITORY.items():

@@ -20,6 +20,7 @@ import pandas as pd
 
 from coodiag.base import indicator_specs as specs
 from coodiag.base.indicator_specs import TABLES
+from coodiag.base.iris import iris_to_communes
 
 
 @dataclass(frozen=True, eq=True)
@@ -123,58 +124,6 @@ def _ratio(num: pd.Series, den: pd.Series, factor: float = 1.0) -> pd.Series:
     return (num / den * factor).astype("float64")
 
 
-def iris_to_communes(iris: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate the IRIS 2022 frame to communes (COG 2024 codes, as in the source).
-
-    Columns: ``code``, the counts of :data:`~coodiag.base.indicator_specs.IRIS_COUNTS`
-    (summed), the rates of :data:`~coodiag.base.indicator_specs.IRIS_RATES` (weighted means,
-    NaN when the IRIS holding a value cover less than
-    :data:`~coodiag.base.indicator_specs.IRIS_MIN_COVERAGE` of the commune's population), and
-    the weights ``w_<name>`` summed (used to re-weight rates in the COG conversion).
-    """
-    pop = iris["P22_POP"].fillna(0.0)
-
-    def share(*cols: str) -> pd.Series:
-        return sum((iris[c] for c in cols), start=pd.Series(0.0, index=iris.index)) / 100.0
-
-    weights = {
-        "pop": pop,
-        "pop1524": pop * share("dm_1524_pct_22"),
-        "pop2554": pop * share("dm_2554_pct_22"),
-        "pop5564": pop * share("dm_5564_pct_22"),
-        "pop1564": pop * share("dm_1524_pct_22", "dm_2554_pct_22", "dm_5564_pct_22"),
-        "pop15p": pop * (1.0 - share("dm_0014_pct_22")),
-        "pop5579": pop * share("dm_5564_pct_22", "dm_6579_pct_22"),
-        "pop80p": pop * share("dm_80p_pct_22"),
-        "men": iris["men_tot_stock_22"],
-    }
-    weights = {k: v.fillna(0.0).clip(lower=0.0) for k, v in weights.items()}
-    data: dict[str, pd.Series] = {"code": iris["COM"]}
-    for src, (key, *_rest) in specs.IRIS_COUNTS.items():
-        data[key] = iris[src]
-    for name, w in weights.items():
-        data[f"w_{name}"] = w
-    for src, (key, _l, _n, _d, weight, _e) in specs.IRIS_RATES.items():
-        value = iris[src]
-        w = weights[weight]
-        has = value.notna()
-        data[f"{key}__num"] = (value * w).where(has, 0.0)
-        data[f"{key}__den"] = w.where(has, 0.0)
-        data[f"{key}__cov"] = pop.where(has, 0.0)
-    frame = pd.DataFrame(data)
-    summed = frame.groupby("code", sort=True).sum(min_count=1)
-    out = pd.DataFrame(index=summed.index)
-    for key, *_rest in specs.IRIS_COUNTS.values():
-        out[key] = summed[key]
-    for key, _l, _n, _d, _w, _e in specs.IRIS_RATES.values():
-        den = summed[f"{key}__den"]
-        covered = summed[f"{key}__cov"] >= specs.IRIS_MIN_COVERAGE * summed["p22_pop"]
-        out[key] = (summed[f"{key}__num"] / den.where(den > 0)).where(covered)
-    for name in weights:
-        out[f"w_{name}"] = summed[f"w_{name}"]
-    return out.reset_index()
-
-
 # ----------------------------------------------------------------- table builders
 
 
@@ -183,16 +132,29 @@ def commune_indicators(
     iris2022: pd.DataFrame,
     de_communes: pd.DataFrame,
     zonages: pd.DataFrame | None = None,
+    *,
+    rp2021_france: pd.DataFrame | None = None,
+    filosofi_france: pd.DataFrame | None = None,
+    comparateur: pd.DataFrame | None = None,
+    departements: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The commune indicator table (COG 2025): Normandie and Île-de-France, job seekers national.
+    """The commune indicator table (COG 2025), one row per commune of France.
 
-    Takes the frames of ``load_rp2021_communes``, ``load_rp2022_iris`` and ``load_de_communes``.
+    Takes the frames of ``load_rp2021_communes``, ``load_rp2022_iris`` and ``load_de_communes``
+    (and ``load_zonages_2024``, ``load_rp2021_france``, ``load_filosofi2021_france``,
+    ``load_comparateur_2022`` for census 2018, establishments 2018 and the 2018-2021 evolution,
+    ``load_dep_indicateurs`` to complete the 2022 population of the communes merged or
+    renumbered in 2025, see :mod:`coodiag.base.population`).
     Returns ``(table, unplaced)``: ``table`` has one row per COG 2025 commune code (``code``)
-    and one column per indicator described in :func:`indicator_metadata` (census 2021 counts,
-    Filosofi 2021, establishments 2021, derived rates, IRIS 2022 aggregates for Normandie, job
-    seekers); ``unplaced`` lists the source codes the COG conversion could not place (columns
-    ``source``, ``code``, ``reason``).
+    and one column per indicator described in :func:`indicator_metadata` (census 2021 counts and
+    Filosofi 2021 for every commune — the Normandie/IDF file where it has the commune, the
+    national files elsewhere, ``source_rp21`` / ``source_filosofi21`` saying which —,
+    establishments 2021 and jobs for Normandie/IDF, derived rates, IRIS 2022 aggregates for
+    Normandie, job seekers); ``unplaced`` lists the source codes the COG conversion could not
+    place (columns ``source``, ``code``, ``reason``).
     """
+    from coodiag.base import national
+
     unplaced: list[pd.DataFrame] = []
 
     # Census 2021, Filosofi 2021, establishments 2021 (COG 2023).
@@ -209,9 +171,19 @@ def commune_indicators(
     rates = {spec[0]: "nbmenfisc21" for spec in specs.FILO21_RATES.values()}
     rp, lost = _convert(rp, from_vintage=2023, counts=count_keys, rates=rates)
     unplaced.append(lost.assign(source="recensement 2021 (COG 2023)"))
+    rp = rp[_in_territory(rp["code"])]
+    if rp2021_france is not None:
+        rp, lost = national.census_2021(rp, rp2021_france)
+        unplaced.append(lost)
+    if filosofi_france is not None:
+        rp, lost = national.filosofi_2021(rp, filosofi_france)
+        unplaced.append(lost)
     for key, (_l, _u, _n, _d, ncol, dcol, factor) in specs.RP21_DERIVED.items():
         num = rp[ncol] - rp[dcol] if key == "evol_pop_1521" else rp[ncol]
         rp[key] = _ratio(num, rp[dcol], factor)
+    if comparateur is not None:
+        rp, lost = national.census_2018(rp, comparateur)
+        unplaced.append(lost)
 
     # IRIS 2022 (Normandie, COG 2024).
     iris = iris_to_communes(iris2022)
@@ -221,6 +193,12 @@ def commune_indicators(
     iris, lost = _convert(iris, from_vintage=2024, counts=iris_counts, rates=iris_rates)
     unplaced.append(lost.assign(source="IRIS 2022 (COG 2024)"))
     iris = iris.drop(columns=[c for c in weight_cols if c in iris.columns])
+    estimates = None
+    if zonages is not None and rp2021_france is not None and departements is not None:
+        from coodiag.base.population import estimate_missing_2022
+
+        estimates = estimate_missing_2022(zonages, rp2021_france, departements)
+        iris = _complete_iris(iris, estimates)
 
     # Job seekers per commune (all France, COG 2024; arrondissements duplicate their commune).
     de = de_communes.loc[~de_communes["is_arrondissement"], ["code", "de"]]
@@ -230,13 +208,15 @@ def commune_indicators(
 
     # Population 2022 of every metropolitan commune (``load_zonages_2024``: code, p22_pop).
     if zonages is not None:
-        pop = zonages[["code", "p22_pop"]].rename(columns={"p22_pop": "pop22"})
+        pop = zonages[["code", "p22_pop"]]
+        if estimates is not None:  # communes merged or renumbered in 2025 (see population.py)
+            pop = pd.concat([pop, estimates[["code", "p22_pop"]]], ignore_index=True)
+        pop = pop.rename(columns={"p22_pop": "pop22"})
         pop, lost = _convert(pop, from_vintage=2024, counts=["pop22"])
         unplaced.append(lost.assign(source="population 2022 par commune (COG 2024)"))
 
-    # Census and IRIS figures cover Normandie and Île-de-France; job seekers all of France.
-    table = rp[_in_territory(rp["code"])]
-    table = table.merge(iris[_in_territory(iris["code"])], on="code", how="outer")
+    # IRIS figures cover Normandie; census, Filosofi and job seekers all of France.
+    table = rp.merge(iris[_in_territory(iris["code"])], on="code", how="outer")
     table = table.merge(de, on="code", how="outer")
     if zonages is not None:
         table = table.merge(pop, on="code", how="outer")
@@ -245,6 +225,30 @@ def commune_indicators(
     table["code"] = table["code"].astype("string")
     lost_all = pd.concat([u[["source", "code", "reason"]] for u in unplaced], ignore_index=True)
     return table, lost_all.astype("string")
+
+
+def _complete_iris(iris: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
+    """IRIS communes (COG 2025) completed with the parts the IRIS files lack (Normandie).
+
+    Counts (``p22_pop``, ``p22_men``) get the estimated parts added; rates stay those of the
+    IRIS present, and become missing when the IRIS present hold less than
+    :data:`~coodiag.base.indicator_specs.IRIS_MIN_COVERAGE` of the completed population.
+    """
+    extra = estimates[_in_territory(estimates["code"]) & estimates["code"].str[:2].isin(
+        specs.NORMANDIE)]
+    extra, _lost = _convert(extra[["code", "p22_pop", "p22_men"]], from_vintage=2024,
+                            counts=["p22_pop", "p22_men"])  # fmt: skip
+    extra = extra.set_index("code")
+    out = iris.set_index("code").reindex(iris["code"].tolist() + [
+        c for c in extra.index if c not in set(iris["code"])])
+    added_pop = extra["p22_pop"].reindex(out.index).fillna(0.0)
+    present = out["p22_pop"].fillna(0.0)
+    for key in ("p22_pop", "p22_men"):
+        out[key] = out[key].fillna(0.0) + extra[key].reindex(out.index).fillna(0.0)
+    short = present < specs.IRIS_MIN_COVERAGE * (present + added_pop)
+    rates = [spec[0] for spec in specs.IRIS_RATES.values()]
+    out.loc[short, rates] = float("nan")
+    return out.rename_axis("code").reset_index()
 
 
 def _commune_keys() -> list[str]:
@@ -274,6 +278,12 @@ def ze_indicators(ze: pd.DataFrame, *, include_france: bool = False) -> pd.DataF
     ``include_france=True``.
     """
     return _territory_indicators(ze, "zone d'emploi", include_france)
+
+
+def france_indicators(ze: pd.DataFrame) -> pd.DataFrame:
+    """The France row of the zone d'emploi source (code ``"00FR"``): the official national
+    values (e.g. the sector shares of employment), same columns as :func:`ze_indicators`."""
+    return _territory_indicators(ze[ze["is_france"]], "France", True)
 
 
 def departement_indicators(dep: pd.DataFrame, *, include_france: bool = False) -> pd.DataFrame:

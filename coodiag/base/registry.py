@@ -40,6 +40,10 @@ TYPES = {
 #: A platform point outside every commune (coast, border) snaps to a commune this close.
 SNAP_METRES = 1000.0
 
+#: A platform point in another commune than the one both lists name, but this close to the
+#: named commune's boundary, is a geocoding slip: the named commune wins.
+BOUNDARY_METRES = 50.0
+
 SRC_EMPLOIS = f"plateforme de l'inclusion ({DATE_EMPLOIS})"
 SRC_ASP = f"liste ASP ({DATE_ASP})"
 SRC_GEIQ = f"liste des GEIQ ({DATE_GEIQ})"
@@ -91,6 +95,42 @@ def place_points(
                 for m in near.loc[todo, "metres"]
             ]
     return out
+
+
+def named_commune_wins(
+    points: pd.DataFrame,
+    named: pd.Series,
+    communes: gpd.GeoDataFrame,
+    *,
+    metres: float = BOUNDARY_METRES,
+) -> pd.Series:
+    """Distance (m) from each point to the commune both lists name, where the named wins.
+
+    ``points``: ``lon, lat, code_commune`` (the commune of the coordinates); ``named``: the
+    commune both lists name (same index, NA where they disagree or one is missing). A row is
+    corrected when the point lies in another commune than the named one and within
+    ``metres`` of the named commune's polygon (a point geocoded just across a boundary: CIAS
+    de Bernay, 20000377000050, falls 8 m inside Courbépine). Returns the distances of the
+    rows to correct (metres, measured in Lambert-93 or the DROM's metric CRS).
+    """
+    cand = named.notna() & points["code_commune"].notna() & (named != points["code_commune"])
+    cand &= points["lon"].notna() & points["lat"].notna()
+    if not cand.any():
+        return pd.Series(dtype="float64")
+    geo = communes.set_index("code")
+    sub = points.loc[cand]
+    target = named[cand].astype(str)
+    keep = target.isin(geo.index)
+    sub, target = sub[keep], target[keep]
+    pts = gpd.GeoSeries(gpd.points_from_xy(sub["lon"], sub["lat"]), index=sub.index, crs=4326)
+    polys = gpd.GeoSeries(geo.loc[target, "geometry"].to_numpy(), index=sub.index, crs=4326)
+    dist = pd.Series(np.nan, index=sub.index)
+    zones = target.map(geo["crs_zone"]).astype(str)
+    for zone in zones.unique():
+        rows = zones.index[zones == zone]
+        epsg = settings.CRS_DROM.get(zone, settings.CRS_METRO)
+        dist[rows] = pts[rows].to_crs(epsg).distance(polys[rows].to_crs(epsg)).to_numpy()
+    return dist[dist <= metres]
 
 
 def _place_by_name(df: pd.DataFrame, resolve: Resolver, *, name_col: str) -> pd.DataFrame:
@@ -182,6 +222,36 @@ def build_registry(
     placed = _place_by_name(g19, resolve, name_col="ville")
     g19[["code_commune", "placement", "motif_placement"]] = placed.to_numpy()
     a19 = pd.concat([a19.assign(_src=SRC_ASP), g19.assign(_src=SRC_GEIQ)], ignore_index=True)
+
+    # A platform point just across the boundary of the commune both lists name: that commune.
+    by_key = a19.drop_duplicates(["siret", "type"]).set_index(["siret", "type"])["code_commune"]
+    code19 = pd.Series(
+        by_key.reindex(pd.MultiIndex.from_frame(em[["siret", "type"]])).to_numpy(),
+        index=em.index,
+    )
+    differ = code19.notna() & em["code_commune"].notna() & (code19 != em["code_commune"])
+    named = pd.Series(pd.NA, index=em.index, dtype="string")
+    if differ.any():
+        name21 = _place_by_name(em[differ], resolve, name_col="ville")["code_commune"]
+        named[differ] = code19[differ].where(name21 == code19[differ]).astype("string")
+    fixed = named_commune_wins(em, named, communes)
+    for idx, metres in fixed.items():
+        was = em.at[idx, "code_commune"]
+        em.at[idx, "code_commune"] = named[idx]
+        em.at[idx, "placement"] = (
+            f"coordonnées à {metres:.0f} m de la commune nommée par les deux listes (tombées "
+            f"dans {was}) : commune nommée retenue"
+        )
+        rejets.append(
+            {
+                "source": SRC_EMPLOIS,
+                "ligne": idx + 1,
+                "siret": em.at[idx, "siret"],
+                "type": em.at[idx, "type"],
+                "motif": f"commune corrigée : point à {metres:.0f} m de {named[idx]}, commune "
+                f"nommée par les deux listes, tombé dans {was} ; {named[idx]} retenue",
+            }
+        )
 
     merged = em.add_suffix("_21").merge(
         a19.add_suffix("_19"),

@@ -34,8 +34,8 @@ def impact_cmd(
         str,
         typer.Option(
             "--denominateur",
-            help="chomeurs (recensement, Normandie et Île-de-France) ou demandeurs (France "
-            "Travail, toute la France).",
+            help="chomeurs (recensement 2021, INSEE) ou demandeurs (inscrits à France Travail, "
+            "catégories et date non indiquées par la source).",
         ),
     ] = "chomeurs",
     date_stock: Annotated[
@@ -118,7 +118,7 @@ def couverture_cmd(
     table = Table(title=f"Couverture ({type_siae}) — {terr.label(communes)}")
     table.add_column("Classe")
     table.add_column("Communes", justify="right")
-    table.add_column("Chômeurs (estimés hors Normandie / IDF)", justify="right")
+    table.add_column("Chômeurs (recensement 2021)", justify="right")
     for cls, n in counts.items():
         table.add_row(str(cls), str(n), fr.integer(cov.loc[cov["classe"] == cls, "demande"].sum()))
     console.print(table)

@@ -257,8 +257,8 @@ def siae_poids(
         "Capacité : salariés en insertion, estimée par la moyenne nationale du type (DARES, "
         "31/12/2019) sans fichier de capacité (≈) ; "
         "capacité pour 1 000 (‰) : chôm. = chômeurs de 15-64 ans (recensement 2021), 15-64 = "
-        "habitants de 15-64 ans (recensement 2021), DE = demandeurs d'emploi inscrits (France "
-        f"Travail, vers 2024) ; {fr.MISSING} : {fr.MISSING_LABEL}.",
+        f"habitants de 15-64 ans (recensement 2021), DE = {offer.DENOMINATORS['demandeurs'][1]} ; "
+        f"{fr.MISSING} : {fr.MISSING_LABEL}.",
         highlight=False,
     )
     if sortie is not None:

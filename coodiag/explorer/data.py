@@ -21,6 +21,7 @@ from coodiag.analyses import access, offer
 from coodiag.analyses.coverage import coverage as coverage_classes
 from coodiag.analyses.coverage import scenario
 from coodiag.base import display, store
+from coodiag.base.indicator_specs import JOB_SEEKERS
 from coodiag.base.indicators import Indicator
 from coodiag.base.store import Base
 from coodiag.reports.context import Context
@@ -49,7 +50,7 @@ OFFER_INDICATORS = (
     replace(_OFFER, key="capacite_pour_1000_demandeurs",
             label="Capacité d'insertion pour 1 000 demandeurs d'emploi",
             unit="salariés en insertion pour 1 000 demandeurs", numerator="capacité d'insertion",
-            denominator="1 000 demandeurs d'emploi inscrits (France Travail, vers 2024)"),
+            denominator=f"1 000 {JOB_SEEKERS}"),
 )
 #: Indicator table -> where its values are published, in the indicator's label.
 INDICATOR_WHERE = {

@@ -13,7 +13,11 @@ import streamlit as st
 from coodiag import fr
 from coodiag.analyses import access
 from coodiag.base import registry as siae
+from coodiag.base.indicator_specs import JOB_SEEKERS_CATEGORY, JOB_SEEKERS_DATE
 from coodiag.explorer import data
+
+#: The job seekers' line: category and date as the source states them.
+DE_LABEL = f"Demandeurs d'emploi ({JOB_SEEKERS_CATEGORY} ; {JOB_SEEKERS_DATE})"
 
 
 def territory_figures(communes: pd.DataFrame, pts: pd.DataFrame) -> None:
@@ -24,7 +28,7 @@ def territory_figures(communes: pd.DataFrame, pts: pd.DataFrame) -> None:
     de = ind["de_2024"].reindex(codes)
     rows = [("Communes", fr.number(len(communes))),
             ("Population 2022", fr.number(pop.sum()) if pop.notna().all() else fr.MISSING),
-            ("Demandeurs d'emploi (vers 2024)", fr.number(de.sum()) if de.notna().mean() > 0.99
+            (DE_LABEL, fr.number(de.sum()) if de.notna().mean() > 0.99
              else fr.MISSING),
             ("Structures (filtres appliqués)", fr.number(len(pts)))]
     for t, n in pts["type_siae"].value_counts().items():
@@ -127,7 +131,7 @@ def commune_panel(communes: pd.DataFrame, pts: pd.DataFrame) -> None:
     b = data.base()
     ind = b["ind"].set_index("code")
     rows = {"Population 2022": fr.number(ind["pop22"].get(code, np.nan)),
-            "Demandeurs d'emploi (vers 2024)": fr.number(ind["de_2024"].get(code, np.nan)),
+            DE_LABEL: fr.number(ind["de_2024"].get(code, np.nan)),
             "Chômeurs 15-64 ans (RP 2021)": fr.number(ind["p21_chom1564"].get(code, np.nan)),
             "Structures dans la commune": fr.number((pts["code_commune"] == code).sum())}
     acc = data.accessibility(data.upload_data("capacite")).set_index("code")

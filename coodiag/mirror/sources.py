@@ -503,7 +503,7 @@ SOURCES: tuple[Source, ...] = (
         ),
         publisher="France Travail, via le GIP de l'inclusion",
         url="https://dora.inclusion.beta.gouv.fr/",
-        vintage="vers 2024, COG 2023",
+        vintage="date non indiquée par la source ; codes communes du COG 2024",
         licence="Licence Ouverte / Open Licence 2.0 (Etalab)",
         loader="coodiag.mirror.loaders.indicators:load_de_communes",
     ),
@@ -783,7 +783,7 @@ SOURCES: tuple[Source, ...] = (
         url="https://www.insee.fr/fr/statistiques/7756729",
         vintage="revenus 2021, COG 2024",
         licence="Licence Ouverte 2.0 (Etalab)",
-        loader=None,
+        loader="coodiag.mirror.loaders.france:load_filosofi2021_france",
     ),
     Source(
         key="rp2021_communes_france",
@@ -799,7 +799,7 @@ SOURCES: tuple[Source, ...] = (
         url="https://www.insee.fr/fr/statistiques/2521169",
         vintage="RP 2021, COG 2024",
         licence="Licence Ouverte 2.0 (Etalab)",
-        loader=None,
+        loader="coodiag.mirror.loaders.france:load_rp2021_france",
     ),
     Source(
         key="comparateur_2022",
@@ -815,7 +815,7 @@ SOURCES: tuple[Source, ...] = (
         url="https://www.insee.fr/fr/statistiques/2521169",
         vintage="RP 2018, Filosofi 2019, SIRENE 2018 ; COG 2021",
         licence="Licence Ouverte 2.0 (Etalab)",
-        loader=None,
+        loader="coodiag.mirror.loaders.france:load_comparateur_2022",
     ),
 )
 

@@ -1,4 +1,4 @@
-"""Convert commune tables of an older COG vintage (2018, 2023, 2024) to COG 2025 communes.
+"""Convert commune tables of an older COG vintage (2018, 2021, 2023, 2024) to COG 2025 communes.
 
 No INSEE "mouvements" file is in the mirror, so the old -> 2025 correspondence is assembled:
 
@@ -29,7 +29,7 @@ from coodiag import codes as codelib
 from coodiag import settings
 from coodiag.errors import DataError
 
-VINTAGES = (2018, 2023, 2024, 2025)
+VINTAGES = (2018, 2021, 2023, 2024, 2025)
 NORMANDIE = frozenset({"14", "27", "50", "61", "76"})
 PLM = {"75056": "Paris", "69123": "Lyon", "13055": "Marseille"}
 STATUSES = ("actuel", "fusionné", "arrondissement", "scission", "inconnu")
@@ -106,7 +106,9 @@ def _vintage_codes(vintage: int) -> frozenset[str]:
     ref = _reference()
     if vintage == 2025:
         return ref.com25
-    if vintage == 2023:
+    if vintage in (2021, 2023):
+        # 2021: no COG 2021 file in the mirror; the converted table itself lists its communes
+        # (see _splits), completed by the COG 2023.
         return ref.com23
     if vintage == 2024:
         from coodiag.mirror.loaders.territory import load_zonages_2024
@@ -175,7 +177,8 @@ def _lineage(code: pd.Series, vintage: int | None) -> pd.DataFrame:
 def _check_vintage(vintage: int | None) -> None:
     if vintage is not None and vintage not in VINTAGES:
         raise DataError(
-            f"Millésime du COG non pris en charge : {vintage} (attendu : 2018, 2023, 2024 ou 2025)."
+            f"Millésime du COG non pris en charge : {vintage} (attendu : 2018, 2021, 2023, 2024 "
+            "ou 2025)."
         )
 
 
@@ -187,7 +190,7 @@ def current_code(codes: pd.Series, *, from_vintage: int | None = None) -> pd.Dat
     codes : pandas.Series
         Commune codes, possibly without leading zeros (normalised with :func:`codes.commune`).
     from_vintage : int, optional
-        The COG vintage of the codes (2018, 2023, 2024, 2025). Only when given are splits
+        The COG vintage of the codes (2018, 2021, 2023, 2024, 2025). Only when given are splits
         detected; without it, a code that is still a 2025 commune is taken as current.
 
     Returns
@@ -261,6 +264,12 @@ def _method(vintage, counts, rates, keep, table, unplaced, n_in, splits) -> str:
             "commune 2025 absente des contours 2018 ; hors Normandie, seules les scissions "
             "postérieures au COG 2023 sont repérées."
         )
+    if vintage == 2021:
+        parts.append(
+            "La liste des communes 2021 est celle du tableau converti, complétée par le COG "
+            "2023 ; les scissions postérieures sont repérées par les communes déléguées du COG "
+            "2023."
+        )
     if vintage == 2024:
         parts.append(
             "La liste des communes 2024 est reconstituée d'après le fichier des zonages 2024."
@@ -307,7 +316,7 @@ def convert_communes(
     df : pandas.DataFrame
         One row per commune of the source vintage (duplicated codes are an error).
     from_vintage : int
-        2018, 2023, 2024 or 2025 (2025: identity, apart from PLM arrondissements and codes of
+        2018, 2021, 2023, 2024 or 2025 (2025: identity, apart from PLM arrondissements and codes of
         communes déléguées, mapped to their commune).
     code_col : str
         The commune code column (leading zeros may be lost).

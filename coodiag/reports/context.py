@@ -14,8 +14,32 @@ from functools import cached_property
 import geopandas as gpd
 import pandas as pd
 
-from coodiag.analyses import access, coverage, demand, offer
+from coodiag.analyses import access, coverage, demand, offer, specificity
 from coodiag.base.store import Base
+from coodiag.errors import BaseMissingError
+
+
+def data_coverage(
+    communes: pd.DataFrame, indicators: pd.DataFrame, mask, columns: list[str]
+) -> tuple[int, int]:
+    """``(communes of mask having every column, communes of mask)``: what the data covers.
+
+    A column absent from ``indicators`` covers no commune.
+    """
+    codes = communes.loc[pd.Series(mask, index=communes.index).astype(bool), "code"]
+    if any(c not in indicators.columns for c in columns):
+        return 0, len(codes)
+    values = indicators.set_index("code")[columns].reindex(codes)
+    return int(values.notna().all(axis=1).sum()), len(codes)
+
+
+def elderly_typology_note(have: int, total: int) -> str:
+    """The note of a territory where the elderly typology lacks its data."""
+    return (
+        "Typologie « personnes âgées » non calculée : ses indicateurs (RP 2022 à l'IRIS, "
+        f"Filosofi 2021) ne sont disponibles que pour {have} des {total} communes concernées "
+        "(il en faut 90 %)."
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,16 @@ class Context:
     def ze_indicators(self) -> pd.DataFrame:
         """``indicateurs_zones_emploi``."""
         return self.base.table("indicateurs_zones_emploi")
+
+    @cached_property
+    def ze_france(self) -> pd.Series | None:
+        """The France row of the zone d'emploi source (official national values): the base's
+        ``indicateurs_france`` table; None for a base built without it."""
+        try:
+            rows = self.base.table("indicateurs_france").set_index("code")
+        except BaseMissingError:
+            return None
+        return rows.loc[specificity.FRANCE_ROW] if specificity.FRANCE_ROW in rows.index else None
 
     @cached_property
     def meta(self) -> pd.DataFrame:

@@ -28,7 +28,8 @@ from coodiag.analyses import (
     typology,
 )
 from coodiag.errors import CoodiagError
-from coodiag.reports.context import Context
+from coodiag.reports.context import Context, data_coverage, elderly_typology_note
+from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
 from coodiag.reports.key_figures import key_figures
 
 #: Version of the snapshot format (``--comparer`` refuses another major version).
@@ -60,6 +61,7 @@ class Diagnostic:
     imports: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     parametres: dict[str, Any] = field(default_factory=dict)
+    evolution: CensusEvolution | None = None  # évolution 2018-2021 (census)
 
     def snapshot(self) -> dict:
         """A machine-readable summary of the figures (JSON-able), for later comparison."""
@@ -232,16 +234,14 @@ def run(
             communes_all, ind, ze_ind, registry, user_capacity=capacite, meta=ctx.meta
         )
         typo = {"zones": zones_res}
-        if set(deps) <= {"14", "27", "50", "61", "76"}:
-            mask = communes_all["dep"].isin(deps)
+        mask = communes_all["dep"].isin(deps)
+        have, total = data_coverage(communes_all, ind, mask, typology.PERSONNES_AGEES_ACTIVES)
+        if total and have / total >= typology.MIN_COVERAGE:
             typo["personnes_agees"] = typology.preset_personnes_agees(
                 communes_all, ind, territory_mask=mask, meta=ctx.meta
             )
         else:
-            notes.append(
-                "Typologie « personnes âgées » : indicateurs IRIS disponibles pour la "
-                "Normandie seulement."
-            )
+            notes.append(elderly_typology_note(have, total))
     except (ValueError, CoodiagError) as exc:  # pragma: no cover - reported, not fatal
         notes.append(f"Typologie non calculée : {exc}")
 
@@ -259,7 +259,7 @@ def run(
         spec = specificity.lq_etablissements(ind, communes_all, codes_in, reference="dep")
     except (ValueError, KeyError, CoodiagError) as exc:
         notes.append(f"Spécificité sectorielle des établissements non calculée : {exc}")
-    spec_ze = specificity.lq_zone_emploi(ze_ind, str(main["ze2020"]))
+    spec_ze = specificity.lq_zone_emploi(ze_ind, str(main["ze2020"]), france=ctx.ze_france)
     try:
         bmo = ctx.base.table("bmo_2024")
         bassins = sorted(
@@ -297,6 +297,11 @@ def run(
     recos = recommend.recommend(results, threshold=threshold)
 
     figures = key_figures(communes_all, inside, ind, registry, str(main["dep"]), str(main["reg"]))
+    evolution = census_evolution(
+        communes_all, inside, ind,
+        comparison_levels(communes_all, inside, ze=str(main["ze2020"]), dep=str(main["dep"])),
+        meta=ctx.meta,
+    )
     return Diagnostic(
         siret=str(main["siret"]),
         structure={
@@ -320,6 +325,7 @@ def run(
         prospects=pros,
         recommandations=recos,
         notes=notes,
+        evolution=evolution,
         parametres={
             "denominateur_impact": impact.UNEMPLOYED[denominator][1],
             "rayon_prospection_km": rayon_km,

@@ -10,10 +10,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from coodiag import fr
+from coodiag.base.indicator_specs import (
+    JOB_SEEKERS_CATEGORY,
+    JOB_SEEKERS_DATE,
+    JOB_SEEKERS_SOURCE,
+)
 from coodiag.base.indicators import Indicator
 
 #: A key figure is summed over a level only if at least this share of its communes has it.
 MIN_COVERAGE = 0.99
+
+#: The column of the studied territory.
+TERRITORY = "Territoire"
 
 _REGISTRY_SOURCE = "registre des SIAE (plateforme 2021, ASP 2019) ; DARES 2019"
 
@@ -27,8 +36,9 @@ SUMMED: tuple[tuple[Indicator, str, str | None], ...] = (
         None,
     ),
     (
-        Indicator(key="de_2024", label="Demandeurs d'emploi inscrits", unit="personnes",
-                  source="France Travail (via le GIP de l'inclusion)", vintage="vers 2024"),
+        Indicator(key="de_2024",
+                  label=f"Demandeurs d'emploi inscrits ({JOB_SEEKERS_CATEGORY})",
+                  unit="personnes", source=JOB_SEEKERS_SOURCE, vintage=JOB_SEEKERS_DATE),
         "de_2024",
         None,
     ),
@@ -66,9 +76,16 @@ CAPACITY_PER_1000 = Indicator(
     key="capacite_pour_1000_demandeurs",
     label="Capacité pour 1 000 demandeurs d'emploi",
     unit="salariés en insertion pour 1 000 demandeurs d'emploi",
-    source="registre des SIAE ; France Travail",
-    vintage="2019-2024",
+    source=f"registre des SIAE ; {JOB_SEEKERS_SOURCE} ({JOB_SEEKERS_CATEGORY})",
+    vintage=f"SIAE 2019-2021 ; demandeurs d'emploi : {JOB_SEEKERS_DATE}",
 )
+
+
+def missing_in(frame: pd.DataFrame, mask: np.ndarray, keys: list[str]) -> int:
+    """Communes of ``mask`` lacking any of ``keys`` (all of them if a column is absent)."""
+    if any(k not in frame.columns for k in keys):
+        return int(mask.sum())
+    return int(frame.loc[mask, keys].isna().any(axis=1).sum())
 
 
 def _described(indicator: Indicator) -> dict:
@@ -99,36 +116,34 @@ def key_figures(
     reg_name = communes_all.loc[communes_all["reg"] == reg, "reg_nom"].iloc[0]
     reg_counts = registry[registry["code_commune"].notna()]
     levels = {
-        "Territoire": inside.to_numpy(),
+        TERRITORY: inside.to_numpy(),
         f"Département : {dep_name}": (frame["dep"] == dep).to_numpy(),
         f"Région : {reg_name}": (frame["reg"] == reg).to_numpy(),
         # France métropolitaine: the DROM lack most commune indicators of the mirror.
         "France métropolitaine": ~frame["dep"].str.startswith("97").to_numpy(),
     }
 
-    missing_notes: dict[str, int] = {}
-
     def total(key: str, mask: np.ndarray) -> float:
         """Sum over the level's communes; NaN if more than 1 % of them lack the value."""
         values = frame.loc[mask, key] if key in frame.columns else pd.Series(dtype=float)
         if not len(values) or values.notna().mean() < MIN_COVERAGE:
             return float("nan")
-        missing_notes[key] = max(missing_notes.get(key, 0), int(values.isna().sum()))
         return float(values.sum())
 
     rows = []
     for shown, num, den in SUMMED:
         row = _described(shown)
-        missing_notes.clear()
         for name, mask in levels.items():
             value = total(num, mask)
             if den is not None:
                 d = total(den, mask)
                 value = 100 * value / d if d and d == d else float("nan")
             row[name] = value
-        lacking = max(missing_notes.values(), default=0)
-        if lacking:
-            row["source"] += f" (au plus {lacking} commune(s) sans donnée, non comptée(s))"
+        lacking = missing_in(frame, inside.to_numpy(), [num] + ([den] if den else []))
+        if lacking and row[TERRITORY] == row[TERRITORY]:
+            row["source"] += (
+                f" ({fr.number(lacking)} commune(s) du territoire sans donnée, non comptée(s))"
+            )
         rows.append(row)
     for shown, col_filter in OFFER:
         row = _described(shown)

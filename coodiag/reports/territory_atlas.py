@@ -13,7 +13,8 @@ import pandas as pd
 from coodiag import territory
 from coodiag.analyses import impact, offer, typology
 from coodiag.errors import CoodiagError
-from coodiag.reports.context import Context
+from coodiag.reports.context import Context, data_coverage, elderly_typology_note
+from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
 from coodiag.reports.key_figures import key_figures
 
 
@@ -37,6 +38,7 @@ class TerritoryAtlas:
     typologie_communes: typology.HCPCResult | None
     explication_couverture: str
     notes: list[str] = field(default_factory=list)
+    evolution: CensusEvolution | None = None  # évolution 2018-2021 (census)
 
     def snapshot(self) -> dict:
         import json
@@ -146,11 +148,13 @@ def run(
         typ_zones = typology.preset_offre_insertion(
             communes_all, ind, ze_ind, registry, user_capacity=capacite, meta=ctx.meta
         )
-        deps = set(communes_all.loc[inside, "dep"])
-        if deps <= {"14", "27", "50", "61", "76"}:
+        have, total = data_coverage(communes_all, ind, inside, typology.PERSONNES_AGEES_ACTIVES)
+        if total and have / total >= typology.MIN_COVERAGE:
             typ_communes = typology.preset_personnes_agees(
                 communes_all, ind, territory_mask=inside, meta=ctx.meta
             )
+        else:
+            notes.append(elderly_typology_note(have, total))
     except (ValueError, CoodiagError) as exc:
         notes.append(f"Typologie non calculée : {exc}")
 
@@ -163,6 +167,13 @@ def run(
                                         if c.startswith("Département")])
     if prefixes == {"reg"} or len({*communes_all.loc[inside, "reg"]}) > 1:
         figures = figures.drop(columns=[c for c in figures.columns if c.startswith("Région")])
+
+    main_ze = str(communes_all.loc[inside, "ze2020"].mode().iloc[0])
+    evolution = census_evolution(
+        communes_all, inside, ind,
+        comparison_levels(communes_all, inside, ze=main_ze, dep=str(first["dep"])),
+        meta=ctx.meta,
+    )
 
     zones_geo = ctx.base.level("zones_emploi", zone="metro")
     zones_geo = zones_geo[zones_geo["code"].isin(set(communes["ze2020"]))]
@@ -188,4 +199,5 @@ def run(
         typologie_communes=typ_communes,
         explication_couverture=str(cov.attrs.get("explication", "")),
         notes=notes,
+        evolution=evolution,
     )

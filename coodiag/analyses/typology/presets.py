@@ -15,6 +15,7 @@ import pandas as pd
 
 from coodiag.analyses.typology.hcpc import PRECLUSTER_DEFAULT, HCPCResult, typology
 from coodiag.analyses.typology.meta import SHORT_LABELS
+from coodiag.base.indicator_specs import JOB_SEEKERS, JOB_SEEKERS_DATE
 from coodiag.base.indicators import Indicator
 
 #: Active and supplementary variables of Coodiag example 2 (sociology of elderly people).
@@ -134,7 +135,7 @@ def offer_table(
     de = den["demandeurs"].reindex(frame.index).astype("float64")
     de = de.where(de > 0)
     extra: dict[str, Indicator] = {}
-    src = "Registre des SIAE (coodiag) ; France Travail (demandeurs d'emploi, vers 2024)"
+    src = f"Registre des SIAE (coodiag) ; {JOB_SEEKERS}"
     for t in OFFER_TYPES:
         col = f"n_{t}"
         n = offer[col] if col in offer.columns else pd.Series(dtype="float64")
@@ -146,7 +147,7 @@ def offer_table(
             label=f"Structures {t} pour 10 000 demandeurs d'emploi",
             unit="structures pour 10 000 demandeurs d'emploi",
             source=src,
-            vintage="registre SIAE ; demandeurs vers 2024",
+            vintage=f"registre SIAE ; demandeurs d'emploi : {JOB_SEEKERS_DATE}",
             method=f"10 000 × nombre de {t} de la zone / demandeurs d'emploi de la zone",
         )
     cap = offer["capacite"].reindex(frame.index).fillna(0).astype("float64")
@@ -158,7 +159,7 @@ def offer_table(
         label="Capacité d'insertion (salariés en SIAE) pour 1 000 demandeurs d'emploi",
         unit="salariés en insertion pour 1 000 demandeurs d'emploi",
         source=src + " ; capacités estimées (DARES, 31/12/2019)",
-        vintage="registre SIAE ; DARES 2019 ; demandeurs vers 2024",
+        vintage=f"registre SIAE ; DARES 2019 ; demandeurs d'emploi : {JOB_SEEKERS_DATE}",
         method="1 000 × capacité estimée (moyenne nationale par type sauf capacité fournie) "
         "/ demandeurs d'emploi de la zone — estimation",
     )
@@ -271,8 +272,8 @@ def commune_table_france(
             key="de_pour_1000_hab",
             label="Demandeurs d'emploi pour 1 000 habitants",
             unit="demandeurs pour 1 000 habitants",
-            source="France Travail (vers 2024) ; INSEE RP 2022",
-            vintage="vers 2024 ; RP 2022",
+            source=f"{JOB_SEEKERS} ; INSEE RP 2022",
+            vintage=f"demandeurs d'emploi : {JOB_SEEKERS_DATE} ; RP 2022",
             method="1 000 × de_2024 / pop22",
         ),
     }

@@ -53,7 +53,7 @@ _ARRONDISSEMENT_RE = r"^(751(0[1-9]|1\d|20)|6938[1-9]|132(0[1-9]|1[0-6]))$"
 # --------------------------------------------------------------------------- helpers
 
 
-def _require(df: pd.DataFrame, columns: list[str] | tuple[str, ...], relative: str) -> None:
+def require_columns(df: pd.DataFrame, columns: list[str] | tuple[str, ...], relative: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise DataError(
@@ -62,7 +62,7 @@ def _require(df: pd.DataFrame, columns: list[str] | tuple[str, ...], relative: s
         )
 
 
-def _numeric(
+def numeric_columns(
     df: pd.DataFrame, columns: list[str], relative: str, *, row_offset: int = 2
 ) -> pd.DataFrame:
     """``df`` with ``columns`` converted to float; infinities become NaN.
@@ -94,7 +94,7 @@ def _numeric(
     return pd.concat([rest, pd.DataFrame(converted, index=df.index)], axis=1)[list(df.columns)]
 
 
-def _read_csv(relative: str, **kwargs) -> pd.DataFrame:
+def read_csv(relative: str, **kwargs) -> pd.DataFrame:
     path = raw_path(relative)
     try:
         return pd.read_csv(path, **kwargs)
@@ -114,7 +114,7 @@ def _read_json_records(relative: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def _check_codes(codes_: pd.Series, pattern: str, relative: str, column: str, offset: int) -> None:
+def check_codes(codes_: pd.Series, pattern: str, relative: str, column: str, offset: int) -> None:
     bad = ~codes_.fillna("").str.match(pattern)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
@@ -136,16 +136,16 @@ def load_rp2021_communes() -> pd.DataFrame:
     secret Filosofi cells (:data:`RP2021_SECRET_ZERO`) are NaN; infinite ratios are NaN.
     """
     relative = RP2021_FILE
-    df = _read_csv(relative, dtype={"CODGEO": "string", "REG": "string"})
-    _require(df, ["CODGEO", "REG", "P21_POP", *RP2021_SECRET_ZERO], relative)
+    df = read_csv(relative, dtype={"CODGEO": "string", "REG": "string"})
+    require_columns(df, ["CODGEO", "REG", "P21_POP", *RP2021_SECRET_ZERO], relative)
     df.insert(0, "code", codes.commune(df.pop("CODGEO")))
-    _check_codes(df["code"], codes.COMMUNE_PATTERN, relative, "CODGEO", 2)
+    check_codes(df["code"], codes.COMMUNE_PATTERN, relative, "CODGEO", 2)
     if df["code"].duplicated().any():
         dup = df.loc[df["code"].duplicated(), "code"].iloc[0]
         raise DataError(f"{relative} : la commune {dup} apparaît plusieurs fois (CODGEO).")
     df.insert(1, "reg", codes.region(df.pop("REG")))
     text_cols = {"code", "reg", "population_category"}
-    df = _numeric(df, [c for c in df.columns if c not in text_cols], relative)
+    df = numeric_columns(df, [c for c in df.columns if c not in text_cols], relative)
     for col in RP2021_SECRET_ZERO:
         df[col] = df[col].mask(df[col] == 0)
     if "population_category" in df.columns:
@@ -169,13 +169,13 @@ def load_rp2022_iris() -> pd.DataFrame:
             frame = pd.read_parquet(path)
         except (OSError, ValueError) as exc:
             raise DataError(f"{relative} : fichier Parquet illisible ({exc}).") from exc
-        _require(frame, ["code", "COM", "P22_POP"], relative)
+        require_columns(frame, ["code", "COM", "P22_POP"], relative)
         frames.append(frame)
     df = pd.concat(frames, ignore_index=True)
     relative = "indicateurs/iris_rp2022/agg_iris_*.parquet"
     df["code"] = df["code"].astype("string").str.strip()
     df["COM"] = codes.commune(df["COM"])
-    _check_codes(df["COM"], codes.COMMUNE_PATTERN, relative, "COM", 1)
+    check_codes(df["COM"], codes.COMMUNE_PATTERN, relative, "COM", 1)
     if df["code"].duplicated().any():
         dup = df.loc[df["code"].duplicated(), "code"].iloc[0]
         raise DataError(f"{relative} : l'IRIS {dup} apparaît plusieurs fois (colonne code).")
@@ -191,19 +191,19 @@ def load_rp2022_iris() -> pd.DataFrame:
     for col in text_cols:
         df[col] = df[col].astype("string")
     numeric_cols = [c for c in df.columns if c not in text_cols and c not in ("ze2020", "epci")]
-    df = _numeric(df, numeric_cols, relative, row_offset=1)
+    df = numeric_columns(df, numeric_cols, relative, row_offset=1)
     return df
 
 
 def _load_territory_indicators(relative: str, code_fn) -> pd.DataFrame:
     df = _read_json_records(relative)
-    _require(df, ["code", "libelle", "P22_POP"], relative)
+    require_columns(df, ["code", "libelle", "P22_POP"], relative)
     df["code"] = code_fn(df["code"])
     df["libelle"] = df["libelle"].astype("string")
     if "regdep" in df.columns:
         df["regdep"] = df["regdep"].astype("string")
     numeric_cols = [c for c in df.columns if c not in ("code", "libelle", "regdep")]
-    df = _numeric(df, numeric_cols, relative, row_offset=1)
+    df = numeric_columns(df, numeric_cols, relative, row_offset=1)
     df.insert(2, "is_france", (df["code"] == FRANCE_CODE).to_numpy(dtype=bool))
     not_totals = [c for c in FRANCE_NOT_TOTALS if c in df.columns]
     df.loc[df["is_france"], not_totals] = np.nan
@@ -223,7 +223,7 @@ def load_ze_indicateurs() -> pd.DataFrame:
     """
     df = _load_territory_indicators(ZE_FILE, codes.zone_emploi)
     zones = df.loc[~df["is_france"], "code"]
-    _check_codes(zones, r"^\d{4}$", ZE_FILE, "code", 1)
+    check_codes(zones, r"^\d{4}$", ZE_FILE, "code", 1)
     return df
 
 
@@ -235,7 +235,7 @@ def load_dep_indicateurs() -> pd.DataFrame:
     """
     df = _load_territory_indicators(DEP_FILE, codes.departement)
     deps = df.loc[~df["is_france"], "code"]
-    _check_codes(deps, codes.DEPARTEMENT_PATTERN, DEP_FILE, "code", 1)
+    check_codes(deps, codes.DEPARTEMENT_PATTERN, DEP_FILE, "code", 1)
     return df
 
 
@@ -252,8 +252,8 @@ def load_de_mensuel() -> pd.DataFrame:
     commune, 2 or 3 characters a département.
     """
     relative = DE_MENSUEL_FILE
-    df = _read_csv(relative, dtype="string")
-    _require(df, ["codgeo", "YEAR", "Demandeurs_Emploi"], relative)
+    df = read_csv(relative, dtype="string")
+    require_columns(df, ["codgeo", "YEAR", "Demandeurs_Emploi"], relative)
     raw_code = df["codgeo"].str.strip()
     region = raw_code.str.extract(_REGION_RE, expand=False)
     is_region = region.notna()
@@ -296,7 +296,7 @@ def load_de_mensuel() -> pd.DataFrame:
     )
     out = pd.DataFrame({"level": level, "code": code, "date": dates})
     out["value"] = df["Demandeurs_Emploi"]
-    out = _numeric(out, ["value"], relative)
+    out = numeric_columns(out, ["value"], relative)
     out["occurrence"] = out.groupby(["level", "code", "date"]).cumcount()
     return out
 
@@ -311,12 +311,12 @@ def load_de_communes() -> pd.DataFrame:
     """
     relative = DE_COMMUNES_FILE
     df = _read_json_records(relative)
-    _require(df, ["insee", "nom_commune", "population"], relative)
+    require_columns(df, ["insee", "nom_commune", "population"], relative)
     out = pd.DataFrame({"code": codes.commune(df["insee"]), "nom": df["nom_commune"]})
     out["nom"] = out["nom"].astype("string")
-    _check_codes(out["code"], codes.COMMUNE_PATTERN, relative, "insee", 1)
+    check_codes(out["code"], codes.COMMUNE_PATTERN, relative, "insee", 1)
     out["de"] = df["population"]
-    out = _numeric(out, ["de"], relative, row_offset=1)
+    out = numeric_columns(out, ["de"], relative, row_offset=1)
     if out["code"].duplicated().any():
         dup = out.loc[out["code"].duplicated(), "code"].iloc[0]
         raise DataError(f"{relative} : la commune {dup} apparaît plusieurs fois (insee).")
@@ -332,8 +332,8 @@ def load_barometre_siae() -> pd.DataFrame:
     Covers January 2017 – September 2022, 101 départements.
     """
     relative = BAROMETRE_SIAE_FILE
-    df = _read_csv(relative, dtype="string")
-    _require(df, ["id_indicateur", "code_departement", "date", "valeur"], relative)
+    df = read_csv(relative, dtype="string")
+    require_columns(df, ["id_indicateur", "code_departement", "date", "valeur"], relative)
     other = df["id_indicateur"].ne("nb-beneficiaires-siae")
     if other.any():
         pos = int(np.flatnonzero(other.to_numpy())[0])
@@ -342,7 +342,7 @@ def load_barometre_siae() -> pd.DataFrame:
             f"« {df['id_indicateur'].iloc[pos]} » (attendu : nb-beneficiaires-siae)."
         )
     out = pd.DataFrame({"departement": codes.departement(df["code_departement"])})
-    _check_codes(out["departement"], codes.DEPARTEMENT_PATTERN, relative, "code_departement", 2)
+    check_codes(out["departement"], codes.DEPARTEMENT_PATTERN, relative, "code_departement", 2)
     dates = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
     if dates.isna().any():
         pos = int(np.flatnonzero(dates.isna().to_numpy())[0])
@@ -352,7 +352,7 @@ def load_barometre_siae() -> pd.DataFrame:
         )
     out["date"] = dates.dt.to_period("M").dt.to_timestamp()
     out["value"] = df["valeur"]
-    out = _numeric(out, ["value"], relative)
+    out = numeric_columns(out, ["value"], relative)
     if out.duplicated(["departement", "date"]).any():
         pos = int(np.flatnonzero(out.duplicated(["departement", "date"]).to_numpy())[0])
         raise DataError(

@@ -10,7 +10,14 @@ import pandas as pd
 
 from coodiag.base.indicators import Indicator
 from coodiag.outputs import maps, weblayers
-from coodiag.outputs.document import ExportTable, KeyFigures, MapItem, Section, TableItem
+from coodiag.outputs.document import (
+    ExportTable,
+    KeyFigures,
+    MapItem,
+    Paragraph,
+    Section,
+    TableItem,
+)
 
 COVERAGE_CLASSES = {
     "besoin sans offre": "Besoin sans offre",
@@ -29,6 +36,13 @@ COVERAGE_COLORS = {
 
 SRC_SIAE = "Registre des SIAE (plateforme de l'inclusion 2021, liste ASP 2019)"
 ESTIMATE_NOTE = " (estimation : moyenne nationale du type, DARES 31/12/2019)"
+#: The need of a commune, as :func:`coodiag.analyses.demand.demand` computes it.
+NEED_METHOD = (
+    "chômeurs de 15-64 ans du recensement 2021 de chaque commune ; une commune sans valeur "
+    "reçoit, signalée, une estimation tirée de sa population 2022 et des taux de sa zone "
+    "d'emploi"
+)
+NEED_SHORT = "chômeurs de 15-64 ans (recensement 2021 ; estimés, signalés, à défaut)"
 SRC_CAPACITY = "capacité estimée : moyenne nationale du type (DARES, 31/12/2019) sans fichier"
 
 
@@ -96,8 +110,9 @@ def key_figures_item(frame: pd.DataFrame) -> KeyFigures:
         title="Chiffres clés",
         frame=frame,
         comment="Les effectifs sont sommés sur les communes de chaque niveau ; les taux sont "
-        "des rapports de sommes. n.d. : non disponible (les données du recensement par commune "
-        "couvrent la Normandie et l'Île-de-France).",
+        "des rapports de sommes. n.d. : non disponible (valeur absente pour plus de 1 % des "
+        "communes du niveau) ; une valeur affichée peut omettre jusqu'à 1 % de communes sans "
+        "donnée (leur nombre dans le territoire est indiqué après la source).",
     )
 
 
@@ -161,3 +176,48 @@ def collect_sources(sections: list[Section]) -> list[Indicator]:
                     seen.add(key)
                     sources.append(m)
     return sources
+
+
+def evolution_section(evolution: Any) -> Section:
+    """« Évolution 2018-2021 »: the census of 2018 and 2021 compared, per level and commune.
+
+    ``evolution``: a :class:`coodiag.reports.evolution.CensusEvolution` (or None: not computed).
+    Without the census 2018 columns in the base, the section says the data is not available.
+    """
+    from coodiag.reports.evolution import HEADERS, NOT_AVAILABLE
+
+    title = "Évolution 2018-2021"
+    if evolution is None or not evolution.available:
+        note = NOT_AVAILABLE if evolution is None else evolution.note
+        return Section(title, [Paragraph(note, kind="note")])
+    levels = evolution.niveaux.copy()
+    per_commune = evolution.communes.copy()
+    for frame in (levels, per_commune):
+        for col in frame.columns:
+            if col.startswith(("p18_", "p21_")):
+                frame[col] = frame[col].round(0)
+            elif col.startswith(("evol_", "tx_")):
+                frame[col] = frame[col].round(1)
+    items: list = [
+        Paragraph(
+            "Population, chômeurs de 15 à 64 ans et taux de chômage aux recensements de 2018 "
+            "(RP 2018 : comparateur de territoires INSEE, édition 2022) et de 2021 (RP 2021). "
+            "Pour les niveaux, les effectifs sont sommés sur les communes ayant les deux "
+            "recensements et les taux sont des rapports de sommes ; n.d. : moins de 99 % des "
+            "communes du niveau ont les deux recensements."
+        ),
+        TableItem(ExportTable(
+            name="Évolution 2018-2021", frame=levels.reset_index(drop=True),
+            title="Évolution 2018-2021 du territoire et de ses niveaux de comparaison "
+            "(RP 2018 et RP 2021)",
+            columns=HEADERS, meta=evolution.meta,
+        )),
+        TableItem(ExportTable(
+            name="Évolution par commune", frame=per_commune.reset_index(drop=True),
+            title="Évolution 2018-2021 par commune du territoire (RP 2018 et RP 2021)",
+            columns=HEADERS, meta=evolution.meta,
+        ), max_rows=30),
+    ]
+    if evolution.note:
+        items.append(Paragraph(evolution.note, kind="note"))
+    return Section(title, items)

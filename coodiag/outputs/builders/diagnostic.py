@@ -20,10 +20,13 @@ from coodiag.outputs.builders.common import (
     COVERAGE_CLASSES,
     COVERAGE_COLORS,
     ESTIMATE_NOTE,
+    NEED_METHOD,
+    NEED_SHORT,
     SRC_SIAE,
     collect_sources,
     context_layer,
     elderly_typology_items,
+    evolution_section,
     key_figures_item,
     offer_map,
     offer_table,
@@ -49,6 +52,7 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
     subtitle = f"{s['type_siae']} ({siae.TYPES.get(s['type_siae'], '')}), {s['commune']}"
     chapters = (
         _summary(diag),
+        evolution_section(diag.evolution),
         Section("L'offre d'insertion du territoire", [
             offer_map(diag.offre, communes, context,
                       comment="Chaque symbole est une SIAE, de taille proportionnelle à sa "
@@ -74,9 +78,7 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
         "moyenne nationale du type (DARES, 31/12/2019 : ACI 52 800 salariés / 1 907 structures ; "
         "EI 15 800 / 981 ; AI 51 800 / 655 ; ETTI 13 900 / 300), signalée « ≈ ».",
         "Accessibilité (2SFCA) : R_j = capacité_j / Σ chômeurs des communes à moins de 30 km ; "
-        "A_i = Σ R_j des SIAE à moins de 30 km. Chômeurs du recensement 2021 en Normandie et "
-        "Île-de-France, estimés ailleurs à partir de la population 2022 et des taux de la zone "
-        "d'emploi.",
+        f"A_i = Σ R_j des SIAE à moins de 30 km. Chômeurs : {NEED_METHOD}.",
         "Typologies : ACP normée puis classification ascendante hiérarchique de Ward, "
         "consolidée par k-means (méthode HCPC) ; classes décrites par les valeurs-tests.",
         f"Secret statistique : tout effectif de moins de {threshold} personnes est masqué, avec "
@@ -162,10 +164,7 @@ def _impact(diag: Any, context: Any) -> Section | None:
     m_rec = Indicator(label="Salariés en parcours par commune de résidence", unit="personnes",
                       source="fichier des salariés de la structure", vintage="période du fichier",
                       method=f"personnes distinctes ; secret statistique sous {threshold}")
-    m_imp = Indicator(label="Hausse du chômage si la structure s'arrêtait", unit="%",
-                      source=f"fichier des salariés ; {den}", vintage="période du fichier",
-                      denominator=den,
-                      method="salariés résidant dans la commune / chômeurs de la commune × 100")
+    m_imp = Indicator.from_row(pub.attrs["indicateurs"][0])  # names the denominator and date
     table = pub[["code", "nom", "salaries", "chomeurs", "impact_pct"]].copy()
     table["chomeurs"] = table["chomeurs"].round(0)
     table["impact_pct"] = table["impact_pct"].round(2)
@@ -224,8 +223,8 @@ def _coverage(diag: Any, context: Any) -> Section:
     """Coverage classes (need against accessible offer) and accessibility (2SFCA)."""
     m_acc = Indicator(label="Accessibilité à l'offre d'insertion (2SFCA)", vintage="2019-2022",
                       unit="salariés en insertion pour 1 000 chômeurs", source=SRC_SIAE,
-                      denominator="chômeurs de 15-64 ans (recensement, estimés hors Normandie "
-                      "/ IDF)", method="aire de chalandise flottante à deux étapes, rayon 30 km")
+                      denominator=NEED_SHORT,
+                      method="aire de chalandise flottante à deux étapes, rayon 30 km")
     m_cls = Indicator(label="Classes de couverture", unit="classe", vintage="2019-2022",
                       source=SRC_SIAE + " ; INSEE", method="besoin (chômeurs pour 1 000 "
                       "habitants) et offre (accessibilité) découpés en terciles")
@@ -354,7 +353,7 @@ def _prospecting(diag: Any) -> Section | None:
         (diag.specificite, "Spécificité sectorielle", "Indice de spécificité des établissements "
          "du territoire par secteur (référence : le département)"),
         (diag.specificite_ze, "Spécificité de la zone", "Indice de spécificité de l'emploi de "
-         "la zone d'emploi (référence : France métropolitaine)"),
+         "la zone d'emploi (référence : la France, parts nationales de la source)"),
     ):
         if table is not None and len(table):
             t = table.copy()

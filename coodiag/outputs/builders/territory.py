@@ -11,15 +11,18 @@ import geopandas as gpd
 import numpy as np
 
 from coodiag import fr
+from coodiag.base.indicator_specs import JOB_SEEKERS, JOB_SEEKERS_DATE
 from coodiag.base.indicators import Indicator
 from coodiag.outputs import maps, weblayers
 from coodiag.outputs.builders.common import (
     COVERAGE_CLASSES,
     COVERAGE_COLORS,
+    NEED_METHOD,
     SRC_CAPACITY,
     SRC_SIAE,
     collect_sources,
     elderly_typology_items,
+    evolution_section,
     key_figures_item,
     offer_map,
     offer_table,
@@ -54,6 +57,7 @@ def territory_document(atlas: Any) -> AtlasDocument:
     ]
     summary += [Paragraph(n, kind="note") for n in atlas.notes]
     sections.append(Section("Synthèse", summary))
+    sections.append(evolution_section(getattr(atlas, "evolution", None)))
 
     offer = offer_map(atlas.offre, communes, context,
                       comment="Taille proportionnelle à la capacité ; symboles creux : capacité "
@@ -82,8 +86,9 @@ def territory_document(atlas: Any) -> AtlasDocument:
     col = "capacite_pour_1000_demandeurs"
     m_w = Indicator(label="Capacité d'insertion pour 1 000 demandeurs d'emploi",
                     unit="salariés en insertion pour 1 000 demandeurs d'emploi",
-                    source=SRC_SIAE + " ; France Travail", vintage="2019-2024",
-                    denominator="demandeurs d'emploi inscrits (France Travail, vers 2024)",
+                    source=f"{SRC_SIAE} ; {JOB_SEEKERS}",
+                    vintage=f"SIAE 2019-2021 ; demandeurs d'emploi : {JOB_SEEKERS_DATE}",
+                    denominator=JOB_SEEKERS,
                     method=SRC_CAPACITY)
     if col not in ep.columns:
         ep[col] = np.nan
@@ -132,7 +137,7 @@ def territory_document(atlas: Any) -> AtlasDocument:
             name="Communes non couvertes", frame=unc.reset_index(drop=True),
             title="Communes au besoin non couvert, par nombre de chômeurs",
             columns={"code": "Code commune", "nom": "Commune",
-                     "demande": "Chômeurs (estimés hors Normandie / IDF)",
+                     "demande": "Chômeurs (recensement 2021)",
                      "besoin": "Besoin (pour 1 000 hab.)", "offre": "Offre (pour 1 000)"},
             meta=[m_cls],
         ), max_rows=30),
@@ -144,8 +149,9 @@ def territory_document(atlas: Any) -> AtlasDocument:
         zl = zones_layer(atlas, tz)
         names = {str(k): f"{k}. {v}" for k, v in tz.names.items()}
         m_tz = Indicator(label="Typologie des zones d'emploi selon l'offre d'insertion",
-                         unit="classe", source="registre des SIAE ; INSEE ; France Travail",
-                         vintage="2019-2024", method=str(tz.attrs.get("methode", "")))
+                         unit="classe", source=f"registre des SIAE ; INSEE ; {JOB_SEEKERS}",
+                         vintage=f"SIAE 2019-2021 ; INSEE RP 2022 ; demandeurs d'emploi : "
+                         f"{JOB_SEEKERS_DATE}", method=str(tz.attrs.get("methode", "")))
         items.append(MapItem(
             name="typologie_zones", title="Typologie des zones d'emploi : l'offre d'insertion",
             figure=lambda: maps.categorical(zl, "classe", categories=names, meta=m_tz,
@@ -165,7 +171,7 @@ def territory_document(atlas: Any) -> AtlasDocument:
         "Capacité des SIAE : fichier de capacité s'il est fourni, sinon moyenne nationale du "
         "type (DARES, 31/12/2019), signalée « ≈ ».",
         "Accessibilité (2SFCA, rayon 30 km) et classes de couverture : voir les cartes ; "
-        "chômeurs du recensement 2021 en Normandie et Île-de-France, estimés ailleurs.",
+        f"{NEED_METHOD}.",
         "Typologies : ACP normée, CAH de Ward consolidée par k-means (HCPC).",
         "Codes géographiques : COG 2025.",
     ]

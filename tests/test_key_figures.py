@@ -1,0 +1,129 @@
+"""Key figures of a territory against its département, région and France, on the real base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from coodiag.base.indicator_specs import JOB_SEEKERS_CATEGORY, JOB_SEEKERS_DATE
+from coodiag.reports.context import Context
+from coodiag.reports.key_figures import TERRITORY, key_figures
+
+PACKAGE = Path(__file__).resolve().parents[1] / "coodiag"
+FRANCE = "France métropolitaine"
+
+
+@pytest.fixture(scope="module")
+def ctx(base) -> Context:
+    return Context()
+
+
+def _figures(ctx: Context, inside: pd.Series, dep: str, reg: str) -> pd.DataFrame:
+    return key_figures(ctx.communes, inside, ctx.indicators, ctx.registry, dep, reg).set_index(
+        "indicateur"
+    )
+
+
+@pytest.fixture(scope="module")
+def avranches(ctx) -> pd.DataFrame:
+    """Key figures of the zone d'emploi of Avranches (2802), in the Manche and Normandie."""
+    return _figures(ctx, ctx.communes["ze2020"] == "2802", "50", "28")
+
+
+def test_job_seekers_say_their_category_and_date(avranches) -> None:
+    label = f"Demandeurs d'emploi inscrits ({JOB_SEEKERS_CATEGORY})"
+    de = avranches.loc[label]
+    assert de["millesime"] == JOB_SEEKERS_DATE
+    assert "probablement A, B, C" in label and JOB_SEEKERS_DATE == "date non indiquée par la source"
+    assert de["Département : Manche"] == 29475
+    assert de["Région : Normandie"] == 246645  # MANIFEST: Normandie 246,645 job seekers
+    per_1000 = avranches.loc["Capacité pour 1 000 demandeurs d'emploi"]
+    assert JOB_SEEKERS_CATEGORY in per_1000["source"]
+    assert JOB_SEEKERS_DATE in per_1000["millesime"]
+    text = " ".join(str(v) for v in avranches.reset_index().to_numpy().ravel())
+    assert "vers 2024" not in text
+
+
+def test_no_guessed_job_seeker_date_in_the_package() -> None:
+    """The job seekers' file has no date: no module may write one (« vers 2024 »)."""
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*")
+        if p.suffix in {".py", ".html", ".j2", ".css"} and "vers 2024" in p.read_text("utf-8")
+    ]
+    assert offenders == []
+
+
+def test_footnote_counts_the_territory_own_communes(ctx, avranches) -> None:
+    """Two Vendée communes lack job seekers (split on 1 January 2025, the COG 2023 source
+    cannot share them out); the zone of Avranches lacks none: only the Vendée says so."""
+    ind = ctx.indicators.set_index("code")
+    vendee_codes = ctx.communes.loc[ctx.communes["dep"] == "85", "code"]
+    lacking = ind["de_2024"].reindex(vendee_codes).isna()
+    assert sorted(vendee_codes[lacking.to_numpy()]) == ["85084", "85212"]
+    vendee = _figures(ctx, ctx.communes["dep"] == "85", "85", "52")
+    de = vendee.loc[f"Demandeurs d'emploi inscrits ({JOB_SEEKERS_CATEGORY})"]
+    assert de[TERRITORY] > 0
+    assert de["source"].endswith("(2 commune(s) du territoire sans donnée, non comptée(s))")
+    # No global « au plus 9 communes » note copied from France onto every territory.
+    sources = " ".join(avranches["source"])
+    assert "sans donnée" not in sources and "au plus" not in sources
+
+
+def test_france_column_is_filled_by_the_national_census(avranches) -> None:
+    """Passes once the national census 2021 columns exist (helper h10a, issue 10 item 1):
+    with ~34,900 communes covered, France métropolitaine gets the unemployed and the rate."""
+    chom = avranches.loc["Chômeurs de 15-64 ans (recensement)"]
+    rate = avranches.loc["Taux de chômage des 15-64 ans (recensement)"]
+    assert chom[FRANCE] > 2_000_000
+    assert 8 < rate[FRANCE] < 16
+    assert rate["Région : Normandie"] == pytest.approx(12.5, abs=2.5)
+
+
+def test_census_evolution_2018_2021(ctx) -> None:
+    """Évolution 2018-2021 of the zone of Avranches, from the census columns of the base.
+
+    Passes once the census 2018 columns exist (helper h10a, issue 10 item 3: p18_*, evol_*)."""
+    from coodiag.reports.evolution import census_evolution, comparison_levels
+
+    communes = ctx.communes
+    inside = communes["ze2020"] == "2802"
+    levels = comparison_levels(communes, inside, ze="2802", dep="50")
+    assert list(levels) == ["Département : Manche", FRANCE]  # the zone is the territory
+    evo = census_evolution(communes, inside, ctx.indicators, levels, meta=ctx.meta)
+    assert evo.available and evo.note == ""
+    lv = evo.niveaux.set_index("niveau")
+    assert list(lv.index) == [TERRITORY, "Département : Manche", FRANCE]
+    manche = lv.loc["Département : Manche"]
+    assert manche["p18_pop"] == pytest.approx(495_983, abs=2)
+    assert manche["p21_pop"] == pytest.approx(495_508, abs=2)
+    assert manche["tx_chom1564_18"] == pytest.approx(10.40, abs=0.01)
+    assert manche["tx_chom1564_21"] == pytest.approx(8.99, abs=0.01)
+    assert manche["evol_tx_chom1564_1821"] == pytest.approx(-1.41, abs=0.01)
+    assert manche["communes"] == 445
+    assert lv.loc[FRANCE, "p21_pop"] > 65_000_000
+    assert lv.loc[FRANCE, "evol_tx_chom1564_1821"] == pytest.approx(-1.30, abs=0.05)
+    avr = evo.communes.set_index("code").loc["50025"]
+    assert (avr["p18_pop"], avr["p21_pop"]) == (10246, 10240)
+    assert avr["tx_chom1564_18"] == pytest.approx(13.96, abs=0.01)
+    assert avr["tx_chom1564_21"] == pytest.approx(10.66, abs=0.01)
+    assert avr["evol_tx_chom1564_1821"] == pytest.approx(-3.30, abs=0.01)
+    vintages = {m.key: m.vintage for m in evo.meta}
+    assert vintages["p18_pop"] == "RP 2018" and vintages["p21_chom1564"] == "RP 2021"
+
+
+def test_census_evolution_without_the_2018_columns(ctx) -> None:
+    """A base without the census 2018 columns: the section says the data is not available."""
+    from coodiag.outputs.builders.common import evolution_section
+    from coodiag.reports.evolution import NOT_AVAILABLE, census_evolution
+
+    ind = ctx.indicators
+    without = ind.drop(columns=[c for c in ind.columns if c.startswith("p18_")])
+    inside = ctx.communes["ze2020"] == "2802"
+    evo = census_evolution(ctx.communes, inside, without, {})
+    assert not evo.available and evo.note == NOT_AVAILABLE
+    section = evolution_section(evo)
+    assert section.title == "Évolution 2018-2021"
+    assert [item.text for item in section.items] == [NOT_AVAILABLE]
