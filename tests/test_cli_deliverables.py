@@ -137,3 +137,53 @@ def test_bad_options(base, tmp_path) -> None:
     bad.write_text("{}", "utf-8")
     result = CliRunner().invoke(app, ["atlas", "-t", "dep:50", "--comparer", str(bad)])
     assert result.exit_code == 1 and "n'est pas un instantané coodiag" in result.output
+
+
+def test_var_atlas_has_the_national_census(base, tmp_path) -> None:
+    """A département outside Normandie/IDF (the Var): census 2021, Filosofi 2021 and the
+    évolution 2018-2021 are filled from the national files, no « n.d. » in the census rows."""
+    import pandas as pd
+
+    from coodiag import fr
+    from coodiag.base import store
+
+    folder = tmp_path / "var"
+    result = CliRunner().invoke(app, ["atlas", "--territoire", "dep:83", "--sortie", str(folder)])
+    assert result.exit_code == 0, result.output
+    ind = store.read_table("indicateurs_communes").set_index("code")
+    communes = store.read_level("communes")
+    var = ind.loc[communes.loc[communes["dep"] == "83", "code"]]
+    metro = ind.loc[communes.loc[~communes["dep"].str.startswith("97"), "code"]]
+    assert var["p21_chom1564"].notna().all()  # 153 communes, all covered
+    chom, act = var["p21_chom1564"].sum(), var["p21_act1564"].sum()
+    snap = json.loads((folder / "atlas_dep-83.json").read_text("utf-8"))
+    figures = pd.DataFrame(snap["chiffres_cles"]).set_index("indicateur")
+    region, france = "Région : Provence-Alpes-Côte d'Azur", "France métropolitaine"
+    census = figures.loc[["Chômeurs de 15-64 ans (recensement)",
+                          "Taux de chômage des 15-64 ans (recensement)"],
+                         ["Territoire", region, france]]
+    assert census.notna().all().all()
+    assert census.iloc[0]["Territoire"] == chom == 59310
+    assert census.iloc[1]["Territoire"] == pytest.approx(100 * chom / act)
+    assert census.iloc[1]["Territoire"] == pytest.approx(12.73, abs=0.01)
+    assert census.iloc[0][france] == pytest.approx(metro["p21_chom1564"].sum())
+    deps = store.read_table("indicateurs_departements").set_index("code")
+    median = figures.loc["Revenu disponible médian par unité de consommation"]
+    assert median["Territoire"] == deps.loc["83", "rev_med_21"] == 23120
+    assert median[france] == 23080
+    text = _flat(_pdf_text(folder / "atlas_dep-83.pdf"))
+    for needle in (fr.integer(chom), "12,7", "23120", "Évolution2018-2021"):
+        assert _flat(needle) in text, needle
+    # Census rows of the key figures in the PDF: no « n.d. » between their label and the next
+    # row (the median's région column is n.d. by construction: no regional source).
+    start = text.index(_flat("Chômeurs de 15-64 ans (recensement)"))
+    end = text.index(_flat("Revenu disponible médian"))
+    assert "n.d." not in text[start:end]
+    # Évolution 2018-2021 against the région and France, not against one of the Var's zones.
+    wb = load_workbook(folder / "atlas_dep-83.xlsx", read_only=True)
+    rows = list(wb["Évolution 2018-2021"].iter_rows(values_only=True))
+    levels = [r[0] for r in rows[1:] if r and r[0]]
+    assert levels[:3] == ["Territoire", region, france], levels
+    terr = dict(zip(rows[0], rows[1], strict=False))
+    p18 = var.loc[var[["p18_pop", "p21_pop"]].notna().all(axis=1), "p18_pop"].sum()
+    assert terr["Population (RP 2018)"] == pytest.approx(p18) == 1_067_697

@@ -235,6 +235,35 @@ def test_neussargues_split():
     assert convert_communes(df, from_vintage=2025, counts=["n"]).table["n"].tolist() == [1000.0]
 
 
+def test_comparateur_2021_splits_shared_by_population():
+    """With ``share_splits``, a split commune's counts go to its successors in proportion to
+    their population (Etalab 2026: Celles 217, Chalinargues 304, Chavagnac 88,
+    Neussargues-Moissac 824, Sainte-Anastasie 122), rates are copied, nothing is unplaced."""
+    from coodiag.mirror.loaders.france import load_comparateur_2022
+
+    df = load_comparateur_2022()[["code", "P18_POP", "MED19"]]
+    res = convert_communes(
+        df, from_vintage=2021, counts=["P18_POP"], rates={"MED19": "P18_POP"}, share_splits=True
+    )
+    assert res.unplaced.empty
+    assert res.table["P18_POP"].sum() == pytest.approx(df["P18_POP"].sum())
+    table = res.table.set_index("code")
+    raw = df.set_index("code")
+    successors = {
+        "15141": ["15031", "15035", "15047", "15141", "15171"],
+        "60054": ["60054", "60694"],
+        "85084": ["85084", "85165", "85212"],
+    }
+    assert sorted(res.shared["code"].unique()) == sorted(successors)
+    for old, new in successors.items():
+        assert table.loc[new, "P18_POP"].sum() == pytest.approx(raw.loc[old, "P18_POP"])
+        assert (table.loc[new, "P18_POP"] > 0).all()
+        assert (table.loc[new, "MED19"] == raw.loc[old, "MED19"]).all()
+    assert table.loc["15031", "P18_POP"] == pytest.approx(1811 * 217 / 1555)
+    assert res.shared.groupby("code")["share"].sum().round(12).eq(1).all()
+    assert "prorata de leur population" in res.method and "15141 → 15031" in res.method
+
+
 def test_essarts_split_in_2024_only_from_2023():
     codes_ = pd.Series(["85084", "60054"])
     assert current_code(codes_, from_vintage=2023)["status"].tolist() == ["scission"] * 2

@@ -52,18 +52,17 @@ def test_demand_estimator_against_known_normandie(data):
 
 
 def test_census_need_everywhere(data):
-    """Passes once the national census 2021 columns exist (helper h10a, issue 10 item 1): the
-    need is the census count in every metropolitan commune that has one, no zone estimate;
-    only the five Cantal communes re-created on 1 January 2025 (no census, no population)
-    stay without need."""
+    """The need is the census count in every metropolitan commune, no zone estimate: the five
+    Cantal communes re-created on 1 January 2025 out of Neussargues-Moissac get its count
+    shared by population (flagged in ``source_rp21``)."""
     dem = data["demand"].set_index("code")
     assert dem.loc["83137", "demande"] == 11182  # Toulon
     assert dem.loc["83137", "demande_source"].startswith("recensement 2021")
-    assert data["demand"].attrs["parametres"]["communes_recensement"] == 34_741
+    assert data["demand"].attrs["parametres"]["communes_recensement"] == 34_746
     assert int(dem["demande_estimee"].sum()) == 0
-    lacking = sorted(dem.index[dem["demande"].isna()])
-    assert lacking == ["15031", "15035", "15047", "15141", "15171"]
-    assert (dem.loc[lacking, "demande_source"] == D.LABEL_NONE).all()
+    assert dem["demande"].notna().all()
+    successors = ["15031", "15035", "15047", "15141", "15171"]
+    assert dem.loc[successors, "demande"].sum() == pytest.approx(42, abs=0.5)
     meta = data["demand"].attrs["indicateurs"][0]
     assert meta.label == "Chômeurs de 15 à 64 ans (recensement 2021)"
     assert "comparateur" in meta.source and "Normandie" in meta.source

@@ -356,15 +356,16 @@ def test_population_2022_all_metropolitan_communes(communes):
     table, unplaced = communes
     pop = table.set_index("code")["pop22"]
     # 34,737 communes of the zonage file + 4 renumbered in 2025 (12218, 14581, 49126, 69114)
-    # that it lacked entirely (see test_population.py).
-    assert pop.notna().sum() == 34741
+    # that it lacked entirely (see test_population.py) + the 5 successors of
+    # Neussargues-en-Pinatelle (15141, split in 2025) sharing its population.
+    assert pop.notna().sum() == 34746
     assert pop["50025"] == 10224  # Avranches, sum of its IRIS
     assert pop["75056"] == 2113697  # Paris, its 20 arrondissements summed
     assert pop.sum() == pytest.approx(65.845e6, rel=1e-4)
     assert pd.isna(pop.get("97411"))  # no DROM in the source
-    # Neussargues-en-Pinatelle, split in 2025, cannot be shared exactly: reported, not lost.
-    lost = unplaced[unplaced["source"] == "population 2022 par commune (COG 2024)"]
-    assert lost["code"].tolist() == ["15141"]
+    # Neussargues-en-Pinatelle, split in 2025: shared by population (estimates), not lost.
+    assert unplaced[unplaced["source"] == "population 2022 par commune (COG 2024)"].empty
+    assert pop[["15031", "15035", "15047", "15141", "15171"]].sum() == pytest.approx(1577)
 
 
 # ----------------------------------------------------------------- one shape, base to legend

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -127,3 +128,61 @@ def test_census_evolution_without_the_2018_columns(ctx) -> None:
     section = evolution_section(evo)
     assert section.title == "Évolution 2018-2021"
     assert [item.text for item in section.items] == [NOT_AVAILABLE]
+
+
+MEDIAN = "Revenu disponible médian par unité de consommation"
+POVERTY = "Taux de pauvreté au seuil de 60 %"
+
+
+def test_filosofi_rows_take_official_values(ctx) -> None:
+    """Median and poverty rate are not summed: the commune's, zone's, département's and
+    France's own values (Filosofi 2021), never a mean of commune medians; no regional value."""
+    from coodiag.reports.key_figures import official_tables
+
+    official = official_tables(ctx)
+    deps = official["dep"].set_index("code")
+    france = official["france"].set_index("code").loc["00FR"]
+    zones = official["ze2020"].set_index("code")
+    c = ctx.communes
+
+    def figures(inside, dep, reg):
+        return key_figures(c, inside, ctx.indicators, ctx.registry, dep, reg,
+                           official=official).set_index("indicateur")
+
+    var = figures(c["dep"] == "83", "83", "93")
+    assert var.loc[MEDIAN, TERRITORY] == deps.loc["83", "rev_med_21"] == 23120
+    assert var.loc[POVERTY, TERRITORY] == deps.loc["83", "rev_txpauv_21"] == 15.6
+    assert var.loc[MEDIAN, FRANCE] == france["rev_med_21"] == 23080
+    assert var.loc[POVERTY, FRANCE] == france["rev_txpauv_21"] == 14.9
+    assert np.isnan(var.loc[MEDIAN, "Région : Provence-Alpes-Côte d'Azur"])
+    toulon = figures(c["code"] == "83137", "83", "93")
+    assert toulon.loc[MEDIAN, TERRITORY] == 20960  # the issue's Toulon value
+    assert toulon.loc["Chômeurs de 15-64 ans (recensement)", TERRITORY] == 11182
+    drag = figures(c["ze2020"] == "9308", "83", "93")
+    assert drag.loc[MEDIAN, TERRITORY] == zones.loc["9308", "rev_med_21"] == 22020
+    assert drag.loc[MEDIAN, "Département : Var"] == 23120
+    # An intercommunality is neither a commune, a zone nor a département: no median.
+    epci = figures((c["epci"] == "248300493").fillna(False).astype(bool), "83", "93")
+    assert np.isnan(epci.loc[MEDIAN, TERRITORY])
+    # Avranches keeps its Filosofi 2021 value (Normandie file): median 21,980, poverty 14 %.
+    avr = figures(c["code"] == "50025", "50", "28")
+    assert avr.loc[MEDIAN, TERRITORY] == 21980
+    assert avr.loc[POVERTY, TERRITORY] == pytest.approx(14)
+
+
+def test_evolution_note_counts_missing_census_not_zero_unemployed(ctx) -> None:
+    """Zone of Draguignan: 83020 and 83147 have both censuses but 0 unemployed in 2018 (an
+    undefined % evolution); they are not « sans l'un des deux recensements »."""
+    from coodiag.reports.evolution import census_evolution, comparison_levels
+
+    c = ctx.communes
+    inside = c["ze2020"] == "9308"
+    evo = census_evolution(c, inside, ctx.indicators,
+                           comparison_levels(c, inside, ze="9308", dep="83"))
+    per = evo.communes.set_index("code")
+    assert per.loc[["83020", "83147"], "evol_chom1564_1821"].isna().all()
+    assert (ctx.indicators.set_index("code").loc[["83020", "83147"], "p18_chom1564"] == 0).all()
+    assert evo.note == ""
+    lv = evo.niveaux.set_index("niveau")
+    assert lv.loc[TERRITORY, "communes"] == 39
+    assert lv.loc[TERRITORY, "p21_chom1564"] == 6875

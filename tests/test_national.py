@@ -17,6 +17,8 @@ from coodiag.mirror.loaders import indicators as regional
 
 NORMANDIE_IDF = specs.COMMUNE_DEPARTEMENTS
 REGIONAL, NATIONAL = specs.SOURCE_LABELS_RP21
+SPLITS_2025 = ["15031", "15035", "15047", "15141", "15171"]  # Neussargues-en-Pinatelle
+SPLITS_2024 = ["60054", "60694", "85084", "85165", "85212"]  # parents and their 2024 parts
 
 
 @pytest.fixture(scope="module")
@@ -116,16 +118,18 @@ def test_census_and_filosofi_for_every_commune(communes):
     assert _row(table, "97411")["med21"] == 18270
     basse_terre = _row(table, "97105")
     assert basse_terre["p21_pop"] > 0 and math.isnan(basse_terre["med21"])
-    # Nothing placed nationally is lost except the commune split in 2025 (Neussargues).
-    national = unplaced[unplaced["source"] == specs.SRC_RP21_FRANCE_SHORT]
-    assert national["code"].tolist() == ["15141"]
+    # Nothing placed nationally is lost: Neussargues (split in 2025) is shared (see below).
+    assert unplaced[unplaced["source"] == specs.SRC_RP21_FRANCE_SHORT].empty
 
 
 def test_every_commune_says_its_source(communes):
     table, _ = communes
     in_regional = table["code"].str[:2].isin(NORMANDIE_IDF)
     assert table.loc[in_regional, "source_rp21"].eq(REGIONAL).all()
-    assert table.loc[~in_regional, "source_rp21"].eq(NATIONAL).all()
+    national = table.loc[~in_regional, "source_rp21"]
+    assert national.str.startswith(NATIONAL).all()
+    estimated = table.loc[national.index[national.ne(NATIONAL)], "code"]
+    assert sorted(estimated) == sorted(SPLITS_2025 + SPLITS_2024)
 
 
 def test_merged_commune_rates_from_parts(communes, filo_france):
@@ -148,7 +152,7 @@ def test_population_sums_per_departement(communes, rp_france):
     raw = rp_france.assign(dep=rp_france["code"].str[:2])
     raw_dep = raw.groupby("dep")["P21_POP"].sum()
     raw_n = raw.groupby("dep").size()
-    outside = [d for d in raw_dep.index if d not in NORMANDIE_IDF and d != "15"]
+    outside = [d for d in raw_dep.index if d not in NORMANDIE_IDF]
     assert len(outside) > 80
     pd.testing.assert_series_equal(
         table_dep[outside], raw_dep[outside], check_names=False, check_index_type=False
@@ -161,9 +165,11 @@ def test_population_sums_per_departement(communes, rp_france):
     table_dep["27"] -= 1742
     for dep in NORMANDIE_IDF:
         assert abs(table_dep[dep] - raw_dep[dep]) <= 0.5 * raw_n[dep], dep
-    # Cantal: everything but the split Neussargues-Moissac (15141) is placed.
-    neussargues = raw.loc[raw["code"] == "15141", "P21_POP"].item()
-    assert table_dep["15"] == raw_dep["15"] - neussargues
+    # Cantal complete: Neussargues-en-Pinatelle (15141, split in 2025) is shared.
+    assert table_dep["15"] == pytest.approx(raw_dep["15"])
+    # France: the national file's total, plus Les Trois Lacs it lacks (67,408,052).
+    assert table["p21_pop"].sum() == pytest.approx(raw["P21_POP"].sum() + 1742)
+    assert raw["P21_POP"].sum() == 67406310
     normandie = table_dep[list(specs.NORMANDIE)].sum()
     assert normandie == pytest.approx(3.327e6, rel=1e-3)
 
@@ -202,14 +208,47 @@ def test_census_2018_and_evolution(communes):
     assert table["p18_chom1564"].notna().sum() > 34800
 
 
-def test_census_2018_splits_reported(communes):
-    """Essarts-en-Bocage (85084, COG 2021) was split in 2024 (L'Oie, Sainte-Florence): its 2018
-    counts cannot be shared exactly, so they are reported, not given to 85084 alone."""
+def test_census_2018_splits_shared(communes, comparateur):
+    """Essarts-en-Bocage (85084, COG 2021, 9,053 inhabitants in 2018) was split in 2024 (L'Oie,
+    Sainte-Florence), 60054 too (Les Hauts-Talican), Neussargues-en-Pinatelle in 2025: their
+    2018 counts are shared among the successors by population, none is lost."""
     table, unplaced = communes
-    lost = unplaced[unplaced["source"] == specs.SRC_CC22_SHORT]
-    assert set(lost["code"]) == {"15141", "60054", "85084"}
-    assert math.isnan(_row(table, "85084")["p18_pop"])
-    assert math.isnan(_row(table, "85084")["evol_pop_1821"])
+    assert unplaced[unplaced["source"] == specs.SRC_CC22_SHORT].empty
+    raw = comparateur.set_index("code")["P18_POP"]
+    p18 = table.set_index("code")["p18_pop"]
+    for old, new in {"85084": ["85084", "85165", "85212"], "60054": ["60054", "60694"],
+                     "15141": SPLITS_2025}.items():  # fmt: skip
+        assert p18[new].sum() == pytest.approx(raw[old])
+        assert (p18[new] > 0).all()
+    assert p18["85084"] == pytest.approx(9053 * 6851 / (6851 + 1250 + 1359))
+    assert table["p18_pop"].sum() == pytest.approx(raw.sum())
+    assert "prorata de leur population" in ind.indicator_metadata().set_index("key").loc[
+        "p18_pop", "method"]  # fmt: skip
+
+
+def test_split_communes_get_census_2021(communes, rp_france):
+    """Neussargues-en-Pinatelle (15141, 1,653 inhabitants in 2021) split on 1 January 2025:
+    each successor gets its population share (Etalab 2026). Les Hauts-Talican (60694), L'Oie
+    (85165) and Sainte-Florence (85212), created in 2024, have their population but zero
+    households, 15-64, active and unemployed in the national file (their parent keeps the old
+    commune's): the parent's counts are shared by 2021 population. All flagged as estimates."""
+    table, _ = communes
+    t = table.set_index("code")
+    raw = rp_france.set_index("code")
+    assert t.loc[SPLITS_2025, "p21_pop"].sum() == pytest.approx(1653)
+    assert (t.loc[SPLITS_2025, "p21_pop"] > 50).all()
+    assert t.loc["15031", "p21_pop"] == pytest.approx(1653 * 217 / 1555)
+    assert t.loc[SPLITS_2025, "p21_chom1564"].sum() == pytest.approx(42)  # 15141 in 2021
+    assert raw.loc["85165", "P21_CHOM1564"] == 0 and raw.loc["85084", "P21_CHOM1564"] == 293
+    essarts = ["85084", "85165", "85212"]
+    assert t.loc[essarts, "p21_chom1564"].sum() == pytest.approx(293)
+    assert t.loc["85165", "p21_chom1564"] == pytest.approx(293 * 1259 / (6807 + 1259 + 1333))
+    assert t.loc["60694", "p21_act1564"] == pytest.approx(444 * 543 / (335 + 543))
+    assert t.loc["85165", "tx_chom1564_21"] == pytest.approx(t.loc["85084", "tx_chom1564_21"])
+    assert t.loc["60694", "med21"] == 25320  # Filosofi of the old commune, copied
+    for code in [*SPLITS_2025, *SPLITS_2024]:
+        assert specs.SHARED_SPLIT_NOTE in t.loc[code, "source_rp21"], code
+        assert specs.SHARED_SPLIT_NOTE in t.loc[code, "source_filosofi21"], code
 
 
 def test_evolution_metadata_names_both_vintages():

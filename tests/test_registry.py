@@ -145,10 +145,11 @@ def test_denominators_need_complete_coverage(base) -> None:
     dens = offer.denominators(communes, indicators, by="dep")
     assert dens["demandeurs"]["50"] == 29475  # job seekers, all communes of the Manche
     assert dens["chomeurs"]["50"] == pytest.approx(19693.2, abs=0.1)
-    # National census 2021 (helper h10a, issue 10 item 1; passes once the column is national):
-    # the Ain is complete; the Cantal lacks five communes re-created on 1 January 2025.
+    # National census 2021: every département is complete, the Cantal too (the five communes
+    # re-created on 1 January 2025 share Neussargues-Moissac's count).
     assert dens["chomeurs"]["01"] == pytest.approx(29109, abs=1)
-    assert pd.isna(dens["chomeurs"]["15"])
+    assert dens["chomeurs"]["15"] == pytest.approx(4523, abs=1)
+    assert dens["chomeurs"].notna().all()
     by_commune = offer.denominators(communes, indicators, by="code")
     assert by_commune["chomeurs"]["50025"] == pytest.approx(477.3, abs=0.1)
 

@@ -39,8 +39,40 @@ def test_lq_establishments_no_double_count(base) -> None:
     reg = S.lq_etablissements(ind, communes, terr, reference="reg")
     assert reg.attrs["reference"] == "région 28"
     assert reg.attrs["indicateurs"][0]["vintage"] == "Flores 2021"
-    with pytest.raises(ValueError, match="Normandie"):
-        S.lq_etablissements(ind, communes, ["13055"])
+    assert lq.attrs["millesime"] == "Flores 2021"
+    # Avranches values unchanged by the national 2018 fallback (Flores 2021, Manche).
+    assert agri["n"] == 547 and agri["n_ref"] == 2304
+    assert agri["indice"] == pytest.approx((547 / 3220) / (2304 / 16419), abs=1e-9)
+    with pytest.raises(ValueError, match="Aucune commune"):
+        S.lq_etablissements(ind, communes, ["99999"])
+
+
+def test_lq_establishments_outside_normandie_uses_2018(base) -> None:
+    """Zone d'emploi of Draguignan (Var): no Flores 2021 file there, establishments 2018."""
+    ind = store.read_table("indicateurs_communes")
+    communes = store.read_level("communes")
+    terr = communes.loc[communes["ze2020"] == "9308", "code"]
+    i = ind.set_index("code")
+    assert i.loc[terr, "ettot21"].isna().all()
+    lq = S.lq_etablissements(ind, communes, terr)
+    vintage = "établissements 2018, comparateur de territoires INSEE édition 2022"
+    assert lq.attrs["millesime"] == vintage
+    meta = lq.attrs["indicateurs"][0]
+    assert meta["vintage"] == vintage and "fin 2018" in meta["source"]
+    assert meta["method"].startswith(vintage)
+    assert lq.attrs["reference"] == "département 83"
+    t = lq.set_index("secteur")
+    # Real counts of the base (comparateur 2022, ETxx18), territory and Var.
+    assert lq["n"].sum() == i.loc[terr, "ettot18"].sum() == 3886
+    var = communes.loc[communes["dep"] == "83", "code"]
+    assert lq["n_ref"].sum() == i.loc[var, "ettot18"].sum() == 38760
+    assert t.loc["AZ", "n"] == 169 and t.loc["AZ", "n_ref"] == 1053
+    assert t.loc["HU", "n"] == 2316 - 741  # GU − GZ
+    assert t.loc["AZ", "indice"] == pytest.approx((169 / 3886) / (1053 / 38760), abs=1e-9)
+    assert t.loc["AZ", "indice"] == pytest.approx(1.6008, abs=1e-4)
+    assert t.loc["FZ", "indice"] == pytest.approx((686 / 3886) / (5019 / 38760), abs=1e-9)
+    # Marseille: a territory outside Normandie/IDF no longer refused.
+    assert S.lq_etablissements(ind, communes, ["13055"]).attrs["millesime"] == vintage
 
 
 def test_lq_zone_emploi_against_official_national_shares(base) -> None:

@@ -270,7 +270,7 @@ def _r5_secteurs(df: pd.DataFrame, seuil: float, min_n: int, cap: int) -> list[R
             figures = (
                 f"{fr.integer(row.n)} établissements, {fr.percent(row.part)} "
                 f"contre {fr.percent(row.part_ref)}"
-            )
+            ) + (f", {df.attrs['millesime']}" if df.attrs.get("millesime") else "")
         else:
             figures = f"{fr.percent(row.part)} de l'emploi contre {fr.percent(row.part_ref)}"
         out.append(

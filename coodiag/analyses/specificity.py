@@ -2,8 +2,9 @@
 
 :func:`location_quotient` (indice de spécificité) and its three applications: the establishments
 of a set of communes against their département or région (:func:`lq_etablissements`, Flores
-2021), the jobs of a zone d'emploi against France (:func:`lq_zone_emploi`, RP 2022),
-a user's SIRENE file by NAF division (:func:`lq_sirene`).
+2021 in Normandie and Île-de-France, establishments 2018 of the comparateur elsewhere), the
+jobs of a zone d'emploi against France (:func:`lq_zone_emploi`, RP 2022), a user's SIRENE
+file by NAF division (:func:`lq_sirene`).
 
 Every result carries its indicator metadata in ``df.attrs["indicateurs"]`` (a list of
 :class:`~coodiag.base.indicators.Indicator`) and French column labels in
@@ -68,10 +69,11 @@ def location_quotient(
     return out
 
 
-#: Establishment sectors of the Flores 2021 commune file, as a partition of ETTOT21.
-#: ETGZ21 (commerce, réparation automobile: section G) is a *subset* of ETGU21 (sections G to
-#: U except O-Q): the partition uses GZ and GU − GZ, never GU and GZ together.
-#: Check: ETAZ + ETBE + ETFZ + ETGU + ETOQ = ETTOT in every commune of the file.
+#: Establishment sectors, as a partition of ETTOT (the 2021 column names; the 2018 ones end in
+#: ``18``, see :func:`etab_columns`). ETGZ (commerce, réparation automobile: section G) is a
+#: *subset* of ETGU (sections G to U except O-Q): the partition uses GZ and GU − GZ, never GU
+#: and GZ together. Check: ETAZ + ETBE + ETFZ + ETGU + ETOQ = ETTOT in every commune of both
+#: files.
 SECTEURS_ETABLISSEMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "AZ": (("etaz21",), (), "Agriculture, sylviculture et pêche"),
     "BE": (("etbe21",), (), "Industrie"),
@@ -85,14 +87,31 @@ SECTEURS_ETABLISSEMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]]
     "OQ": (("etoq21",), (), "Administration publique, enseignement, santé, action sociale"),
 }
 
-_ETAB_SOURCE = "INSEE, Flores 2021 : établissements actifs (fichier communal Normandie et IDF)"
+#: Establishment vintages: year suffix -> (source, vintage). 2021: the Normandie/IDF commune
+#: file (Flores 2021); 2018: every commune of France, comparateur de territoires 2022 edition.
+MILLESIMES_ETABLISSEMENTS: dict[str, tuple[str, str]] = {
+    "21": (
+        "INSEE, Flores 2021 : établissements actifs (fichier communal Normandie et IDF)",
+        "Flores 2021",
+    ),
+    "18": (
+        "INSEE, comparateur de territoires édition 2022 : établissements actifs fin 2018 "
+        "(toutes les communes de France)",
+        "établissements 2018, comparateur de territoires INSEE édition 2022",
+    ),
+}
 
 
-def _sector_counts(df: pd.DataFrame) -> pd.Series:
+def etab_columns(year: str) -> list[str]:
+    """Columns of the establishment counts of vintage ``year`` (``"21"`` or ``"18"``)."""
+    return [f"et{s}{year}" for s in ("az", "be", "fz", "gu", "gz", "oq", "tot")]
+
+
+def _sector_counts(df: pd.DataFrame, year: str = "21") -> pd.Series:
     total = {}
     for key, (plus, minus, _label) in SECTEURS_ETABLISSEMENTS.items():
-        v = sum(df[c].astype("float64").sum() for c in plus)
-        v -= sum(df[c].astype("float64").sum() for c in minus)
+        v = sum(df[c[:-2] + year].astype("float64").sum() for c in plus)
+        v -= sum(df[c[:-2] + year].astype("float64").sum() for c in minus)
         total[key] = v
     return pd.Series(total, dtype="float64")
 
@@ -104,53 +123,69 @@ def lq_etablissements(
     *,
     reference: str = "dep",
 ) -> pd.DataFrame:
-    """Location quotient of the establishments 2021 of a territory (a set of communes).
+    """Location quotient of the establishments of a territory (a set of communes).
 
-    n_s: establishments of sector s (:data:`SECTEURS_ETABLISSEMENTS`, a partition of ETTOT21)
+    n_s: establishments of sector s (:data:`SECTEURS_ETABLISSEMENTS`, a partition of ETTOT)
     in the communes of ``territoire``; N_s: the same in the communes of its département(s)
     (``reference="dep"``) or région(s) (``"reg"``), territory included. Unit: index (1 = same
     specialisation as the reference). ``indicateurs`` is the ``indicateurs_communes`` table
-    (``code, etaz21...``), ``communes`` the commune table (``code, dep, reg``). Coverage:
-    Normandie and Île-de-France only (the source file): a territory outside raises a French
-    ValueError.
+    (``code, etaz21..., etaz18...``), ``communes`` the commune table (``code, dep, reg``).
+    Vintage: the 2021 counts (Normandie and Île-de-France file) when every commune of the
+    territory and of its reference has them, else the 2018 counts of every commune of France
+    (comparateur 2022) — one vintage for both sides, stated in ``attrs["millesime"]`` and in
+    the indicator metadata. A territory without any count raises a French ValueError.
     """
     if reference not in ("dep", "reg"):
         raise ValueError(f"référence inconnue : {reference!r} (attendu « dep » ou « reg »)")
     codes_t = pd.Index(pd.unique(pd.Series(list(territoire), dtype="string")))
-    cols = ["etaz21", "etbe21", "etfz21", "etgu21", "etgz21", "etoq21", "ettot21"]
-    etab = indicateurs.set_index("code")[cols]
-    known = etab.index[etab["ettot21"].notna()]
+    geo = communes.set_index("code")[["dep", "reg"]]
+    areas = geo.loc[geo.index.intersection(codes_t), reference].dropna().unique()
+    ref_all = geo.index[geo[reference].isin(areas)]
+    ind = indicateurs.set_index("code")
+    year = "18"
+    if set(etab_columns("21")) <= set(ind.columns):
+        have21 = ind.index[ind["ettot21"].notna()]
+        if len(codes_t) and codes_t.union(ref_all).difference(have21).empty:
+            year = "21"
+    etab = ind[etab_columns(year)]
+    known = etab.index[etab[f"ettot{year}"].notna()]
     missing = codes_t.difference(known)
     if len(missing) == len(codes_t):
         raise ValueError(
-            "Aucune commune du territoire n'a de données d'établissements (fichier Flores 2021 "
-            "limité à la Normandie et à l'Île-de-France)."
+            "Aucune commune du territoire n'a de données d'établissements (ni Flores 2021, "
+            "ni établissements 2018 du comparateur de territoires)."
         )
-    geo = communes.set_index("code")[["dep", "reg"]]
-    areas = geo.loc[geo.index.intersection(codes_t), reference].dropna().unique()
-    ref_codes = geo.index[geo[reference].isin(areas)].intersection(known)
-    local = _sector_counts(etab.loc[codes_t.intersection(known)])
-    ref = _sector_counts(etab.loc[ref_codes])
+    ref_codes = ref_all.intersection(known)
+    local = _sector_counts(etab.loc[codes_t.intersection(known)], year)
+    ref = _sector_counts(etab.loc[ref_codes], year)
     labels = {k: v[2] for k, v in SECTEURS_ETABLISSEMENTS.items()}
     out = location_quotient(local, ref, labels=labels)
     name = "département" if reference == "dep" else "région"
     ref_label = f"{name}{'s' if len(areas) > 1 else ''} {', '.join(sorted(map(str, areas)))}"
+    source, vintage = MILLESIMES_ETABLISSEMENTS[year]
     out.attrs["reference"] = ref_label
     out.attrs["unite_n"] = "établissements"
+    out.attrs["millesime"] = vintage
     out.attrs["communes_sans_donnees"] = [str(c) for c in missing]
     out.attrs["indicateurs"] = [
         Indicator(
             key="indice",
             label="Indice de spécificité sectorielle des établissements (référence : "
-            f"{ref_label})",
+            f"{ref_label}, {vintage})",
             unit="indice (1 = même spécialisation que la référence)",
             numerator="part du secteur dans les établissements actifs du territoire",
             denominator=f"part du secteur dans les établissements actifs ({ref_label})",
-            source=_ETAB_SOURCE,
-            vintage="Flores 2021",
-            method="LQ = (n_s / n) / (N_s / N) ; secteurs AZ, BE, FZ, GZ, GU − GZ, OQ "
-            "(partition de ETTOT21 : le commerce GZ est inclus dans GU et n'est pas compté deux "
-            "fois)",
+            source=source,
+            vintage=vintage,
+            method=f"{vintage} : LQ = (n_s / n) / (N_s / N) ; secteurs AZ, BE, FZ, GZ, GU − GZ, "
+            f"OQ (partition de ETTOT{year} : le commerce GZ est inclus dans GU et n'est pas "
+            "compté deux fois)"
+            + (
+                ""
+                if year == "21"
+                else " ; les établissements 2021 (Flores) n'existent que pour la Normandie et "
+                "l'Île-de-France : le millésime 2018 couvre le territoire et sa référence"
+            ),
         )
     ]
     return out

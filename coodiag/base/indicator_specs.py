@@ -43,6 +43,26 @@ SOURCE_LABELS_RP21 = (
     "fichier Normandie et Île-de-France",
     "fichier national (comparateur de territoires, juin 2024, valeurs arrondies)",
 )
+_SHARED_SPLITS = (
+    "commune scindée depuis le millésime de la source (Neussargues-en-Pinatelle, 15141, en 2025 ; "
+    "60054 et 85084 depuis 2021) : ses effectifs sont répartis entre les communes qui en sont "
+    "issues au prorata de leur population (découpage administratif Etalab, édition 2026) — "
+    "valeurs estimées"
+)
+_SHARED_SPLITS_RP21 = (
+    "Neussargues-en-Pinatelle (15141), scindée en 2025 en cinq communes, est répartie au "
+    "prorata de leur population (découpage administratif Etalab, édition 2026) ; Les "
+    "Hauts-Talican (60694), L'Oie (85165) et Sainte-Florence (85212), créées en 2024, ont dans "
+    "les fichiers nationaux leur population mais des effectifs détaillés nuls ou absents, "
+    "restés à la commune d'origine (60054, 85084) : ceux-ci sont répartis entre elles au "
+    "prorata de la population 2021 (recensement) ou de la population Etalab (Filosofi), "
+    "médianes et taux recopiés"
+)
+#: Appended to ``source_rp21`` / ``source_filosofi21`` of the successors of a split commune.
+SHARED_SPLIT_NOTE = (
+    "valeurs estimées : commune issue d'une scission, part de l'ancienne commune au prorata de "
+    "la population"
+)
 SOURCE_LABELS_FILO21 = (
     "fichier Normandie et Île-de-France",
     "fichier national INSEE (cc_filosofi_2021_COM)",
@@ -569,12 +589,14 @@ def metadata_rows() -> list[dict[str, str]]:
         ))
     for src, (key, label, unit) in RP18_COUNTS.items():
         rows.append(_row(t_com, key, label, unit, "", "", _SRC_CC22, "RP 2018", "commune",
-                         f"effectif de la source ({src}), France entière ; {_COG_2021}"))
+                         f"effectif de la source ({src}), France entière ; {_COG_2021} ; "
+                         + _SHARED_SPLITS))
     for src, (key, label) in ET18_COUNTS.items():
         rows.append(_row(t_com, key, label, "établissements", "", "", _SRC_CC22,
                          "Sirene 2018 (établissements actifs au 31 décembre 2018)", "commune",
                          f"effectif de la source ({src}), France entière ; case vide (secret "
-                         f"ou non disponible) : valeur manquante ; {_COG_2021}"))
+                         f"ou non disponible) : valeur manquante ; {_COG_2021} ; "
+                         + _SHARED_SPLITS))
     for key, (label, unit, num, den, formula, vintage) in RP18_DERIVED.items():
         rows.append(_row(
             t_com, key, label, unit, num, den,
@@ -590,7 +612,8 @@ def metadata_rows() -> list[dict[str, str]]:
         "", _SRC_RP21_BOTH, "RP 2021", "commune",
         f"« {SOURCE_LABELS_RP21[0]} » : communes de Normandie et d'Île-de-France (fichier le "
         f"plus complet : emplois, logements) ; « {SOURCE_LABELS_RP21[1]} » : toutes les autres "
-        "communes ; vide : commune absente des deux fichiers",
+        "communes ; vide : commune absente des deux fichiers ; suivi de « " + SHARED_SPLIT_NOTE
+        + " » pour une commune scindée depuis le millésime du fichier : " + _SHARED_SPLITS_RP21,
     ))
     rows.append(_row(
         t_com, "source_filosofi21", "Fichier source de Filosofi 2021 de la commune", "texte", "",
@@ -598,7 +621,8 @@ def metadata_rows() -> list[dict[str, str]]:
         f"« {SOURCE_LABELS_FILO21[0]} » : communes de Normandie et d'Île-de-France dont le "
         f"fichier régional donne les ménages fiscaux ; « {SOURCE_LABELS_FILO21[1]} » : les "
         "autres communes de la base nationale ; vide : commune absente des deux fichiers (dont "
-        "la Guadeloupe, la Guyane et Mayotte)",
+        "la Guadeloupe, la Guyane et Mayotte) ; suivi de « " + SHARED_SPLIT_NOTE + " » pour une "
+        "commune scindée depuis le millésime du fichier : " + _SHARED_SPLITS_RP21,
     ))
     for src, (key, label, unit) in IRIS_COUNTS.items():
         rows.append(_row(t_com, key, label, unit, "", "", _SRC_IRIS22, "RP 2022",
@@ -642,7 +666,7 @@ def metadata_rows() -> list[dict[str, str]]:
         "communaux)", "RP 2022", "commune",
         "somme de la population des IRIS de chaque commune (P22_POP) ; arrondissements "
         "municipaux additionnés à leur commune ; DROM absents de la source ; " + _COG_2024 + ") ; "
-        + _MISSING_PARTS,
+        + _MISSING_PARTS + " ; " + _SHARED_SPLITS,
     ))
     for level in ("ze", "departement"):
         for src, (label, unit, num, den, vintage) in TERRITORY.items():

@@ -105,13 +105,14 @@ def indicator_metadata() -> pd.DataFrame:
 # ----------------------------------------------------------------- helpers
 
 
-def _convert(df: pd.DataFrame, *, from_vintage: int, counts, rates=None):
+def _convert(df: pd.DataFrame, *, from_vintage: int, counts, rates=None, share_splits=False):
     """Convert commune codes to COG 2025 with :func:`coodiag.reference.cog.convert_communes`."""
     from coodiag.reference.cog import convert_communes
 
     result = convert_communes(
-        df, from_vintage=from_vintage, code_col="code", counts=tuple(counts), rates=rates
-    )
+        df, from_vintage=from_vintage, code_col="code", counts=tuple(counts), rates=rates,
+        share_splits=share_splits,
+    )  # fmt: skip
     return result.table, result.unplaced
 
 
@@ -212,7 +213,7 @@ def commune_indicators(
         if estimates is not None:  # communes merged or renumbered in 2025 (see population.py)
             pop = pd.concat([pop, estimates[["code", "p22_pop"]]], ignore_index=True)
         pop = pop.rename(columns={"p22_pop": "pop22"})
-        pop, lost = _convert(pop, from_vintage=2024, counts=["pop22"])
+        pop, lost = _convert(pop, from_vintage=2024, counts=["pop22"], share_splits=True)
         unplaced.append(lost.assign(source="population 2022 par commune (COG 2024)"))
 
     # IRIS figures cover Normandie; census, Filosofi and job seekers all of France.

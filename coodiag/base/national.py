@@ -17,13 +17,67 @@ from coodiag.base import indicator_specs as specs
 
 
 def convert(df: pd.DataFrame, *, from_vintage: int, counts, rates=None, source: str):
-    """Convert to COG 2025; returns ``(table, unplaced)``, ``unplaced`` tagged with ``source``."""
+    """Convert to COG 2025; returns ``(table, unplaced)``, ``unplaced`` tagged with ``source``.
+
+    A commune split since ``from_vintage`` (Neussargues-en-Pinatelle 15141 in 2025, 60054 and
+    85084 since 2021) is shared among its successors in proportion to their population
+    (``share_splits``): ``table.attrs["shared"]`` lists them (code, code_2025, share).
+    """
     from coodiag.reference.cog import convert_communes
 
     result = convert_communes(
-        df, from_vintage=from_vintage, code_col="code", counts=tuple(counts), rates=rates
+        df,
+        from_vintage=from_vintage,
+        code_col="code",
+        counts=tuple(counts),
+        rates=rates,
+        share_splits=True,
     )
+    result.table.attrs["shared"] = result.shared
     return result.table, result.unplaced.assign(source=source)
+
+
+def split_notes(shared: pd.DataFrame) -> dict[str, str]:
+    """Per successor code (``shared``: code, code_2025, share), the French note saying its values
+    are estimates: one text for all, so that a source line listing the files stays short."""
+    return dict.fromkeys(shared["code_2025"], specs.SHARED_SPLIT_NOTE)
+
+
+def flag(table: pd.DataFrame, notes: dict[str, str], source_col: str) -> pd.DataFrame:
+    """``table`` with each note appended to ``source_col`` of its commune."""
+    out = table.copy()
+    hit = out["code"].isin(notes)
+    out.loc[hit, source_col] = out.loc[hit, source_col].astype("string") + " ; " + out.loc[
+        hit, "code"
+    ].map(notes)
+    return out
+
+
+def fill_split_detail(nat: pd.DataFrame, columns, blank: pd.Series, weight=None, copy=()):
+    """Communes created in 2024 out of a 2023 commune (60694 out of 60054, 85165 and 85212 out
+    of 85084) appear in the COG 2024 national files with their population but blank details
+    (zero or missing households, 15-64, active, unemployed, fiscal households), the parent
+    holding the whole old commune's. Share the parent's ``columns`` among the parent and its
+    blank successors in proportion to ``weight`` (a column, e.g. ``p21_pop``) or, without it,
+    to the successors' population (Etalab 2026); ``copy`` columns (rates, medians) are copied.
+    Returns ``(nat, notes)``."""
+    from coodiag.reference.cog import split_shares
+
+    shares = split_shares(nat.loc[~blank, "code"], from_vintage=2023)
+    blanks = set(nat.loc[blank, "code"])
+    keep = shares["code_2025"].isin(blanks) | shares["code_2025"].eq(shares["code"])
+    shares = shares[keep & shares["code"].isin(shares.loc[keep & shares["code_2025"].isin(blanks),
+                                                         "code"])].copy()  # fmt: skip
+    out = nat.set_index("code")
+    if weight is not None:
+        w = shares["code_2025"].map(out[weight]).astype("float64")
+        shares["share"] = w / w.groupby(shares["code"]).transform("sum")
+    for col in [*columns, *copy]:
+        parent = shares["code"].map(out[col]).astype("float64")
+        value = parent * shares["share"] if col in columns else parent
+        out.loc[shares["code_2025"].to_numpy(), col] = value.to_numpy()
+    notes = split_notes(shares)
+    return out.rename_axis("code").reset_index(), notes
 
 
 def prefer_regional(
@@ -70,12 +124,16 @@ def census_2021(regional: pd.DataFrame, france: pd.DataFrame) -> tuple[pd.DataFr
     """
     nat = france[["code", *specs.RP21_FRANCE]].rename(columns=specs.RP21_FRANCE)
     keys = list(specs.RP21_FRANCE.values())
+    detail = ["p21_men", "p21_pop1564", "p21_act1564", "p21_chom1564"]
+    blank = nat["p21_pop"].gt(0) & nat[detail].fillna(0).eq(0).all(axis=1)
+    nat, notes = fill_split_detail(nat, detail, blank, weight="p21_pop")
     nat, lost = convert(nat, from_vintage=2024, counts=keys, source=specs.SRC_RP21_FRANCE_SHORT)
     table = prefer_regional(
         regional, nat, keys, has_value="p21_pop",
         labels=specs.SOURCE_LABELS_RP21, source_col="source_rp21",
     )  # fmt: skip
-    return table, lost
+    notes |= split_notes(nat.attrs["shared"])
+    return flag(table, notes, "source_rp21"), lost
 
 
 def filosofi_2021(table: pd.DataFrame, france: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -90,6 +148,7 @@ def filosofi_2021(table: pd.DataFrame, france: pd.DataFrame) -> tuple[pd.DataFra
     nat = france[["code", *rename]].rename(columns=rename)
     counts = [key for key, w in specs.FILO21_FRANCE.values() if w is None]
     rates = {key: w for key, w in specs.FILO21_FRANCE.values() if w is not None}
+    nat, notes = fill_split_detail(nat, counts, nat[counts].isna().all(axis=1), copy=list(rates))
     nat, lost = convert(
         nat, from_vintage=2024, counts=counts, rates=rates, source=specs.SRC_FILO21_FRANCE_SHORT
     )
@@ -98,7 +157,8 @@ def filosofi_2021(table: pd.DataFrame, france: pd.DataFrame) -> tuple[pd.DataFra
         table, nat, columns, has_value="nbmenfisc21",
         labels=specs.SOURCE_LABELS_FILO21, source_col="source_filosofi21",
     )  # fmt: skip
-    return out, lost
+    notes |= split_notes(nat.attrs["shared"])
+    return flag(out, notes, "source_filosofi21"), lost
 
 
 def census_2018(table: pd.DataFrame, comparateur: pd.DataFrame):

@@ -13,13 +13,16 @@ Splits (scissions): a 2025 commune that was not a commune in the source vintage 
 of an older one. Its predecessor is its parent in the COG 2023 (``COMD``/``COMA`` rows) or, for
 COG 2018 in Normandie, the 2018 polygon holding its 2025 point. When the predecessor's own
 2025 code differs, the predecessor was split: its values cannot be placed exactly and its rows
-go to ``unplaced`` with the reason "scission". Nothing is ever dropped silently.
+go to ``unplaced`` with the reason "scission", unless ``share_splits`` asks to share them
+among the successors in proportion to their population (Etalab ``communes.json``, 2026
+edition; equal shares if one lacks it): estimates, listed in ``ConversionResult.shared``.
+Nothing is ever dropped silently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import geopandas as gpd
@@ -28,6 +31,7 @@ import pandas as pd
 from coodiag import codes as codelib
 from coodiag import settings
 from coodiag.errors import DataError
+from coodiag.reference.cog_method import conversion_method
 
 VINTAGES = (2018, 2021, 2023, 2024, 2025)
 NORMANDIE = frozenset({"14", "27", "50", "61", "76"})
@@ -43,6 +47,10 @@ class ConversionResult:
     table: pd.DataFrame  # one row per COG 2025 commune code, column `code` + converted columns
     unplaced: pd.DataFrame  # columns: code (the old code), reason (French), rows lost: none
     method: str  # French text describing the method, to be stored in metadata
+    #: split predecessors shared among their successors: code (old), code_2025, share (0-1)
+    shared: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["code", "code_2025", "share"])
+    )
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class _Reference:
     ancien: Mapping[str, str]  # Etalab anciensCodes -> current commune
     parent23: Mapping[str, str]  # COG 2023 COMD/COMA code (not itself a COM) -> 2023 commune
     com23: frozenset[str]
+    pop25: Mapping[str, float]  # Etalab population of each 2025 commune (share key of splits)
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +91,7 @@ def _reference() -> _Reference:
         ancien=dict(zip(ancien["anciens_codes"], ancien["code"], strict=True)),
         parent23=dict(zip(sub23["com"], sub23["comparent"], strict=True)),
         com23=com23,
+        pop25=dict(zip(etalab["code"], etalab["population"].astype("Float64"), strict=True)),
     )
 
 
@@ -154,6 +164,26 @@ def _splits(vintage: int, present: frozenset[str]) -> dict[str, list[str]]:
         if pred and target != new:
             out.setdefault(pred, {target} if target else set()).add(new)
     return {k: sorted(v) for k, v in out.items()}
+
+
+def _shares(codes: pd.Series, vintage: int) -> pd.DataFrame:
+    """Split predecessors -> ``row`` (index), ``code``, ``code_2025``, ``share`` (population)."""
+    ref, rows = _reference(), []
+    splits = _splits(vintage, frozenset(codes.dropna()))
+    for idx, c in codes.items():
+        succ = splits.get(c, [])
+        pop = pd.Series([ref.pop25.get(s, pd.NA) for s in succ], dtype="Float64").fillna(0.0)
+        key = pop / pop.sum() if (pop > 0).all() else pd.Series(1.0 / max(len(succ), 1), pop.index)
+        rows += [(idx, c, s, float(k)) for s, k in zip(succ, key, strict=True)]
+    return pd.DataFrame(rows, columns=["row", "code", "code_2025", "share"])
+
+
+def split_shares(codes: pd.Series, *, from_vintage: int) -> pd.DataFrame:
+    """The communes of ``codes`` (COG ``from_vintage``) split since: ``code``, ``code_2025`` (one
+    row per successor) and ``share`` (the successor's share of their population, Etalab 2026;
+    equal shares if one lacks it). The key :func:`convert_communes` uses with ``share_splits``."""
+    _check_vintage(from_vintage)
+    return _shares(codelib.commune(codes), from_vintage).drop(columns="row")
 
 
 def _lineage(code: pd.Series, vintage: int | None) -> pd.DataFrame:
@@ -249,57 +279,6 @@ def _aggregate(values: pd.DataFrame, key: pd.Series, counts, rates, keep) -> pd.
     return out.reset_index()
 
 
-def _method(vintage, counts, rates, keep, table, unplaced, n_in, splits) -> str:
-    parts = [
-        f"Conversion des codes communes du COG {vintage} vers le COG 2025. Correspondance "
-        "assemblée à partir du fichier des communes INSEE du COG 2025 (une commune déléguée ou "
-        "associée est rattachée à sa commune nouvelle), des anciens codes du découpage "
-        "administratif Etalab et du COG 2023 : un code en vigueur est conservé, un code de "
-        "commune fusionnée est rattaché à la commune qui l'a absorbée, un arrondissement "
-        "municipal de Paris, Lyon ou Marseille à sa commune (75056, 69123, 13055)."
-    ]
-    if vintage == 2018:
-        parts.append(
-            "Pour le COG 2018, les scissions sont repérées en Normandie par le point de chaque "
-            "commune 2025 absente des contours 2018 ; hors Normandie, seules les scissions "
-            "postérieures au COG 2023 sont repérées."
-        )
-    if vintage == 2021:
-        parts.append(
-            "La liste des communes 2021 est celle du tableau converti, complétée par le COG "
-            "2023 ; les scissions postérieures sont repérées par les communes déléguées du COG "
-            "2023."
-        )
-    if vintage == 2024:
-        parts.append(
-            "La liste des communes 2024 est reconstituée d'après le fichier des zonages 2024."
-        )
-    if counts:
-        parts.append(
-            f"Effectifs ({', '.join(counts)}) additionnés sur les communes regroupées ; si une "
-            "partie est manquante ou secrète, le total reste manquant plutôt que sous-estimé."
-        )
-    if rates:
-        pairs = ", ".join(f"{r} pondéré par {w}" for r, w in rates.items())
-        parts.append(
-            f"Taux ({pairs}) recalculés comme Σ(taux × poids) / Σ(poids), manquants si une "
-            "partie l'est ; inchangés pour une commune sans regroupement."
-        )
-    if keep:
-        src = f"la partie au plus grand {counts[0]}" if counts else "la première partie"
-        parts.append(f"Attributs ({', '.join(keep)}) repris de {src}.")
-    if splits:
-        parts.append(
-            "Communes scindées depuis, non réparties faute de clé exacte (lignes écartées, "
-            f"motif « scission ») : {', '.join(sorted(splits))}."
-        )
-    parts.append(
-        f"Résultat : {n_in} lignes, {len(table)} communes 2025, {len(unplaced)} lignes non "
-        "placées (listées avec leur motif)."
-    )
-    return " ".join(parts)
-
-
 def convert_communes(
     df: pd.DataFrame,
     *,
@@ -308,6 +287,7 @@ def convert_communes(
     counts: Sequence[str] = (),
     rates: Mapping[str, str] | None = None,
     keep: Sequence[str] = (),
+    share_splits: bool = False,
 ) -> ConversionResult:
     """Convert a commune table of COG ``from_vintage`` to one row per COG 2025 commune.
 
@@ -330,6 +310,10 @@ def convert_communes(
     keep : sequence of str
         Other columns, taken from the part with the largest first ``counts`` column (else the
         first part in input order). Columns not named anywhere are dropped.
+    share_splits : bool
+        Share the rows of a split commune among its 2025 successors (counts and rate weights
+        × the successor's share of their population, rates and ``keep`` copied) instead of
+        leaving them unplaced; ``shared`` lists them (values are estimates).
 
     Returns
     -------
@@ -371,11 +355,31 @@ def convert_communes(
     for col in keep:
         values[col] = df[col]
     placed = lineage["code_2025"].notna()
-    table = _aggregate(values[placed], lineage.loc[placed, "code_2025"], counts, rates, keep)
+    parts, target = values[placed], lineage.loc[placed, "code_2025"]
+    shared = _shares(code[lineage["status"] == "scission"], from_vintage) if share_splits else None
+    if shared is not None and len(shared):
+        extra = values.loc[shared["row"]].reset_index(drop=True)
+        for col in [*counts, *{f"__w_{w}" for w in rates.values()}]:
+            extra[col] = extra[col] * shared["share"].to_numpy()
+        parts = pd.concat([parts, extra], ignore_index=True)
+        target = pd.concat([target, shared["code_2025"]], ignore_index=True)
+        placed |= lineage.index.isin(shared["row"])
+    table = _aggregate(parts, target, counts, rates, keep)
     columns = ["code", *dict.fromkeys([*counts, *rates]), *keep]
     unplaced = values.loc[~placed, columns].assign(reason=lineage.loc[~placed, "detail"])
     unplaced = unplaced[["code", "reason", *columns[1:]]].reset_index(drop=True)
     table["code"] = table["code"].astype("string")
     splits = set(lineage.loc[lineage["status"] == "scission", "code"])
-    method = _method(from_vintage, counts, rates, keep, table, unplaced, len(df), splits)
-    return ConversionResult(table=table[columns], unplaced=unplaced, method=method)
+    shared = shared if shared is not None else _shares(code.iloc[:0], from_vintage)
+    shared = shared.drop(columns="row").reset_index(drop=True)
+    splits = splits - set(shared["code"])
+    method = conversion_method(from_vintage, counts, rates, keep, table, unplaced, len(df), splits)
+    if len(shared):
+        method += (
+            " Communes scindées depuis, réparties entre les communes qui en sont issues au "
+            "prorata de leur population (découpage administratif Etalab, édition 2026) : "
+            "effectifs estimés, taux recopiés : "
+            + ", ".join(f"{c} → {', '.join(g['code_2025'])}" for c, g in shared.groupby("code"))
+            + "."
+        )
+    return ConversionResult(table=table[columns], unplaced=unplaced, method=method, shared=shared)

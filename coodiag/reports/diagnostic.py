@@ -30,7 +30,7 @@ from coodiag.analyses import (
 from coodiag.errors import CoodiagError
 from coodiag.reports.context import Context, data_coverage, elderly_typology_note
 from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
-from coodiag.reports.key_figures import key_figures
+from coodiag.reports.key_figures import key_figures, official_tables
 
 #: Version of the snapshot format (``--comparer`` refuses another major version).
 SNAPSHOT_VERSION = 1
@@ -296,7 +296,8 @@ def run(
         results["specificite"] = spec
     recos = recommend.recommend(results, threshold=threshold)
 
-    figures = key_figures(communes_all, inside, ind, registry, str(main["dep"]), str(main["reg"]))
+    figures = key_figures(communes_all, inside, ind, registry, str(main["dep"]), str(main["reg"]),
+                          official=official_tables(ctx))
     evolution = census_evolution(
         communes_all, inside, ind,
         comparison_levels(communes_all, inside, ze=str(main["ze2020"]), dep=str(main["dep"])),

@@ -185,7 +185,8 @@ def census_evolution(
     if meta is not None and "key" in meta.columns:
         known = meta[meta["table"] == "indicateurs_communes"].drop_duplicates("key")
         known = known.set_index("key")
-    lacking = int(per_commune[COMMUNE_COLUMNS].isna().any(axis=1).sum())
+    # Communes lacking a census count (not a rate undefined by 0 unemployed in 2018).
+    lacking = int(frame.loc[mask_in, counts].isna().any(axis=1).sum())
     note = (
         f"{lacking} commune(s) du territoire sans l'un des deux recensements (fusion ou "
         "scission de communes, secret) : non comptée(s) dans les totaux."

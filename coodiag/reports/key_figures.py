@@ -7,6 +7,9 @@ vintage, then one column per level.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +20,7 @@ from coodiag.base.indicator_specs import (
     JOB_SEEKERS_SOURCE,
 )
 from coodiag.base.indicators import Indicator
+from coodiag.errors import CoodiagError
 
 #: A key figure is summed over a level only if at least this share of its communes has it.
 MIN_COVERAGE = 0.99
@@ -71,6 +75,32 @@ OFFER: tuple[tuple[Indicator, str | None], ...] = (
     ),
 )  # fmt: skip
 
+#: Filosofi 2021 figures that cannot be summed (a median; a rate of persons): (what is shown,
+#: commune column, column of the official tables of zones d'emploi, départements and France).
+_FILOSOFI_SOURCE = "INSEE, Filosofi 2021"
+NOT_SUMMED: tuple[tuple[Indicator, str, str], ...] = (
+    (
+        Indicator(key="med21", label="Revenu disponible médian par unité de consommation",
+                  unit="euros par an", source=_FILOSOFI_SOURCE, vintage="2021"),
+        "med21",
+        "rev_med_21",
+    ),
+    (
+        Indicator(key="tp6021", label="Taux de pauvreté au seuil de 60 %",
+                  unit="% des personnes", source=_FILOSOFI_SOURCE, vintage="2021"),
+        "tp6021",
+        "rev_txpauv_21",
+    ),
+)  # fmt: skip
+
+#: Note of the Filosofi rows: where each column's value comes from.
+FILOSOFI_NOTE = (
+    "Revenu médian et taux de pauvreté (Filosofi 2021) : une médiane ne s'additionne pas ; "
+    "valeur officielle de la commune, de la zone d'emploi ou du département quand le "
+    "territoire en est un, sinon n.d. ; colonne France : ligne France de la source "
+    "(indicateurs par territoire d'un observatoire open data) ; pas de valeur régionale."
+)
+
 #: Capacity over job seekers, from the two figures above.
 CAPACITY_PER_1000 = Indicator(
     key="capacite_pour_1000_demandeurs",
@@ -104,14 +134,22 @@ def key_figures(
     registry: pd.DataFrame,
     dep: str,
     reg: str,
+    *,
+    official: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Key figures of the territory against its département, région and France.
 
     Counts are summed over the communes of each level; rates are ratios of sums, so the four
-    columns are computed the same way. A level where a count is missing for any commune gets
-    no value (never a partial sum).
+    columns are computed the same way. A level where a count is missing for more than 1 % of
+    its communes gets no value (never a partial sum). Filosofi median and poverty rate
+    (:data:`NOT_SUMMED`) are not summable: the commune's own value for a one-commune
+    territory, else the official row of ``official`` (``{"ze2020": indicateurs_zones_emploi,
+    "dep": indicateurs_departements, "france": indicateurs_france}``, ``code`` column) for a
+    territory equal to one zone d'emploi or one département, and for the département and
+    France columns; no value for the région (no regional source).
     """
-    frame = communes_all[["code", "dep", "reg"]].merge(ind, on="code", how="left")
+    geo = [c for c in ("code", "dep", "reg", "ze2020") if c in communes_all.columns]
+    frame = communes_all[geo].merge(ind, on="code", how="left")
     dep_name = communes_all.loc[communes_all["dep"] == dep, "dep_nom"].iloc[0]
     reg_name = communes_all.loc[communes_all["reg"] == reg, "reg_nom"].iloc[0]
     reg_counts = registry[registry["code_commune"].notna()]
@@ -145,6 +183,7 @@ def key_figures(
                 f" ({fr.number(lacking)} commune(s) du territoire sans donnée, non comptée(s))"
             )
         rows.append(row)
+    rows += _filosofi_rows(frame, inside.to_numpy(), levels, dep, official or {})
     for shown, col_filter in OFFER:
         row = _described(shown)
         for name, mask in levels.items():
@@ -168,3 +207,56 @@ def key_figures(
         }
     )
     return pd.DataFrame(rows)
+
+
+def official_tables(ctx: Any) -> dict[str, pd.DataFrame]:
+    """The official tables of :func:`key_figures` from a report context (its ``base``)."""
+    names = {"ze2020": "indicateurs_zones_emploi", "dep": "indicateurs_departements",
+             "france": "indicateurs_france"}  # fmt: skip
+    out = {}
+    for key, name in names.items():
+        try:
+            out[key] = ctx.base.table(name)
+        except CoodiagError:  # a base built without it: the rows stay n.d.
+            continue
+    return out
+
+
+def _official_value(official: Mapping[str, pd.DataFrame], table: str, code: str, col: str) -> float:
+    rows = official.get(table)
+    if rows is None or col not in rows.columns:
+        return float("nan")
+    sel = rows.loc[rows["code"].astype(str) == code, col]
+    return float(sel.iloc[0]) if len(sel) and sel.iloc[0] == sel.iloc[0] else float("nan")
+
+
+def _filosofi_rows(
+    frame: pd.DataFrame,
+    mask_in: np.ndarray,
+    levels: dict[str, np.ndarray],
+    dep: str,
+    official: Mapping[str, pd.DataFrame],
+) -> list[dict]:
+    """The :data:`NOT_SUMMED` rows: official values, never a mean of commune medians."""
+    whole = None  # (table, code) when the territory is exactly one zone d'emploi / département
+    for table, col in (("ze2020", "ze2020"), ("dep", "dep")):
+        if col in frame.columns and mask_in.any():
+            values = frame.loc[mask_in, col].dropna().unique()
+            if len(values) == 1 and np.array_equal(frame[col] == values[0], mask_in):
+                whole = (table, str(values[0]))
+                break
+    rows = []
+    for shown, col, official_col in NOT_SUMMED:
+        row = _described(shown)
+        for name in levels:
+            row[name] = float("nan")
+        if mask_in.sum() == 1 and col in frame.columns:
+            row[TERRITORY] = float(frame.loc[mask_in, col].iloc[0])
+        elif whole is not None:
+            row[TERRITORY] = _official_value(official, whole[0], whole[1], official_col)
+        for name in levels:
+            if name.startswith("Département"):
+                row[name] = _official_value(official, "dep", dep, official_col)
+        row["France métropolitaine"] = _official_value(official, "france", "00FR", official_col)
+        rows.append(row)
+    return rows

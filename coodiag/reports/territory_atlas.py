@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from coodiag import territory
@@ -15,7 +16,7 @@ from coodiag.analyses import impact, offer, typology
 from coodiag.errors import CoodiagError
 from coodiag.reports.context import Context, data_coverage, elderly_typology_note
 from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
-from coodiag.reports.key_figures import key_figures
+from coodiag.reports.key_figures import key_figures, official_tables
 
 
 @dataclass
@@ -160,7 +161,7 @@ def run(
 
     first = communes_all.loc[inside].iloc[0]
     figures = key_figures(communes_all, inside, ind, registry, str(first["dep"]),
-                           str(first["reg"]))
+                           str(first["reg"]), official=official_tables(ctx))
     prefixes = {p for p, _c in terr.parts}
     if len({*communes_all.loc[inside, "dep"]}) > 1 or prefixes <= {"dep", "reg"}:
         figures = figures.drop(columns=[c for c in figures.columns
@@ -168,10 +169,8 @@ def run(
     if prefixes == {"reg"} or len({*communes_all.loc[inside, "reg"]}) > 1:
         figures = figures.drop(columns=[c for c in figures.columns if c.startswith("Région")])
 
-    main_ze = str(communes_all.loc[inside, "ze2020"].mode().iloc[0])
     evolution = census_evolution(
-        communes_all, inside, ind,
-        comparison_levels(communes_all, inside, ze=main_ze, dep=str(first["dep"])),
+        communes_all, inside, ind, _evolution_levels(communes_all, inside, figures),
         meta=ctx.meta,
     )
 
@@ -201,3 +200,31 @@ def run(
         notes=notes,
         evolution=evolution,
     )
+
+
+def _evolution_levels(
+    communes_all: pd.DataFrame, inside: pd.Series, figures: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Comparison levels of the évolution 2018-2021: the levels that contain the territory.
+
+    The zone d'emploi only when every commune of the territory lies in the same one (an
+    atlas of a département is not compared with one of its own zones), then the département
+    and région columns kept in the key figures, then France métropolitaine.
+    """
+    mask_in = np.asarray(inside, dtype=bool)
+    first = communes_all.loc[mask_in].iloc[0]
+    zes = communes_all.loc[mask_in, "ze2020"].dropna().unique()
+    levels = comparison_levels(
+        communes_all, inside, ze=str(zes[0]) if len(zes) else "", dep=str(first["dep"])
+    )
+    kept = [c for c in figures.columns if c.startswith(("Département", "Région"))]
+    out = {
+        name: mask
+        for name, mask in levels.items()
+        if (name.startswith("Zone d'emploi") and len(zes) == 1) or name in kept
+    }
+    for name in kept:
+        if name.startswith("Région"):
+            out[name] = (communes_all["reg"] == first["reg"]).to_numpy()
+    out["France métropolitaine"] = ~communes_all["dep"].astype(str).str.startswith("97").to_numpy()
+    return out

@@ -18,6 +18,7 @@ from coodiag.outputs.document import (
     Section,
     TableItem,
 )
+from coodiag.reports.key_figures import FILOSOFI_NOTE
 
 COVERAGE_CLASSES = {
     "besoin sans offre": "Besoin sans offre",
@@ -112,7 +113,8 @@ def key_figures_item(frame: pd.DataFrame) -> KeyFigures:
         comment="Les effectifs sont sommés sur les communes de chaque niveau ; les taux sont "
         "des rapports de sommes. n.d. : non disponible (valeur absente pour plus de 1 % des "
         "communes du niveau) ; une valeur affichée peut omettre jusqu'à 1 % de communes sans "
-        "donnée (leur nombre dans le territoire est indiqué après la source).",
+        "donnée (leur nombre dans le territoire est indiqué après la source). "
+        + FILOSOFI_NOTE,
     )
 
 

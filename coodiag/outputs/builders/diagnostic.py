@@ -351,7 +351,8 @@ def _prospecting(diag: Any) -> Section | None:
     pitems: list = []
     for table, name, title_t in (
         (diag.specificite, "Spécificité sectorielle", "Indice de spécificité des établissements "
-         "du territoire par secteur (référence : le département)"),
+         "du territoire par secteur (référence : le département ; "
+         f"{getattr(diag.specificite, 'attrs', {}).get('millesime', 'Flores 2021')})"),
         (diag.specificite_ze, "Spécificité de la zone", "Indice de spécificité de l'emploi de "
          "la zone d'emploi (référence : la France, parts nationales de la source)"),
     ):

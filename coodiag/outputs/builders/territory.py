@@ -138,7 +138,9 @@ def territory_document(atlas: Any) -> AtlasDocument:
             title="Communes au besoin non couvert, par nombre de chômeurs",
             columns={"code": "Code commune", "nom": "Commune",
                      "demande": "Chômeurs (recensement 2021)",
-                     "besoin": "Besoin (pour 1 000 hab.)", "offre": "Offre (pour 1 000)"},
+                     "besoin": "Besoin (pour 1 000 hab.)", "offre": "Offre (pour 1 000)",
+                     **{c: f"Distance à la structure {c[5:-3]} la plus proche (km)"
+                        for c in unc.columns if c.startswith("dist_") and c.endswith("_km")}},
             meta=[m_cls],
         ), max_rows=30),
     ]))
