@@ -94,6 +94,11 @@ def test_diagnosis_exports(diagnosis) -> None:
     # The job seekers of the zones table: category and date as the source states them.
     sources = " ".join(str(v) for row in wb["Sources"].iter_rows(values_only=True) for v in row)
     assert JOB_SEEKERS in sources and "vers 2024" not in sources
+    # Every indicator of a sheet is documented, the ones the builders describe without a key too.
+    impact_rows = [row[2] for row in wb["Sources"].iter_rows(values_only=True)
+                   if row[0] == "Impact par commune"]
+    assert "Hausse du chômage si la structure s'arrêtait" in impact_rows
+    assert "Salariés en parcours par commune de résidence" in impact_rows
     # Évolution 2018-2021 (census 2018 columns of helper h10a, issue 10 item 3).
     assert "Évolution 2018-2021" in wb.sheetnames and "Évolution par commune" in wb.sheetnames
     head = next(wb["Évolution 2018-2021"].iter_rows(values_only=True))

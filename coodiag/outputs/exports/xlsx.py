@@ -190,9 +190,11 @@ def _sources_rows(tables: Sequence[ExportTable]) -> list[list[Any]]:
         seen = set()
         for indicator in table.indicators:
             key = indicator.key
-            if key in seen:
+            # An indicator the builders describe has no key: tell them apart by their text.
+            ident = key or (indicator.label, indicator.unit, indicator.source)
+            if ident in seen:
                 continue
-            seen.add(key)
+            seen.add(ident)
             column = table.header(key) if key in table.frame.columns else key
             rows.append(
                 [table.name, column] + [getattr(indicator, f) or None for f in _META_FIELDS]
