@@ -19,9 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
-from geopandas.io.arrow import _geopandas_to_arrow
 
 from coodiag import settings
 from coodiag.errors import BaseMissingError
@@ -35,25 +33,21 @@ def base_dir() -> Path:
     return settings.processed_dir() / BASE_NAME
 
 
-def _with_meta(table: pa.Table, meta: dict) -> pa.Table:
-    md = dict(table.schema.metadata or {})
-    md[b"coodiag"] = json.dumps(meta, ensure_ascii=False).encode("utf-8")
-    return table.replace_schema_metadata(md)
-
-
 def write_table(df: pd.DataFrame, path: Path, meta: dict) -> None:
-    """Write a (Geo)DataFrame as (Geo)Parquet with ``meta`` under the ``coodiag`` key."""
-    if isinstance(df, gpd.GeoDataFrame):
-        table = _geopandas_to_arrow(df, index=False)
-    else:
-        table = pa.Table.from_pandas(df, preserve_index=False)
-    pq.write_table(_with_meta(table, meta), path, compression="zstd")
+    """Write a (Geo)DataFrame as (Geo)Parquet with ``meta`` under the ``coodiag`` key.
+
+    The metadata travels in the frame's ``attrs``, which pandas and geopandas both store in the
+    Parquet schema (``PANDAS_ATTRS``) and restore on reading.
+    """
+    out = df.copy(deep=False)
+    out.attrs = {"coodiag": meta}
+    out.to_parquet(path, index=False, compression="zstd")
 
 
 def file_meta(path: Path) -> dict:
     """The ``coodiag`` metadata of a Parquet file of the base."""
     raw = pq.read_schema(path).metadata or {}
-    return json.loads(raw.get(b"coodiag", b"{}"))
+    return json.loads(raw.get(b"PANDAS_ATTRS", b"{}")).get("coodiag", {})
 
 
 def _path(name: str, base: Path | None = None) -> Path:

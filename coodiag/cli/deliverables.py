@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from coodiag import fr, settings
+from coodiag import fr
 from coodiag.cli.common import console, fail
 from coodiag.errors import CoodiagError
 
@@ -34,11 +34,9 @@ def _read(kind: str, path: Path | None, **kwargs):
     """Import a user file, print its report, return its data (None without a file)."""
     if path is None:
         return None
-    from coodiag import userfiles as imports
+    import coodiag
 
-    reader = {"salaries": imports.read_salaries, "capacite": imports.read_capacite,
-              "sirene": imports.read_sirene, "reseaux": imports.read_reseaux}[kind]
-    result = reader(path, **kwargs)
+    result = coodiag.read(kind, path, **kwargs)
     console.print(result.report_text(), highlight=False, markup=False)
     return result.data
 
@@ -64,14 +62,13 @@ def _previous(path: Path | None) -> dict | None:
     return snap
 
 
-def _render(doc, sortie: Path | None, formats: tuple[str, ...], previous: dict | None,
+def _render(result, sortie: Path | None, formats: tuple[str, ...], previous: dict | None,
             start: float) -> None:
-    """Render ``doc`` into ``sortie`` (default ``atlas/<slug>``) and list what was written."""
-    from coodiag.outputs import atlas
+    """Render ``result`` into ``sortie`` (default ``atlas/<slug>``), list what was written."""
+    import coodiag
 
-    folder = sortie or settings.PROJECT_ROOT / "atlas" / doc.slug
     with console.status("Cartes, PDF, HTML et exports…"):
-        paths = atlas.render(doc, folder, formats=formats, previous_snapshot=previous)
+        paths = coodiag.render(result, sortie, formats=formats, previous=previous)
     elapsed = fr.number(time.perf_counter() - start, 1, unit="s")
     console.print(f"[green]✓[/] Atlas écrit en {elapsed} :")
     for key in ("pdf", "html", "xlsx", "gpkg", "json"):
@@ -100,8 +97,7 @@ def diagnostic_cmd(
     formats: FormatOpt = "pdf,html",
 ) -> None:
     """Diagnostic d'une SIAE : PDF, HTML autonome, XLSX, CSV, GeoPackage, cartes PNG/SVG."""
-    from coodiag.outputs.builders import diagnostic_document
-    from coodiag.reports import diagnostic
+    import coodiag
 
     start = time.perf_counter()
     try:
@@ -112,10 +108,9 @@ def diagnostic_cmd(
             data_cap = _read("capacite", capacite)
             data_sir = _read("sirene", sirene)
         with console.status("Analyses…"):
-            diag = diagnostic.run(siret, salaries=data_sal, capacite=data_cap, sirene=data_sir,
-                                  territoire_txt=territoire, rayon_km=rayon)
-            doc = diagnostic_document(diag)
-        _render(doc, sortie, chosen, previous, start)
+            diag = coodiag.diagnose(siret, salaries=data_sal, capacite=data_cap,
+                                    sirene=data_sir, territoire=territoire, rayon_km=rayon)
+        _render(diag, sortie, chosen, previous, start)
     except CoodiagError as exc:
         raise fail(exc) from None
 
@@ -134,8 +129,7 @@ def atlas_cmd(
     formats: FormatOpt = "pdf,html",
 ) -> None:
     """Atlas d'un territoire pour un CDIAE ou un réseau : offre, poids, zones blanches."""
-    from coodiag.outputs.builders import territory_document
-    from coodiag.reports import territory_atlas
+    import coodiag
 
     start = time.perf_counter()
     try:
@@ -144,9 +138,8 @@ def atlas_cmd(
         data_res = _read("reseaux", reseaux)
         data_cap = _read("capacite", capacite)
         with console.status("Analyses…"):
-            result = territory_atlas.run(territoire, capacite=data_cap, reseaux=data_res)
-            doc = territory_document(result)
-        _render(doc, sortie, chosen, previous, start)
+            result = coodiag.territory_atlas(territoire, capacite=data_cap, reseaux=data_res)
+        _render(result, sortie, chosen, previous, start)
     except CoodiagError as exc:
         raise fail(exc) from None
 

@@ -13,7 +13,6 @@ from coodiag.errors import CoodiagError
 
 app = typer.Typer()
 
-IMPORT_FORMATS = ("salaries", "capacite", "reseaux", "sirene")
 
 
 @app.command("import")
@@ -40,23 +39,11 @@ def import_cmd(
     Les données personnelles des salariés restent en mémoire : seul un résumé agrégé, soumis
     au secret statistique, est affiché.
     """
-    from coodiag import userfiles as imports
+    import coodiag
 
-    if format_ not in IMPORT_FORMATS:
-        raise fail(
-            CoodiagError(
-                f"Format « {format_} » inconnu : choisissez parmi {', '.join(IMPORT_FORMATS)}."
-            )
-        )
+    options = {"capacite": {"structures": structures}, "sirene": {"geoloc": geoloc}}
     try:
-        if format_ == "salaries":
-            result = imports.read_salaries(fichier)
-        elif format_ == "capacite":
-            result = imports.read_capacite(fichier, structures=structures)
-        elif format_ == "reseaux":
-            result = imports.read_reseaux(fichier)
-        else:
-            result = imports.read_sirene(fichier, geoloc=geoloc)
+        result = coodiag.read(format_, fichier, **options.get(format_, {}))
         console.print(result.report_text(), highlight=False, markup=False)
         if rejets is not None and result.n_rejected:
             written = result.write_rejects(rejets)

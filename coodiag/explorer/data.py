@@ -72,12 +72,14 @@ def base() -> dict:
     if not path.exists():
         store.read_level("communes")  # raises the French "build the base first" error
     attrs = pd.read_parquet(path, columns=display.COMMUNE_COLUMNS)
-    meta = store.read_table("indicateurs_meta")
+    # The tables the 2SFCA context reads too: one copy in memory for both.
+    shared = store_base()
+    meta = shared.table("indicateurs_meta")
     return {
         "communes": attrs,
-        "registry": store.read_level("siae"),
-        "ind": store.read_table("indicateurs_communes"),
-        "ze_ind": store.read_table("indicateurs_zones_emploi"),
+        "registry": shared.siae,
+        "ind": shared.table("indicateurs_communes"),
+        "ze_ind": shared.table("indicateurs_zones_emploi"),
         "meta": meta,
         "indicators": indicator_catalogue(meta),
     }

@@ -14,6 +14,7 @@ from functools import cached_property
 import geopandas as gpd
 import pandas as pd
 
+from coodiag import levels
 from coodiag.analyses import access, coverage, demand, offer, specificity
 from coodiag.base.store import Base
 from coodiag.errors import BaseMissingError
@@ -143,6 +144,6 @@ class Context:
 
     def offer_by(self, level: str, registry: pd.DataFrame | None = None) -> pd.DataFrame:
         """Weight of the offer per unit of ``level`` (``epci``, ``ze``...), with denominators."""
-        by = {"commune": "code", "ze": "ze2020"}.get(level, level)
+        by = levels.get(level).code
         reg = self.registry if registry is None else registry
         return offer.offer_by_territory(reg, level=level, denominators=self.denominators(by))
