@@ -9,32 +9,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from coodiag import fr, secrecy
+from coodiag import fr
 from coodiag.base import registry as siae
 from coodiag.base.indicators import Indicator
-from coodiag.outputs import maps, weblayers
 from coodiag.outputs.builders.common import (
-    COVERAGE_CLASSES,
-    COVERAGE_COLORS,
-    ESTIMATE_NOTE,
     NEED_METHOD,
-    NEED_SHORT,
-    SRC_SIAE,
     collect_sources,
     context_layer,
     elderly_typology_items,
     evolution_section,
-    key_figures_item,
     offer_map,
     offer_table,
 )
+from coodiag.outputs.builders.coverage import coverage_section
+from coodiag.outputs.builders.impact import impact_section, summary_section
 from coodiag.outputs.document import (
     AtlasDocument,
     ExportTable,
-    MapItem,
     Paragraph,
     Recommendations,
     Section,
@@ -51,7 +42,7 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
     title = f"Diagnostic territorial — {s['nom']}"
     subtitle = f"{s['type_siae']} ({siae.TYPES.get(s['type_siae'], '')}), {s['commune']}"
     chapters = (
-        _summary(diag),
+        summary_section(diag),
         evolution_section(diag.evolution),
         Section("L'offre d'insertion du territoire", [
             offer_map(diag.offre, communes, context,
@@ -59,8 +50,8 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
                       "capacité ; les symboles creux signalent une capacité estimée."),
             TableItem(offer_table(diag.offre, set(communes["code"]))),
         ]),
-        _impact(diag, context),
-        _coverage(diag, context),
+        impact_section(diag, context),
+        coverage_section(diag, context),
         _typologies(diag, context),
         _zones(diag),
         _prospecting(diag),
@@ -101,198 +92,6 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
         sources=collect_sources(sections),
         snapshot=diag.snapshot(),
         warnings=list(diag.notes),
-    )
-
-
-def _summary(diag: Any) -> Section:
-    """The structure, its territory, the key figures and what its stopping would mean."""
-    s = diag.structure
-    cap_txt = fr.number(s.get("capacite"), 0)
-    estimated = bool(s.get("capacite_estimee"))
-    summary = [
-        Paragraph(
-            f"{s['nom']} ({s['type_siae']}, SIRET {s['siret']}) est implantée à {s['commune']} "
-            f"({s['code_commune']}), zone d'emploi de {s['ze_nom']}, "
-            f"{s['epci_nom']}. Capacité : {'≈ ' if estimated else ''}{cap_txt} salariés en "
-            f"insertion{ESTIMATE_NOTE if estimated else ''}."
-        ),
-        Paragraph(f"Territoire étudié : {diag.territoire_label} ({len(diag.communes)} communes)."),
-        key_figures_item(diag.chiffres_cles),
-    ]
-    if diag.impact_publie is not None:
-        pub = diag.impact_publie
-        total = pub.attrs.get("total_salaries")
-        den = diag.parametres["denominateur_impact"]
-        lines = [f"{secrecy.format_count(total)} salariés en parcours sur la période."]
-        own = pub[pub["code"] == s["code_commune"]]
-        if len(own) and own["impact_pct"].notna().iloc[0]:
-            r = own.iloc[0]
-            lines.append(
-                f"Si la structure s'arrêtait, le chômage de la commune {fr.de(r['nom'])} "
-                f"augmenterait de {fr.number(r['impact_pct'], 2)} % ("
-                f"{secrecy.format_count(r['salaries'])} salariés y résident, pour "
-                f"{fr.number(r['chomeurs'])} {den})."
-            )
-        top = pub.dropna(subset=["impact_pct"]).head(1)
-        if len(top) and top.iloc[0]["code"] != s["code_commune"]:
-            r = top.iloc[0]
-            lines.append(
-                f"L'impact le plus fort est dans la commune {fr.de(r['nom'])} : "
-                f"{fr.number(r['impact_pct'], 2)} % ({secrecy.format_count(r['salaries'])} "
-                f"salariés pour {fr.number(r['chomeurs'])} {den})."
-            )
-        summary.append(Paragraph(" ".join(lines)))
-    summary += [Paragraph(note, kind="note") for note in diag.notes]
-    return Section("Synthèse", summary)
-
-
-def _impact(diag: Any, context: Any) -> Section | None:
-    """Where the employees live, and their weight in the unemployment of each commune."""
-    if diag.impact_publie is None:
-        return None
-    threshold = diag.parametres["seuil_secret"]
-    pub = diag.impact_publie
-    layer = diag.communes[["code", "nom", "dep", "geometry"]].merge(
-        pub[["code", "salaries", "impact_pct"]], on="code", how="left"
-    )
-    layer["salaries_n"] = pd.to_numeric(
-        layer["salaries"].map(lambda v: np.nan if isinstance(v, str) else v),
-        errors="coerce",
-    )
-    layer["salaries"] = layer["salaries"].astype(object)
-    den = diag.parametres["denominateur_impact"]
-    m_rec = Indicator(label="Salariés en parcours par commune de résidence", unit="personnes",
-                      source="fichier des salariés de la structure", vintage="période du fichier",
-                      method=f"personnes distinctes ; secret statistique sous {threshold}")
-    m_imp = Indicator.from_row(pub.attrs["indicateurs"][0])  # names the denominator and date
-    table = pub[["code", "nom", "salaries", "chomeurs", "impact_pct"]].copy()
-    table["chomeurs"] = table["chomeurs"].round(0)
-    table["impact_pct"] = table["impact_pct"].round(2)
-    return Section(
-        "Où vivent les salariés, et leur poids dans le chômage",
-        [
-            MapItem(
-                name="salaries_par_commune",
-                title="Salariés en parcours par commune de résidence",
-                figure=lambda: maps.choropleth(
-                    layer, "salaries_n", meta=m_rec, context=context, counts=True,
-                    title="Salariés en parcours par commune de résidence",
-                ),
-                comment=f"Nombre de personnes distinctes ; les communes comptant moins de "
-                f"{threshold} salariés sont masquées (secret statistique).",
-                web=lambda m: weblayers.choropleth_layer(
-                    m, layer.to_crs(4326), "salaries_n", meta=m_rec, counts=True
-                ),
-                meta=[m_rec],
-                layer=layer[["code", "nom", "salaries", "salaries_n", "impact_pct",
-                             "geometry"]],
-                person_counts=["salaries_n"],
-            ),
-            MapItem(
-                name="impact_chomage",
-                title="Impact sur le chômage si la structure s'arrêtait",
-                figure=lambda: maps.choropleth(
-                    layer, "impact_pct", meta=m_imp, context=context,
-                    title="Hausse du chômage si la structure s'arrêtait (%)",
-                ),
-                comment=f"impact = salariés en parcours résidant dans la commune / {den} × "
-                "100. Lecture : si la structure s'arrêtait et que ses salariés redevenaient "
-                "chômeurs, le chômage de la commune augmenterait d'autant.",
-                web=lambda m: weblayers.choropleth_layer(
-                    m, layer.to_crs(4326), "impact_pct", meta=m_imp
-                ),
-                meta=[m_imp],
-            ),
-            TableItem(
-                ExportTable(
-                    name="Impact par commune", frame=table.reset_index(drop=True),
-                    title="Salariés par commune de résidence et impact sur le chômage",
-                    columns={"code": "Code commune", "nom": "Commune",
-                             "salaries": "Salariés en parcours", "chomeurs": "Chômeurs",
-                             "impact_pct": "Impact (%)"},
-                    meta=[m_rec, m_imp], person_counts=["salaries"],
-                ),
-                comment="« < 5 » : moins de 5 personnes (secret statistique) ; « s » : "
-                "valeur masquée pour protéger une autre (secret secondaire).",
-            ),
-        ],
-    )
-
-
-def _coverage(diag: Any, context: Any) -> Section:
-    """Coverage classes (need against accessible offer) and accessibility (2SFCA)."""
-    m_acc = Indicator(label="Accessibilité à l'offre d'insertion (2SFCA)", vintage="2019-2022",
-                      unit="salariés en insertion pour 1 000 chômeurs", source=SRC_SIAE,
-                      denominator=NEED_SHORT,
-                      method="aire de chalandise flottante à deux étapes, rayon 30 km")
-    m_cls = Indicator(label="Classes de couverture", unit="classe", vintage="2019-2022",
-                      source=SRC_SIAE + " ; INSEE", method="besoin (chômeurs pour 1 000 "
-                      "habitants) et offre (accessibilité) découpés en terciles")
-    cov_layer = diag.communes[["code", "nom", "dep", "geometry", "classe", "acces_ensemble",
-                               "besoin", "dist_ETTI_km", "dist_ACI_km", "dist_AI_km",
-                               "dist_EI_km"]].copy()
-    cov_layer["acces_pour_1000"] = 1000 * cov_layer["acces_ensemble"]
-    classes_count = cov_layer["classe"].value_counts()
-    uncovered = diag.couverture[diag.couverture["classe"] == "besoin sans offre"]
-    cov_table = diag.couverture[["code", "nom", "classe", "besoin", "offre", "decile_besoin",
-                                 "dist_ACI_km", "dist_AI_km", "dist_EI_km",
-                                 "dist_ETTI_km"]].copy()
-    for col in ("besoin", "offre", "dist_ACI_km", "dist_AI_km", "dist_EI_km", "dist_ETTI_km"):
-        cov_table[col] = cov_table[col].round(1)
-    cov_table = cov_table.sort_values(["classe", "besoin"], ascending=[True, False])
-    return Section(
-        "Couverture du territoire et accessibilité",
-        [
-            Paragraph(
-                "Répartition des communes : " + ", ".join(
-                    f"{COVERAGE_CLASSES.get(c, c).lower()} {n}" for c, n in classes_count.items()
-                ) + f". {len(uncovered)} commune(s) où le besoin n'est pas couvert."
-            ),
-            MapItem(
-                name="classes_couverture",
-                title="Besoin d'insertion et offre accessible",
-                figure=lambda: maps.categorical(
-                    cov_layer, "classe", categories=COVERAGE_CLASSES, colors=COVERAGE_COLORS,
-                    meta=m_cls, context=context,
-                    title="Besoin d'insertion et offre accessible",
-                ),
-                comment=str(diag.couverture.attrs.get("explication", ""))[:900],
-                meta=[m_cls],
-                layer=cov_layer.drop(columns=["acces_ensemble"]),
-            ),
-            MapItem(
-                name="accessibilite",
-                title="Accessibilité à l'offre d'insertion (toutes SIAE)",
-                figure=lambda: maps.choropleth(
-                    cov_layer, "acces_pour_1000", meta=m_acc, context=context,
-                    title="Accessibilité à l'offre d'insertion",
-                ),
-                comment="Salariés en insertion accessibles (rayon 30 km, 2SFCA) pour 1 000 "
-                "chômeurs : la capacité de chaque SIAE est partagée entre les chômeurs de sa "
-                "zone d'attraction, puis sommée pour chaque commune.",
-                web=lambda m: weblayers.choropleth_layer(
-                    m, cov_layer.to_crs(4326), "acces_pour_1000", meta=m_acc
-                ),
-                meta=[m_acc],
-            ),
-            TableItem(
-                ExportTable(
-                    name="Couverture par commune", frame=cov_table.reset_index(drop=True),
-                    title="Classes de couverture, besoin, offre et distance à la SIAE la plus "
-                    "proche de chaque type",
-                    columns={"code": "Code commune", "nom": "Commune", "classe": "Classe",
-                             "besoin": "Besoin (chômeurs pour 1 000 hab.)",
-                             "offre": "Offre (pour 1 000 chômeurs)",
-                             "decile_besoin": "Décile de besoin (France)",
-                             "dist_ACI_km": "ACI la plus proche (km)",
-                             "dist_AI_km": "AI la plus proche (km)",
-                             "dist_EI_km": "EI la plus proche (km)",
-                             "dist_ETTI_km": "ETTI la plus proche (km)"},
-                    meta=[m_acc, m_cls],
-                ),
-                max_rows=20,
-            ),
-        ],
     )
 
 

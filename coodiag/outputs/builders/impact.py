@@ -1,0 +1,134 @@
+"""Chapters of the diagnosis about the structure's own salariés: the synthèse and the impact on
+unemployment (counts of people under statistical secrecy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coodiag import fr, secrecy
+from coodiag.base.indicators import Indicator
+from coodiag.outputs import maps, weblayers
+from coodiag.outputs.builders.common import (
+    ESTIMATE_NOTE,
+    key_figures_item,
+)
+from coodiag.outputs.document import ExportTable, MapItem, Paragraph, Section, TableItem
+
+
+def summary_section(diag: Any) -> Section:
+    """The structure, its territory, the key figures and what its stopping would mean."""
+    s = diag.structure
+    cap_txt = fr.number(s.get("capacite"), 0)
+    estimated = bool(s.get("capacite_estimee"))
+    summary = [
+        Paragraph(
+            f"{s['nom']} ({s['type_siae']}, SIRET {s['siret']}) est implantée à {s['commune']} "
+            f"({s['code_commune']}), zone d'emploi de {s['ze_nom']}, "
+            f"{s['epci_nom']}. Capacité : {'≈ ' if estimated else ''}{cap_txt} salariés en "
+            f"insertion{ESTIMATE_NOTE if estimated else ''}."
+        ),
+        Paragraph(f"Territoire étudié : {diag.territoire_label} ({len(diag.communes)} communes)."),
+        key_figures_item(diag.chiffres_cles),
+    ]
+    if diag.impact_publie is not None:
+        pub = diag.impact_publie
+        total = pub.attrs.get("total_salaries")
+        den = diag.parametres["denominateur_impact"]
+        lines = [f"{secrecy.format_count(total)} salariés en parcours sur la période."]
+        own = pub[pub["code"] == s["code_commune"]]
+        if len(own) and own["impact_pct"].notna().iloc[0]:
+            r = own.iloc[0]
+            lines.append(
+                f"Si la structure s'arrêtait, le chômage de la commune {fr.de(r['nom'])} "
+                f"augmenterait de {fr.number(r['impact_pct'], 2)} % ("
+                f"{secrecy.format_count(r['salaries'])} salariés y résident, pour "
+                f"{fr.number(r['chomeurs'])} {den})."
+            )
+        top = pub.dropna(subset=["impact_pct"]).head(1)
+        if len(top) and top.iloc[0]["code"] != s["code_commune"]:
+            r = top.iloc[0]
+            lines.append(
+                f"L'impact le plus fort est dans la commune {fr.de(r['nom'])} : "
+                f"{fr.number(r['impact_pct'], 2)} % ({secrecy.format_count(r['salaries'])} "
+                f"salariés pour {fr.number(r['chomeurs'])} {den})."
+            )
+        summary.append(Paragraph(" ".join(lines)))
+    summary += [Paragraph(note, kind="note") for note in diag.notes]
+    return Section("Synthèse", summary)
+
+
+def impact_section(diag: Any, context: Any) -> Section | None:
+    """Where the employees live, and their weight in the unemployment of each commune."""
+    if diag.impact_publie is None:
+        return None
+    threshold = diag.parametres["seuil_secret"]
+    pub = diag.impact_publie
+    layer = diag.communes[["code", "nom", "dep", "geometry"]].merge(
+        pub[["code", "salaries", "impact_pct"]], on="code", how="left"
+    )
+    layer["salaries_n"] = pd.to_numeric(
+        layer["salaries"].map(lambda v: np.nan if isinstance(v, str) else v),
+        errors="coerce",
+    )
+    layer["salaries"] = layer["salaries"].astype(object)
+    den = diag.parametres["denominateur_impact"]
+    m_rec = Indicator(label="Salariés en parcours par commune de résidence", unit="personnes",
+                      source="fichier des salariés de la structure", vintage="période du fichier",
+                      method=f"personnes distinctes ; secret statistique sous {threshold}")
+    m_imp = Indicator.from_row(pub.attrs["indicateurs"][0])  # names the denominator and date
+    table = pub[["code", "nom", "salaries", "chomeurs", "impact_pct"]].copy()
+    table["chomeurs"] = table["chomeurs"].round(0)
+    table["impact_pct"] = table["impact_pct"].round(2)
+    return Section(
+        "Où vivent les salariés, et leur poids dans le chômage",
+        [
+            MapItem(
+                name="salaries_par_commune",
+                title="Salariés en parcours par commune de résidence",
+                figure=lambda: maps.choropleth(
+                    layer, "salaries_n", meta=m_rec, context=context, counts=True,
+                    title="Salariés en parcours par commune de résidence",
+                ),
+                comment=f"Nombre de personnes distinctes ; les communes comptant moins de "
+                f"{threshold} salariés sont masquées (secret statistique).",
+                web=lambda m: weblayers.choropleth_layer(
+                    m, layer.to_crs(4326), "salaries_n", meta=m_rec, counts=True
+                ),
+                meta=[m_rec],
+                layer=layer[["code", "nom", "salaries", "salaries_n", "impact_pct",
+                             "geometry"]],
+                person_counts=["salaries_n"],
+            ),
+            MapItem(
+                name="impact_chomage",
+                title="Impact sur le chômage si la structure s'arrêtait",
+                figure=lambda: maps.choropleth(
+                    layer, "impact_pct", meta=m_imp, context=context,
+                    title="Hausse du chômage si la structure s'arrêtait (%)",
+                ),
+                comment=f"impact = salariés en parcours résidant dans la commune / {den} × "
+                "100. Lecture : si la structure s'arrêtait et que ses salariés redevenaient "
+                "chômeurs, le chômage de la commune augmenterait d'autant.",
+                web=lambda m: weblayers.choropleth_layer(
+                    m, layer.to_crs(4326), "impact_pct", meta=m_imp
+                ),
+                meta=[m_imp],
+            ),
+            TableItem(
+                ExportTable(
+                    name="Impact par commune", frame=table.reset_index(drop=True),
+                    title="Salariés par commune de résidence et impact sur le chômage",
+                    columns={"code": "Code commune", "nom": "Commune",
+                             "salaries": "Salariés en parcours", "chomeurs": "Chômeurs",
+                             "impact_pct": "Impact (%)"},
+                    meta=[m_rec, m_imp], person_counts=["salaries"],
+                ),
+                comment="« < 5 » : moins de 5 personnes (secret statistique) ; « s » : "
+                "valeur masquée pour protéger une autre (secret secondaire).",
+            ),
+        ],
+    )
+
