@@ -52,9 +52,11 @@ def _user_file_rows() -> list[tuple[str, str, str, str]]:
         "big = pd.concat([src] * (100_000 // len(src) + 1), ignore_index=True).head(100_000); "
         "big['id_salarie'] = [f'S{i:06d}' for i in range(len(big))]; "
         "tmp = pathlib.Path(tempfile.mkdtemp()) / 'salaries_100k.csv'; "
-        "big.to_csv(tmp, sep=';', index=False); t = time.perf_counter(); "
+        "big.to_csv(tmp, sep=';', index=False); del big, src; import gc, psutil; gc.collect(); "
+        "before = psutil.Process().memory_info().rss / 2**20; t = time.perf_counter(); "
         "r = read_salaries(tmp); "
-        "print(json.dumps({'s': time.perf_counter() - t, 'used': r.n_used, 'read': r.n_read}))"
+        "print(json.dumps({'s': time.perf_counter() - t, 'used': r.n_used, 'read': r.n_read, "
+        "'mb': tmp.stat().st_size / 1e6, 'before': before}))"
     )
     _wall, peak, out = _child(code)
     res = json.loads(out)
@@ -66,6 +68,12 @@ def _user_file_rows() -> list[tuple[str, str, str, str]]:
             "",
         ),
         ("  mémoire maximale (RSS)", f"{peak:.0f} Mio", "", ""),
+        (
+            f"  mémoire ajoutée par Mo de fichier ({res['mb']:.1f} Mo)",
+            f"{(peak - res['before']) / res['mb']:.1f} Mio/Mo",
+            "≤ 2 Mio/Mo (1 Go importé en ≤ 2 Go)",
+            "oui" if (peak - res["before"]) / res["mb"] <= 2 else "NON",
+        ),
     ]
 
 

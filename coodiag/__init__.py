@@ -81,6 +81,30 @@ def _data(kind: str, value: Any) -> pd.DataFrame | None:
     return data if data is not None else value
 
 
+#: French names of the user files, in messages.
+LABELS = {"salaries": "des salariés en parcours", "capacite": "de capacité",
+          "reseaux": "des réseaux", "sirene": "SIRENE"}
+
+
+def _unusable(kind: str, value: Any) -> list[str]:
+    """A note for the first page when a user file was given but none of its rows is usable."""
+    if value is None or not hasattr(value, "n_used") or value.n_used > 0:
+        return []
+    rejects = getattr(value, "rejects", None)
+    why = ""
+    if rejects is not None and len(rejects):
+        top = rejects["motif"].value_counts().head(2)
+        why = " ; motifs : " + " ; ".join(f"{m} ({n})" for m, n in top.items())
+    what = {"salaries": "l'impact sur le chômage et les communes de résidence des salariés ne "
+            "sont pas calculés", "capacite": "les capacités sont estimées (moyennes DARES)",
+            "sirene": "la liste des établissements à prospecter n'est pas établie"}[kind]
+    return [
+        f"Fichier {LABELS[kind]} « {value.path.name} » : aucune ligne utilisable "
+        f"({value.n_read} ligne(s) lue(s), {value.n_rejected} rejetée(s){why}) : {what}. "
+        "Voir le rapport de rejets (« coodiag import »)."
+    ]
+
+
 def diagnose(
     siret: str,
     *,
@@ -90,39 +114,55 @@ def diagnose(
     territoire: str | None = None,
     rayon_km: float = 20.0,
     periode: tuple[str, str] | None = None,
+    date: str | None = None,
+    inclure_eloignees: bool = False,
     threshold: int | None = None,
+    reference: str = "territoire",
 ) -> Diagnostic:
     """The diagnosis of one SIAE: every analysis of the Coodiag method for its territory.
 
     ``salaries``, ``capacite``, ``sirene``: a file path, an :func:`read` result or a table.
     ``territoire``: ``"dep:50"``, ``"ze:2802,epci:..."``... (default: the communes where its
-    salariés live plus its zone d'emploi). ``threshold``: the statistical-secrecy threshold
+    salariés live within 30 km plus its zone d'emploi; farther residence communes are listed
+    apart, unless ``inclure_eloignees``). Salariés counted: distinct persons with a contract over
+    ``periode`` (``("JJ/MM/AAAA", "JJ/MM/AAAA")``, default: the whole file), or under contract
+    on ``date`` (``"JJ/MM/AAAA"``). ``threshold``: the statistical-secrecy threshold
     (default ``COODIAG_SECRET_THRESHOLD``, else 5). Tables ending in ``_publie`` are already
-    under statistical secrecy.
+    under statistical secrecy. ``reference``: where the terciles of the coverage classes are
+    computed — ``"territoire"`` (default), ``"region"`` or ``"france"``.
     """
     from coodiag.reports import diagnostic
 
+    files = {k: read(k, v) if isinstance(v, (str, PathLike)) else v
+             for k, v in (("salaries", salaries), ("capacite", capacite), ("sirene", sirene))}
     return diagnostic.run(
         siret,
-        salaries=_data("salaries", salaries),
-        capacite=_data("capacite", capacite),
-        sirene=_data("sirene", sirene),
+        salaries=_data("salaries", files["salaries"]),
+        capacite=_data("capacite", files["capacite"]),
+        sirene=_data("sirene", files["sirene"]),
+        import_notes=[n for k, v in files.items() for n in _unusable(k, v)],
         territoire_txt=territoire,
         rayon_km=rayon_km,
         periode=periode,
+        date_stock=date,
+        inclure_eloignees=inclure_eloignees,
         threshold=threshold,
+        reference=reference,
     )
 
 
 def territory_atlas(
-    territoire: str, *, capacite: Any = None, reseaux: Any = None
+    territoire: str, *, capacite: Any = None, reseaux: Any = None, reference: str = "territoire"
 ) -> TerritoryAtlas:
     """The atlas of a territory (``"dep:50"``, ``"ze:2802"``, ``"reg:28"``...) for a CDIAE or
-    a réseau: offer and its weight, coverage gaps, typologies, key figures."""
+    a réseau: offer and its weight, coverage gaps, typologies, key figures. ``reference``:
+    where the terciles of the coverage classes are computed (``"territoire"``, ``"region"``,
+    ``"france"``)."""
     from coodiag.reports import territory_atlas as report
 
     return report.run(
-        territoire, capacite=_data("capacite", capacite), reseaux=_data("reseaux", reseaux)
+        territoire, capacite=_data("capacite", capacite), reseaux=_data("reseaux", reseaux),
+        reference=reference,
     )
 
 

@@ -23,7 +23,7 @@ def test_impact_command_masks_small_counts(base) -> None:
         else:
             assert int(n.replace("\u202f", "")) >= 5
     avranches = next(r for r in rows if r[1] == "50025")
-    assert avranches[2].strip() == "80" and avranches[4].strip() == "16,76\u00a0%"
+    assert avranches[2].strip() == "80" and avranches[4].strip() == "16,77\u00a0%"
 
 
 def test_scenario_refuses_a_malformed_commune() -> None:
@@ -36,7 +36,7 @@ def test_coverage_scenario_typology(base) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["analyse", "couverture", "-t", "ze:2802"])
     assert result.exit_code == 0, result.output
-    assert "offre sans besoin" in result.output and "quantiles" in result.output
+    assert "offre élevée au regard du besoin" in result.output and "terciles" in result.output
     result = runner.invoke(
         app, ["analyse", "scenario", "-t", "ze:2802", "--fermer", "37968077000029"]
     )

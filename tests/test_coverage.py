@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from coodiag.analyses import coverage as C
+from coodiag.analyses import scenario as S
 from coodiag.analyses.access import ALL, accessibility
 
 AVRANCHES = "50025"
@@ -18,21 +19,21 @@ def test_coverage_classes_hand_made():
     offer = pd.Series([0.5, 3, 3, 0.5, 1.5, 1.5, 1, 0], index=list("abcdefgh"))
     out = C.coverage_classes(need, offer, method="seuils", need_bounds=(1, 2), offer_bounds=(1, 2))
     assert out["classe"].to_dict() == {
-        "a": "besoin sans offre",
-        "b": "offre sans besoin",
-        "c": "besoin et offre élevés",
-        "d": "besoin et offre faibles",
-        "e": "équilibré",
-        "f": "équilibré",
-        "g": "non classé",
-        "h": "besoin sans offre",  # need above the median (1.5) and no offer at all
+        "a": C.LOW_ACCESS,
+        "b": C.HIGH_OFFER,
+        "c": C.BOTH_HIGH,
+        "d": C.BOTH_LOW,
+        "e": C.INTERMEDIATE,
+        "f": C.INTERMEDIATE,
+        "g": C.UNCLASSIFIED,
+        "h": C.LOW_ACCESS,  # need above the median (1.5) and no offer at all
     }
     assert out.loc["a", "ratio_besoin_offre"] > 0.5 > out.loc["b", "ratio_besoin_offre"]
-    assert "besoin sans offre" in out.attrs["explication"]
+    assert C.LOW_ACCESS in out.attrs["explication"]
     q = C.coverage_classes(need, offer)
     assert q.attrs["seuils"]["besoin"] == (need.quantile(1 / 3), need.quantile(2 / 3))
     med = C.coverage_classes(need, offer, quantiles=(0.5, 0.5))
-    assert "équilibré" not in set(med["classe"])
+    assert C.INTERMEDIATE not in set(med["classe"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -57,7 +58,7 @@ def test_coverage_per_zone(data):
 
 def test_scenario_close_avranches_ai(data):
     communes, reg = data["communes"], data["registry"]
-    out = C.scenario(communes, reg, data["demand"], close=[AVRANCHES_AI])
+    out = S.scenario(communes, reg, data["demand"], close=[AVRANCHES_AI])
     assert set(out["type_siae"]) == {"AI", ALL}
     ai = out[out["type_siae"] == "AI"].set_index("code")
     assert ai.loc[AVRANCHES, "variation"] < 0
@@ -73,11 +74,11 @@ def test_scenario_close_avranches_ai(data):
     assert ai["classe_change"].any()
     assert out.attrs["parametres"]["fermetures"] == [AVRANCHES_AI]
     with pytest.raises(ValueError, match="SIRET inconnu"):
-        C.scenario(communes, reg, data["demand"], close=["00000000000000"])
+        S.scenario(communes, reg, data["demand"], close=["00000000000000"])
 
 
 def test_scenario_open_aci(data):
-    out = C.scenario(
+    out = S.scenario(
         data["communes"], data["registry"], data["demand"], open=[("61001", "ACI", 40)]
     )
     aci = out[out["type_siae"] == "ACI"].set_index("code")

@@ -436,8 +436,10 @@ def test_unmasked_person_count_is_refused(tmp_path) -> None:
     with pytest.raises(ExportSecrecyError):
         write_all(tmp_path / "atlas", [ok], {"salaries_commune": layer}, title="t")
     assert not list(tmp_path.iterdir())
-    # with a threshold of 3 the count 3 is no longer secret
-    write_csv(table, tmp_path / "t.csv", threshold=3)
+    # a threshold below the legal floor (5) is refused, it would let the count 3 through
+    with pytest.raises(secrecy.ThresholdError, match="au moins 5"):
+        write_csv(table, tmp_path / "t.csv", threshold=3)
+    assert not list(tmp_path.iterdir())
 
 
 def test_masked_person_count_is_accepted(tmp_path) -> None:

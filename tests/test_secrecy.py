@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from coodiag import secrecy
+from coodiag.errors import CoodiagError
 from coodiag.secrecy import (
     find_small_counts,
     format_count,
@@ -38,9 +39,9 @@ def positions(mask) -> set[tuple[int, int]]:
 def test_threshold_default_argument_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert get_threshold() == 5
     assert get_threshold(11) == 11
-    monkeypatch.setenv(secrecy.THRESHOLD_ENV, "11")
+    monkeypatch.setenv(secrecy.THRESHOLD_ENV, " 11 ")
     assert get_threshold() == 11
-    assert get_threshold(3) == 3  # the argument wins over the environment
+    assert get_threshold(5) == 5  # the argument wins over the environment
     assert primary_mask(10) is True
     assert format_count(10) == "< 11"
     monkeypatch.setenv(secrecy.THRESHOLD_ENV, "cinq")
@@ -48,10 +49,32 @@ def test_threshold_default_argument_and_env(monkeypatch: pytest.MonkeyPatch) -> 
         get_threshold()
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
-def test_threshold_invalid(bad) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("raw", ["0", "-1", "abc", "2.5", "1", "4", "5,0"])
+def test_threshold_env_below_the_floor_or_not_whole_is_refused_in_french(
+    monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    monkeypatch.setenv(secrecy.THRESHOLD_ENV, raw)
+    with pytest.raises(secrecy.ThresholdError) as err:
+        get_threshold()
+    assert isinstance(err.value, CoodiagError)  # the command line prints it, no traceback
+    text = str(err.value)
+    assert f"« {raw} »" in text and secrecy.THRESHOLD_ENV in text
+    assert "au moins 5 (plancher légal" in text
+    with pytest.raises(secrecy.ThresholdError):  # every public entry refuses it
+        mask_series(pd.Series([3, 10, 12]))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, 4, "abc", float("nan")])
+def test_threshold_argument_invalid(bad) -> None:
+    with pytest.raises(secrecy.ThresholdError, match="au moins 5"):
         get_threshold(bad)
+    with pytest.raises(secrecy.ThresholdError):
+        format_count(3, threshold=bad)
+
+
+def test_threshold_floor_is_the_legal_five() -> None:
+    assert secrecy.MIN_THRESHOLD == 5 == secrecy.DEFAULT_THRESHOLD
+    assert get_threshold(5.0) == 5 and get_threshold(np.int64(11)) == 11
 
 
 # ---------------------------------------------------------------------------------- primary
@@ -256,7 +279,9 @@ def test_find_small_counts_frame() -> None:
     df = pd.DataFrame({"nom": ["A", "B", "C", "D"], "n": [3, "< 5", f"1{NNBSP}234", "2"]})
     found = find_small_counts(df, ["n"])
     assert [(f.where, f.column, f.value) for f in found] == [(0, "n", 3), (3, "n", 2)]
-    assert find_small_counts(df, ["n"], threshold=2) == []
+    assert [f.value for f in find_small_counts(df, ["n"], threshold=11)] == [3, 2]
+    with pytest.raises(secrecy.ThresholdError):  # below the legal floor
+        find_small_counts(df, ["n"], threshold=2)
     with pytest.raises(ValueError):
         find_small_counts(df)
 
@@ -285,3 +310,35 @@ def test_masked_outputs_pass_the_scanner() -> None:
     page = "".join(f'<td class="coodiag-count">{v}</td>' for v in out)
     assert find_small_counts(page) == []
     assert find_small_counts(out.to_frame("n"), ["n"]) == []
+
+
+# ---------------------------------------------------------------------------------- command line
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "abc", "2.5", "2"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["diagnostic", "--siret", "37968077000029", "--salaries",
+         "examples/salaries_ai_avranches_FICTIF.csv"],
+        ["atlas", "--territoire", "dep:50"],
+    ],
+    ids=["diagnostic", "atlas"],
+)
+def test_cli_refuses_a_bad_threshold_in_one_french_line(
+    raw: str, args: list[str], tmp_path
+) -> None:
+    from typer.testing import CliRunner
+
+    from coodiag.cli import app
+
+    result = CliRunner().invoke(
+        app, [*args, "--sortie", str(tmp_path / "atlas")], env={secrecy.THRESHOLD_ENV: raw}
+    )
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("Erreur : La variable d'environnement COODIAG_SECRET_THRESHOLD")
+    assert f"« {raw} »" in lines[0] and "au moins 5 (plancher légal" in lines[0]
+    assert "Traceback" not in result.output and not (tmp_path / "atlas").exists()

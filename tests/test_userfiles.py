@@ -310,7 +310,7 @@ def test_ragged_rows() -> None:
         (
             "sal_binaire.csv",
             "sal_binaire.csv : fichier illisible : ce n'est ni un fichier texte (CSV) ni un "
-            "classeur Excel .xlsx. Enregistrez-le au format CSV UTF-8 ou .xlsx.",
+            "classeur (.xlsx, .ods). Enregistrez-le au format CSV UTF-8 ou .xlsx.",
         ),
         (
             "sal_ancien_excel.xls",
@@ -517,6 +517,71 @@ def test_capacite_asp_extranet_export() -> None:
     assert r.rejects.loc[r.rejects["ligne"] == 52, "motif"].tolist() == [
         "doublon de la ligne 51 (ligne identique ignorée)"
     ]
+
+
+def _capacity_file(tmp_path: Path) -> Path:
+    """The Avranches AI twice (2023: 100, 2024: 120), an ETP of one billion, an undated row."""
+    path = tmp_path / "capacite.csv"
+    path.write_text(
+        "siret;annee;etp;salaries\n"
+        "37968077000029;2023;;100\n"
+        "37968077000029;2024;;120\n"
+        "99900001000010;2024;1000000000;\n"
+        "99900002000019;;6;\n"
+        "99900002000019;2022;5;\n"
+        "99900003000018;2024;750;\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_capacite_one_year_per_siret_and_plausible_values(tmp_path: Path) -> None:
+    r = read_capacite(_capacity_file(tmp_path))
+    assert rejects(r) == [
+        (2, "annee", "2023", "année 2023 : la ligne de l'année la plus récente de ce SIRET (2024) "
+         "est retenue (les années ne s'additionnent pas)"),
+        (4, "etp", "1000000000", "valeur invraisemblable : plus de 2\u202f000 ETP pour une "
+         "structure (les SIAE comptent en moyenne 16 à 79 salariés en insertion selon le type, "
+         "DARES 31/12/2019) ; vérifiez l'unité et le séparateur décimal"),
+        (5, "annee", "", "année non indiquée : la ligne de l'année la plus récente de ce SIRET "
+         "(2022) est retenue (les années ne s'additionnent pas)"),
+    ]
+    d = r.data.set_index("siret")
+    assert d.loc["37968077000029", "salaries"] == 120
+    assert d.loc["99900002000019", "etp"] == 5
+    assert "ligne 7, colonne etp : valeur supérieure à 500, à vérifier." in r.warnings
+    asked = read_capacite(_capacity_file(tmp_path), annee=2023)
+    assert asked.data.set_index("siret")["salaries"].to_dict() == {"37968077000029": 100}
+    assert asked.rejects.loc[asked.rejects["ligne"] == 3, "motif"].tolist() == [
+        "année 2024 : seule l'année 2023 est retenue (option --annee)"
+    ]
+
+
+def test_capacite_years_not_summed_in_the_registry(tmp_path: Path, base) -> None:
+    """The real registry with the file: the Avranches AI has 120 salariés (2024), not 220."""
+    from coodiag.analyses import offer
+    from coodiag.base import store
+
+    registry = store.read_level("siae")
+    out = offer.apply_capacity(registry, read_capacite(_capacity_file(tmp_path)).data)
+    row = out.set_index("siret").loc["37968077000029"]
+    assert row["capacite"] == 120 and not row["capacite_estimee"]
+    assert out["capacite"].max() < 10_000  # the billion never reaches the registry
+    # A table given through the API, both years kept: the latest still wins.
+    raw = pd.DataFrame({"siret": ["37968077000029"] * 2, "annee": [2023, 2024],
+                        "etp": [None, None], "postes": [None, None], "salaries": [100, 120]})
+    out = offer.apply_capacity(registry, raw).set_index("siret")
+    assert out.loc["37968077000029", "capacite"] == 120
+
+
+def test_capacite_asp_export_year_asked() -> None:
+    r = read_capacite(
+        raw_path("siae/fluxIAE_AnnexeFinanciere_22022022_112211.csv.gz"), annee=2021
+    )
+    check(r)
+    assert set(r.data["annee"]) == {2021}
+    assert any(m.endswith("seule l'année 2021 est retenue (option --annee)")
+               for m in r.rejects["motif"])
 
 
 # --- réseaux -----------------------------------------------------------------------

@@ -6,7 +6,8 @@
 - :mod:`~coodiag.analyses.access`: distance to the nearest SIAE, 2SFCA accessibility, on
   :mod:`~coodiag.analyses.points` (positions in metres) and :mod:`~coodiag.analyses.fca` (the
   two-step floating catchment method);
-- :mod:`~coodiag.analyses.coverage`: coverage classes crossing need and offer, scenarios;
+- :mod:`~coodiag.analyses.coverage`: coverage classes crossing need and offer, terciles over
+  an explicit reference; :mod:`~coodiag.analyses.scenario`: opening / closing scenarios;
 - :mod:`~coodiag.analyses.typology`: PCA + hierarchical clustering (HCPC-grade) typologies;
 - :mod:`~coodiag.analyses.specificity`: sector specificity (location quotients);
 - :mod:`~coodiag.analyses.occupations`: occupations hiring (BMO), métiers en tension, through

@@ -1,41 +1,30 @@
-"""Coverage classes crossing need and accessible offer, and opening / closing scenarios.
+"""Coverage classes crossing need and accessible offer, thresholds over an explicit reference.
 
 Need: demand per 1,000 inhabitants (:mod:`coodiag.analyses.demand`); offer: the 2SFCA
 accessibility (:func:`coodiag.analyses.access.accessibility`). Each is cut into three levels
-and the pair gives a class (« besoin sans offre », « offre sans besoin »...); a scenario reruns
-the 2SFCA after opening or closing structures and keeps the thresholds of the run before.
+(terciles computed over a reference: the studied territory, its région or metropolitan France,
+:func:`classify`) and the pair gives a class (« accessibilité faible au regard du besoin »,
+« offre élevée au regard du besoin »...). Scenarios: :mod:`coodiag.analyses.scenario`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from coodiag import fr
-from coodiag.analyses.access import (
-    ALL,
-    DEFAULT_RADIUS_ALL_KM,
-    SRC_REGISTRY,
-    TYPES_SIAE,
-    accessibility,
-    with_capacity,
-)
+from coodiag.analyses.access import ALL, SRC_REGISTRY
 from coodiag.analyses.demand import SRC_RP22
-from coodiag.analyses.fca import DecayFn
-from coodiag.analyses.offer import DARES_2019, estimated_capacity
-from coodiag.analyses.points import commune_points
 from coodiag.base.indicators import Indicator
 
-CLASSES = (
-    "besoin sans offre",
-    "offre sans besoin",
-    "équilibré",
-    "besoin et offre faibles",
-    "besoin et offre élevés",
-)
+LOW_ACCESS = "accessibilité faible au regard du besoin"
+HIGH_OFFER = "offre élevée au regard du besoin"
+INTERMEDIATE = "situation intermédiaire"
+BOTH_LOW = "besoin et offre faibles"
+BOTH_HIGH = "besoin et offre élevés"
+CLASSES = (LOW_ACCESS, HIGH_OFFER, INTERMEDIATE, BOTH_LOW, BOTH_HIGH)
 UNCLASSIFIED = "non classé"
 
 
@@ -47,6 +36,8 @@ def coverage_classes(
     quantiles: tuple[float, float] = (1 / 3, 2 / 3),
     need_bounds: tuple[float, float] | None = None,
     offer_bounds: tuple[float, float] | None = None,
+    need_median: float | None = None,
+    basis: str | None = None,
 ) -> pd.DataFrame:
     """Classes of coverage crossing a need and an offer (per commune or per territory).
 
@@ -54,14 +45,17 @@ def coverage_classes(
     (> high bound). ``method="quantile"``: bounds = the ``quantiles`` of the variable over the
     given rows (default terciles; ``(0.5, 0.5)`` gives a split at the median, no middle level);
     ``method="seuils"``: bounds given (``need_bounds``, ``offer_bounds``), e.g. the thresholds of
-    a reference run (:func:`scenario` keeps the classes of the "before" run). Classes:
+    a reference (:func:`classify`) or of the run before a scenario; ``need_median`` the need's
+    median of that reference (default the middle of ``need_bounds``); ``basis`` says in French
+    where the bounds come from (printed in ``attrs["explication"]``). Classes:
 
-    - « besoin sans offre »: need élevé and offer faible, or need above its median and no offer
-      at all (offer = 0);
-    - « offre sans besoin »: offer élevé and need faible;
+    - ``LOW_ACCESS`` « accessibilité faible au regard du besoin »: need élevé and offer faible,
+      or need above its median and no offer at all (offer = 0);
+    - ``HIGH_OFFER`` « offre élevée au regard du besoin »: offer élevé and need faible;
     - « besoin et offre élevés »: both élevé;
     - « besoin et offre faibles »: both faible (offer > 0 or need below its median);
-    - « équilibré »: everything else (at least one of the two at the middle level);
+    - ``INTERMEDIATE`` « situation intermédiaire »: everything else (at least one of the two
+      at the middle level);
     - « non classé »: need or offer missing.
 
     Also ``ratio_besoin_offre`` = n / (n + o), the GIP de l'inclusion-style ratio, on values
@@ -79,18 +73,21 @@ def coverage_classes(
         lo, hi = quantiles
         nb = (float(need.quantile(lo)), float(need.quantile(hi)))
         ob = (float(offer.quantile(lo)), float(offer.quantile(hi)))
-        how = (
+        how = basis or (
             f"quantiles {fr.general(lo, '.3g')} et {fr.general(hi, '.3g')} "
-            "des valeurs du territoire étudié"
+            f"des {int(need.notna().sum())} valeurs classées"
         )
     elif method == "seuils":
         if need_bounds is None or offer_bounds is None:
             raise ValueError("method='seuils' demande need_bounds et offer_bounds.")
         nb, ob = tuple(map(float, need_bounds)), tuple(map(float, offer_bounds))
-        how = "seuils fournis"
+        how = basis or "seuils fournis"
     else:
         raise ValueError("method doit valoir « quantile » ou « seuils ».")
-    need_med = float(need.median()) if method == "quantile" else (nb[0] + nb[1]) / 2
+    if need_median is not None:
+        need_med = float(need_median)
+    else:
+        need_med = float(need.median()) if method == "quantile" else (nb[0] + nb[1]) / 2
 
     def level(v: pd.Series, b: tuple[float, float]) -> pd.Series:
         lv = np.select([v <= b[0], v > b[1]], ["faible", "élevé"], "moyen")
@@ -124,16 +121,19 @@ def coverage_classes(
         }
     )
     out.attrs["seuils"] = {"besoin": nb, "offre": ob, "besoin_mediane": need_med}
+    rules = (
+        f"« {LOW_ACCESS} » : besoin élevé et offre faible, ou besoin au-dessus de la "
+        f"médiane ({fr.general(need_med)}) sans aucune offre à portée ; « {HIGH_OFFER} » : "
+        f"offre élevée et besoin faible ; « {BOTH_HIGH} » / « {BOTH_LOW} » : les deux au même "
+        f"niveau extrême ; « {INTERMEDIATE} » : les autres cas (au moins l'un des deux au niveau "
+        f"moyen) ; « {UNCLASSIFIED} » : besoin ou offre inconnu. Ratio besoin / "
+        "(besoin + offre) calculé sur les valeurs rapportées à leur moyenne (0,5 = équilibre)."
+    )
+    out.attrs["regles"] = rules
     out.attrs["explication"] = (
         f"Niveaux ({how}) : besoin faible si ≤ {fr.general(nb[0])}, "
         f"élevé si > {fr.general(nb[1])} ; offre faible si ≤ {fr.general(ob[0])}, "
-        f"élevée si > {fr.general(ob[1])} ; moyen entre les deux. "
-        "« besoin sans offre » : besoin élevé et offre faible, ou besoin au-dessus de la "
-        f"médiane ({fr.general(need_med)}) sans aucune offre à portée ; « offre sans besoin » : "
-        "offre élevée et besoin faible ; « besoin et offre élevés » / « besoin et offre "
-        "faibles » : les deux au même niveau extrême ; « équilibré » : les autres cas (au moins "
-        "l'un des deux au niveau moyen) ; « non classé » : besoin ou offre inconnu. Ratio besoin / "
-        "(besoin + offre) calculé sur les valeurs rapportées à leur moyenne (0,5 = équilibre)."
+        f"élevée si > {fr.general(ob[1])} ; moyen entre les deux. " + rules
     )
     return out
 
@@ -147,6 +147,8 @@ def coverage(
     quantiles: tuple[float, float] = (1 / 3, 2 / 3),
     need_bounds: tuple[float, float] | None = None,
     offer_bounds: tuple[float, float] | None = None,
+    need_median: float | None = None,
+    basis: str | None = None,
 ) -> pd.DataFrame:
     """Coverage classes of communes (``by=None``) or territories from :func:`accessibility`.
 
@@ -156,14 +158,19 @@ def coverage(
     offer in reach of the territory's unemployed). Classes and thresholds:
     :func:`coverage_classes`.
 
-    Returns ``code`` (or ``by``), ``[nom,] demande, population`` then the columns of
-    :func:`coverage_classes`.
+    ``acc`` may carry ``demande_estimee`` (:func:`with_estimate`): per commune, it gives
+    ``besoin_estime`` (the need is an estimate, not a census count, and so is the class).
+
+    Returns ``code`` (or ``by``), ``[nom,] demande, population[, besoin_estime]`` then the
+    columns of :func:`coverage_classes`.
     """
     col = f"acces_{type_siae}"
     df = acc.copy()
     if by is None:
         keys = ["code", "nom"] if "nom" in df.columns else ["code"]
         base = df[[*keys, "demande", "population"]].copy()
+        if "demande_estimee" in df.columns:
+            base["besoin_estime"] = df["demande_estimee"].astype("boolean").fillna(False)
         need = 1000 * base["demande"] / base["population"].where(base["population"] > 0)
         offer = 1000 * df[col]
         level = "commune"
@@ -184,6 +191,8 @@ def coverage(
         quantiles=quantiles,
         need_bounds=need_bounds,
         offer_bounds=offer_bounds,
+        need_median=need_median,
+        basis=basis,
     )
     out = pd.concat([base.reset_index(drop=True), cls.reset_index(drop=True)], axis=1)
     unit_den = "personnes de la demande (chômeurs 15-64 ans ou demandeurs d'emploi)"
@@ -223,154 +232,142 @@ def coverage(
             unit="ratio de 0 à 1",
             numerator="besoin rapporté à sa moyenne",
             denominator="besoin rapporté à sa moyenne + offre rapportée à sa moyenne",
-            method="0,5 = besoin et offre au même niveau relatif ; proche de 1 : besoin sans "
-            "offre ; proche de 0 : offre sans besoin",
+            method="0,5 = besoin et offre au même niveau relatif ; proche de 1 : besoin élevé "
+            "et offre faible ; proche de 0 : offre élevée et besoin faible",
         ),
     ]
+    if "besoin_estime" in out.columns:
+        out.attrs["indicateurs"].append(
+            Indicator(
+                key="besoin_estime",
+                label="Besoin estimé (commune sans chômeurs recensés)",
+                unit="oui / non",
+                source=SRC_RP22,
+                vintage="RP 2021-2022",
+                method="chômeurs estimés par la population 2022 et les taux de la zone "
+                "d'emploi (coodiag.analyses.demand) ; la classe de la commune repose sur "
+                "cette estimation",
+            )
+        )
     out.attrs["seuils"] = cls.attrs["seuils"]
     out.attrs["explication"] = cls.attrs["explication"]
+    out.attrs["regles"] = cls.attrs["regles"]
     out.attrs["parametres"] = {"niveau": level, "type_siae": type_siae, "method": method}
     return out
 
 
-def scenario(
-    communes: gpd.GeoDataFrame,
-    registry: gpd.GeoDataFrame,
-    demand_df: pd.DataFrame,
+# --------------------------------------------------------------------------------------------
+# Thresholds computed over an explicit reference
+# --------------------------------------------------------------------------------------------
+
+#: Where the terciles are computed: option value -> French description.
+REFERENCES = {
+    "territoire": "le territoire étudié",
+    "region": "sa région",
+    "france": "la France métropolitaine",
+}
+DEFAULT_REFERENCE = "territoire"
+#: Appended to a class (table, legend) when the commune's need is an estimate.
+ESTIMATE_MARK = " (besoin estimé)"
+
+
+def check_reference(reference: str) -> str:
+    """The reference key (``territoire``, ``region``, ``france``), accents and case ignored."""
+    key = str(reference).strip().lower().replace("é", "e")
+    if key not in REFERENCES:
+        raise ValueError(
+            f"Référence des seuils inconnue : « {reference} » (territoire, region ou france)."
+        )
+    return key
+
+
+def with_estimate(acc: pd.DataFrame, demand_df: pd.DataFrame) -> pd.DataFrame:
+    """``acc`` with the ``demande_estimee`` flag of ``demand_df`` (by ``code``)."""
+    out = acc.copy()
+    if "demande_estimee" in demand_df.columns:
+        flags = demand_df.set_index("code")["demande_estimee"]
+        out["demande_estimee"] = out["code"].map(flags).astype("boolean").fillna(False)
+    return out
+
+
+def classify(
+    acc: pd.DataFrame,
+    codes: Iterable[str],
     *,
-    open: Iterable[tuple[str, str, float | None]] = (),
-    close: Iterable[str] = (),
-    types: Sequence[str] | None = None,
-    radius_km_by_type: Mapping[str, float] | None = None,
-    radius_km_all: float | None = DEFAULT_RADIUS_ALL_KM,
-    decay: str | DecayFn = "step",
-    sigma_km: float | None = None,
+    reference_codes: Iterable[str] | None = None,
+    reference: str = DEFAULT_REFERENCE,
+    label: str | None = None,
+    type_siae: str = ALL,
     quantiles: tuple[float, float] = (1 / 3, 2 / 3),
 ) -> pd.DataFrame:
-    """Accessibility and coverage class of every commune before and after opening / closing SIAE.
+    """Coverage classes of the communes ``codes``, thresholds computed over a reference.
 
-    ``open``: ``(code_commune, type, capacity)`` — a new structure at the commune's
-    representative point; capacity None = DARES 2019 national average of the type (flagged as
-    an estimate). ``close``: SIRETs to remove (every row of the SIRET). The 2SFCA runs twice
-    with the same parameters (:func:`accessibility`); the "after" classes use the thresholds of
-    the "before" run (:func:`coverage_classes` ``method="seuils"``), so a class changes only
-    because the commune's offer changed. In 2SFCA, opening or closing structure j changes A_i
-    only for the communes within the radius of j (R_k of the other structures does not
-    depend on j).
-
-    ``types``: default the types of the opened / closed structures; the all-types row
-    (``ensemble``) is added when ``radius_km_all`` is not None. Returns, one row per commune
-    and type: ``code, nom, type_siae, acces_avant, acces_apres, variation`` (salariés en
-    insertion per person of the demand), ``variation_pour_1000``, ``classe_avant,
-    classe_apres, classe_change``.
+    The need and offer bounds are the ``quantiles`` (terciles) over the communes
+    ``reference_codes`` (default ``codes``: the studied territory; or the communes of its
+    région, or of metropolitan France), then applied to the communes ``codes``
+    (:func:`coverage` with ``method="seuils"``). ``reference`` names the choice
+    (:data:`REFERENCES`), ``label`` the reference in French (default its description).
+    ``attrs["reference"]``: key, label, number of communes, thresholds.
     """
-    reg = with_capacity(registry)
-    opened = list(open)
-    closed = [str(s) for s in close]
-    sirets = reg["siret"].astype("string")
-    unknown = sorted(set(closed) - set(sirets.dropna()))
-    if unknown:
-        raise ValueError(f"SIRET inconnu(s) du registre : {', '.join(unknown)}")
-    touched = set(reg.loc[sirets.isin(closed).to_numpy(), "type_siae"].astype(str))
-    after = reg.loc[~sirets.isin(closed).to_numpy()]
-    if opened:
-        com = communes.set_index("code")
-        pts = commune_points(communes)
-        pts.index = communes["code"].to_numpy()
-        rows = []
-        for k, (code, kind, capa) in enumerate(opened, start=1):
-            if code not in com.index:
-                raise ValueError(f"Commune inconnue : {code}")
-            if kind not in DARES_2019:
-                raise ValueError(f"Type sans capacité de référence : {kind} (ACI, AI, EI, ETTI)")
-            est = capa is None
-            value = float(estimated_capacity(pd.Series([kind])).iloc[0]) if est else float(capa)
-            rows.append(
-                {
-                    "siret": f"nouvelle-{k}",
-                    "type_siae": kind,
-                    "nom": f"nouvelle structure {kind} ({com.loc[code, 'nom']})"
-                    if "nom" in com.columns
-                    else f"nouvelle structure {kind}",
-                    "code_commune": code,
-                    "dep": com.loc[code, "dep"],
-                    "capacite": value,
-                    "capacite_estimee": est,
-                    "geometry": pts.loc[code],
-                }
+    key = check_reference(reference)
+    wanted = set(codes)
+    ref_codes = wanted if reference_codes is None else set(reference_codes)
+    ref = coverage(acc[acc["code"].isin(ref_codes)], type_siae=type_siae, quantiles=quantiles)
+    s = ref.attrs["seuils"]
+    n_ref = int(ref["besoin"].notna().sum())
+    name = label or REFERENCES[key]
+    cut = (
+        "terciles"
+        if tuple(quantiles) == (1 / 3, 2 / 3)
+        else f"quantiles {fr.general(quantiles[0], '.3g')} et {fr.general(quantiles[1], '.3g')}"
+    )
+    basis = f"{cut} des {fr.integer(n_ref)} communes de la référence, {name}"
+    out = coverage(
+        acc[acc["code"].isin(wanted)].reset_index(drop=True),
+        type_siae=type_siae,
+        method="seuils",
+        need_bounds=s["besoin"],
+        offer_bounds=s["offre"],
+        need_median=s["besoin_mediane"],
+        basis=basis,
+    )
+    out.attrs["parametres"]["reference"] = key
+    out.attrs["reference"] = {"cle": key, "libelle": name, "communes": n_ref, "seuils": s}
+    out.attrs["note_seuils"] = thresholds_note(out)
+    if "besoin_estime" in out.columns:
+        n_est = int((out["besoin_estime"] & (out["classe"] != UNCLASSIFIED)).sum())
+        if n_est:
+            out.attrs["explication"] += (
+                f" Besoin estimé (pas de chômeurs recensés) pour {fr.integer(n_est)} "
+                "commune(s) : leur classe repose sur cette estimation et est signalée."
             )
-            touched.add(kind)
-        new = gpd.GeoDataFrame(rows, geometry="geometry", crs=pts.crs).to_crs(reg.crs)
-        after = pd.concat([after, new], ignore_index=True)
-        after = gpd.GeoDataFrame(after, geometry="geometry", crs=reg.crs)
-    run_types = list(types) if types else [t for t in TYPES_SIAE if t in touched]
-    run_types = run_types or list(TYPES_SIAE)
-    kw = {
-        "radius_km_by_type": radius_km_by_type,
-        "radius_km_all": radius_km_all,
-        "decay": decay,
-        "sigma_km": sigma_km,
-        "types": run_types,
-    }
-    before_acc = accessibility(communes, reg, demand_df, **kw)
-    after_acc = accessibility(communes, after, demand_df, **kw)
-    names = list(run_types) + ([ALL] if radius_km_all is not None else [])
-    frames = []
-    for name in names:
-        cb = coverage(before_acc, type_siae=name, quantiles=quantiles)
-        ca = coverage(
-            after_acc,
-            type_siae=name,
-            method="seuils",
-            need_bounds=cb.attrs["seuils"]["besoin"],
-            offer_bounds=cb.attrs["seuils"]["offre"],
-        )
-        df = pd.DataFrame({"code": before_acc["code"]})
-        if "nom" in before_acc.columns:
-            df["nom"] = before_acc["nom"]
-        df["type_siae"] = name
-        df["acces_avant"] = before_acc[f"acces_{name}"]
-        df["acces_apres"] = after_acc[f"acces_{name}"]
-        df["variation"] = df["acces_apres"] - df["acces_avant"]
-        df["variation_pour_1000"] = 1000 * df["variation"]
-        df["classe_avant"] = cb["classe"].to_numpy()
-        df["classe_apres"] = ca["classe"].to_numpy()
-        df["classe_change"] = df["classe_avant"] != df["classe_apres"]
-        frames.append(df)
-    out = pd.concat(frames, ignore_index=True)
-    params = dict(after_acc.attrs["parametres"])
-    params.update({"ouvertures": opened, "fermetures": closed, "types": names})
-    out.attrs["parametres"] = params
-    out.attrs["indicateurs"] = [
-        Indicator(
-            key="acces_avant",
-            label="Accessibilité avant le scénario",
-            unit="salariés en insertion par personne de la demande",
-            method="2SFCA sur le registre actuel (voir parametres)",
-            source=SRC_REGISTRY,
-        ),
-        Indicator(
-            key="acces_apres",
-            label="Accessibilité après le scénario",
-            unit="salariés en insertion par personne de la demande",
-            method="2SFCA sur le registre après ouvertures et fermetures ; structure ouverte "
-            "au point représentatif de sa commune, capacité estimée (moyenne DARES 2019 du "
-            "type) si non fournie",
-            source=SRC_REGISTRY,
-        ),
-        Indicator(
-            key="variation_pour_1000",
-            label="Variation de l'accessibilité pour 1 000 personnes de la demande",
-            unit="salariés en insertion pour 1 000 personnes",
-            numerator="accès après − accès avant",
-            denominator="1 000 personnes de la demande",
-            method="(acces_apres − acces_avant) × 1 000",
-        ),
-        Indicator(
-            key="classe_apres",
-            label="Classe de couverture après le scénario",
-            unit="classe",
-            method="seuils de la situation avant le scénario, appliqués aux valeurs après",
-        ),
-    ]
     return out
+
+
+def thresholds_note(cov: pd.DataFrame) -> str:
+    """One French sentence: the reference and the threshold values of :func:`classify`."""
+    ref = cov.attrs.get("reference")
+    s = cov.attrs.get("seuils")
+    if not s:
+        return ""
+    nb, ob = s["besoin"], s["offre"]
+    where = (
+        f"terciles des {fr.integer(ref['communes'])} communes de la référence : {ref['libelle']}"
+        if ref
+        else "seuils de la classification"
+    )
+    return (
+        f"Seuils ({where}) : besoin faible jusqu'à {fr.number(nb[0], 1)}, élevé au-delà de "
+        f"{fr.number(nb[1], 1)} chômeurs pour 1 000 habitants ; offre faible jusqu'à "
+        f"{fr.number(ob[0], 1)}, élevée au-delà de {fr.number(ob[1], 1)} salariés en insertion "
+        "accessibles pour 1 000 chômeurs."
+    )
+
+
+def class_label(cov: pd.DataFrame) -> pd.Series:
+    """The class of each row, with :data:`ESTIMATE_MARK` where the need is an estimate."""
+    cls = cov["classe"].astype("string")
+    if "besoin_estime" not in cov.columns:
+        return cls
+    flag = cov["besoin_estime"].astype("boolean").fillna(False) & (cls != UNCLASSIFIED)
+    return cls.where(~flag, cls + ESTIMATE_MARK)

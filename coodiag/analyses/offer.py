@@ -39,7 +39,8 @@ def estimated_capacity(types: pd.Series) -> pd.Series:
 def apply_capacity(registry: pd.DataFrame, user: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add ``capacite`` (salariés), ``etp``, ``postes``, ``capacite_estimee``, ``capacite_source``.
 
-    ``user`` (from the capacity import: ``siret, etp, postes, salaries``) wins where given:
+    ``user`` (from the capacity import: ``siret, etp, postes, salaries``, optionally
+    ``annee``: only the latest year of each SIAE counts) wins where given:
     ``capacite`` is then the user's salariés, else their ETP, else their postes; structures
     absent from it get the DARES national average of their type, flagged as an estimate.
     """
@@ -56,6 +57,10 @@ def apply_capacity(registry: pd.DataFrame, user: pd.DataFrame | None = None) -> 
     )
     if user is not None and len(user):
         cols = ["etp", "postes", "salaries"]
+        if "annee" in user.columns:  # several years of a SIAE are never summed: the latest
+            year = pd.to_numeric(user["annee"], errors="coerce")
+            top = year.groupby(user["siret"]).transform("max")
+            user = user[top.isna() | (year == top)]
         numeric = user[cols].apply(pd.to_numeric, errors="coerce").astype("float64")
         u = numeric.groupby(user["siret"]).sum(min_count=1)
         known = out["siret"].isin(u.index)

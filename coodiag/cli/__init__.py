@@ -10,7 +10,21 @@ import typer
 
 from coodiag.cli import analyses, common, data, deliverables, siae, userfiles
 
-app = typer.Typer(
+
+class FrenchTyper(typer.Typer):
+    """The application, run so that no Python traceback ever reaches the user: an unexpected
+    fault prints one French sentence and the path of a log holding the technical details."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except SystemExit:
+            raise
+        except BaseException as exc:  # the last line of defence: no traceback, ever
+            raise SystemExit(common.report_fault(exc)) from None
+
+
+app = FrenchTyper(
     help="coodiag : diagnostic territorial de l'insertion par l'activité économique.",
     no_args_is_help=True,
     add_completion=False,

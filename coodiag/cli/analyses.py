@@ -10,6 +10,7 @@ from rich.table import Table
 
 from coodiag import codes, fr
 from coodiag.cli.common import console, fail
+from coodiag.cli.deliverables import ReferenceOpt, check_reference
 from coodiag.errors import CoodiagError
 
 app = typer.Typer(
@@ -56,17 +57,28 @@ def impact_cmd(
             CoodiagError(f"Dénominateur « {denominateur} » inconnu : chomeurs ou demandeurs.")
         )
     try:
+        threshold = secrecy.get_threshold()
         result = read_salaries(salaries)
     except CoodiagError as exc:
         raise fail(exc) from None
     console.print(result.report_text(), highlight=False, markup=False)
     mode = "stock" if date_stock else "periode"
-    n = impact.salaries_by_commune(result.data, mode=mode, date=date_stock, start=debut, end=fin)
+    try:
+        n = impact.salaries_by_commune(
+            result.data, mode=mode, date=date_stock, start=debut, end=fin
+        )
+    except CoodiagError as exc:
+        raise fail(exc) from None
     names = store.read_level("communes").set_index("code")["nom"]
     table = impact.impact_communes(
         n, store.read_table("indicateurs_communes"), denominator=denominateur, names=names
     )
-    shown = secrecy.mask_series(table.set_index("code")["salaries"], append_total="Total")
+    shown = secrecy.mask_series(
+        table.set_index("code")["salaries"], threshold=threshold, append_total="Total"
+    )
+    hidden = table["code"].map(lambda c: isinstance(shown[c], str)).to_numpy()
+    # By published impact, masked communes last by code: no order by a hidden value.
+    table = secrecy.publication_order(table, ~hidden, by="impact_pct")
     out = Table(title="Impact sur le chômage si la structure s'arrêtait")
     for col in ("Commune", "Salariés", "Chômeurs", "Impact"):
         out.add_column(col, justify="left" if col == "Commune" else "right")
@@ -75,16 +87,16 @@ def impact_cmd(
         secret = isinstance(value, str)
         out.add_row(
             f"{row.nom} ({row.code})",
-            secrecy.format_count(value),
+            secrecy.format_count(value, threshold=threshold),
             fr.integer(row.chomeurs),
             "secret" if secret else fr.percent(row.impact_pct, 2),
         )
-    out.add_row("Total", secrecy.format_count(shown["Total"]), "", "")
+    out.add_row("Total", secrecy.format_count(shown["Total"], threshold=threshold), "", "")
     console.print(out)
     console.print(
         f"Impact = salariés en parcours résidant dans la commune / {table.attrs['denominateur']} "
-        f"× 100 ; {'présents le ' + date_stock if date_stock else 'personnes sur la période'} ; "
-        f"secret statistique : moins de {secrecy.get_threshold()} masqué (et l'impact avec).",
+        f"(arrondis à l'unité) × 100 ; {impact.counted_text(n.attrs)} ; "
+        f"secret statistique : moins de {threshold} masqué (et l'impact avec).",
         highlight=False,
     )
 
@@ -98,6 +110,7 @@ def couverture_cmd(
     sortie: Annotated[
         Path | None, typer.Option("--sortie", help="Écrire le tableau par commune en CSV.")
     ] = None,
+    reference: ReferenceOpt = "territoire",
 ) -> None:
     """Zones blanches : besoin et offre (accessibilité 2SFCA) commune par commune."""
     from coodiag._io import atomic_path
@@ -106,25 +119,31 @@ def couverture_cmd(
 
     try:
         communes, terr = _territory(territoire)
+        ref = check_reference(reference)
     except CoodiagError as exc:
         raise fail(exc) from None
-    acc = Context().accessibility.access
-    cov = coverage.coverage(
-        acc, type_siae=type_siae.upper() if type_siae != "ensemble" else "ensemble"
-    )
     inside = set(communes.loc[terr.mask(communes), "code"])
-    cov = cov[cov["code"].isin(inside)]
+    cov = Context().coverage(
+        inside, reference=ref, territory_label=terr.label(communes),
+        type_siae=type_siae.upper() if type_siae != "ensemble" else "ensemble",
+    )
     counts = cov["classe"].value_counts()
     table = Table(title=f"Couverture ({type_siae}) — {terr.label(communes)}")
-    table.add_column("Classe")
+    table.add_column("Classe", no_wrap=True, min_width=40)
     table.add_column("Communes", justify="right")
-    table.add_column("Chômeurs (recensement 2021)", justify="right")
-    for cls, n in counts.items():
-        table.add_row(str(cls), str(n), fr.integer(cov.loc[cov["classe"] == cls, "demande"].sum()))
+    table.add_column("Chômeurs (RP 2021)", justify="right")
+    table.add_column("Besoin estimé", justify="right")
+    estimated = cov["besoin_estime"] if "besoin_estime" in cov.columns else cov["classe"].isna()
+    for cls in [c for c in (*coverage.CLASSES, coverage.UNCLASSIFIED) if c in counts.index]:
+        n = counts[cls]
+        rows = cov["classe"] == cls
+        table.add_row(str(cls), fr.integer(n), fr.integer(cov.loc[rows, "demande"].sum()),
+                      fr.integer(int(estimated[rows].sum())))
     console.print(table)
-    worst = cov[cov["classe"] == "besoin sans offre"].nlargest(10, "demande")
+    worst = cov[cov["classe"] == coverage.LOW_ACCESS].nlargest(10, "demande")
     if len(worst):
-        top = Table(title="Communes au besoin le moins couvert (les 10 plus peuplées en chômeurs)")
+        top = Table(title="Accessibilité faible au regard du besoin : les 10 communes aux "
+                    "chômeurs les plus nombreux")
         for col in ("Commune", "Besoin (‰ hab.)", "Offre (pour 1 000)", "Chômeurs"):
             top.add_column(col, justify="left" if col == "Commune" else "right")
         for r in worst.itertuples(index=False):
@@ -135,8 +154,10 @@ def couverture_cmd(
                 fr.integer(r.demande),
             )
         console.print(top)
+    console.print(coverage.thresholds_note(cov), highlight=False)
     console.print(str(cov.attrs.get("explication", "")), highlight=False)
     if sortie is not None:
+        cov = cov.assign(classe=coverage.class_label(cov))
         with atomic_path(sortie) as tmp:
             cov.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig", decimal=",")
         console.print(f"Tableau écrit dans {sortie}.")
@@ -152,9 +173,11 @@ def scenario_cmd(
     fermer: Annotated[
         list[str] | None, typer.Option("--fermer", help="SIRET à fermer (répétable).")
     ] = None,
+    reference: ReferenceOpt = "territoire",
 ) -> None:
-    """Scénario : ouvrir ou fermer une SIAE et mesurer la variation d'accessibilité."""
-    from coodiag.analyses import coverage
+    """Scénario : ouvrir ou fermer une SIAE et mesurer la variation d'accessibilité et de
+    l'impact sur le chômage."""
+    from coodiag.analyses import scenario
     from coodiag.reports.context import Context
 
     opened = []
@@ -181,18 +204,26 @@ def scenario_cmd(
         )
     try:
         communes, terr = _territory(territoire)
+        ref = check_reference(reference)
     except CoodiagError as exc:
         raise fail(exc) from None
     ctx = Context()
     unknown = [s for s in fermer or [] if s not in set(ctx.registry["siret"])]
     if unknown:
         raise fail(CoodiagError(f"SIRET absent du registre : {', '.join(unknown)}."))
-    res = coverage.scenario(
-        ctx.metro, ctx.registry, ctx.accessibility.demand, open=opened, close=fermer or []
-    )
     inside = set(communes.loc[terr.mask(communes), "code"])
-    res = res[res["code"].isin(inside) & (res["variation"] != 0)]
-    table = Table(title=f"Scénario — {terr.label(communes)} : communes dont l'accès change")
+    label = terr.label(communes)
+    try:
+        full = scenario.scenario(
+            ctx.metro, ctx.registry, ctx.accessibility.demand, open=opened,
+            close=fermer or [], codes=inside, reference_codes=ctx.reference_codes(inside, ref),
+            reference=ref, reference_label=ctx.reference_label(inside, ref, label),
+        )
+    except ValueError as exc:
+        raise fail(CoodiagError(str(exc))) from None
+    _print_scenario_summary(full, label)
+    res = full[full["variation"] != 0]
+    table = Table(title=f"Scénario — {label} : communes dont l'accès change")
     for col in ("Commune", "Type", "Avant (‰)", "Après (‰)", "Classe avant", "Classe après"):
         table.add_column(col, justify="right" if "‰" in col else "left")
     for r in res.sort_values("variation").head(40).itertuples(index=False):
@@ -211,6 +242,50 @@ def scenario_cmd(
         "(2SFCA).",
         highlight=False,
     )
+
+
+def _print_scenario_summary(res, label: str) -> None:
+    """The structures opened / closed (by name) and the change of the impact on unemployment."""
+    from coodiag.analyses import coverage, scenario
+
+    moved = res.attrs.get("structures")
+    if moved is not None and len(moved):
+        t = Table(title="Structures du scénario")
+        for col in ("Action", "Structure", "Type", "Commune", "Capacité",
+                    "Chômeurs à portée", "Places pour 100 chômeurs à portée"):
+            t.add_column(col, justify="left" if col in ("Action", "Structure", "Type",
+                                                        "Commune") else "right")
+        for r in moved.itertuples(index=False):
+            t.add_row(r.changement, str(r.nom), r.type_siae, str(r.commune),
+                      fr.number(r.capacite) + (" (estimée)" if r.capacite_estimee else ""),
+                      fr.integer(r.chomeurs_a_portee),
+                      fr.number(r.places_pour_100_chomeurs_a_portee, 1))
+        console.print(t)
+    imp = res.attrs.get("impact")
+    if imp is not None and len(imp):
+        t = Table(title=f"Impact sur le chômage — {label} : {scenario.COVERAGE_RATE.label}")
+        for col in ("Type", "Chômeurs", "Places à portée avant", "Places à portée après",
+                    "Avant", "Après", "Variation (points)"):
+            t.add_column(col, justify="left" if col == "Type" else "right")
+        for r in imp.itertuples(index=False):
+            t.add_row(r.type_siae, fr.integer(r.chomeurs), fr.number(r.places_avant, 1),
+                      fr.number(r.places_apres, 1), fr.number(r.taux_avant, 2),
+                      fr.number(r.taux_apres, 2), fr.number(r.variation_points, 2))
+        console.print(t)
+        console.print(f"{scenario.COVERAGE_RATE.label} : {scenario.COVERAGE_RATE.method}.",
+                      highlight=False)
+    allt = res[res["type_siae"] == res["type_siae"].iloc[-1]] if len(res) else res
+    before = allt["classe_avant"].value_counts()
+    after = allt["classe_scenario"].value_counts()
+    t = Table(title=f"Communes par classe ({allt['type_siae'].iloc[0] if len(allt) else ''}) "
+              "— avant, et après (« inchangée » : accès identique)")
+    for col in ("Classe", "Avant", "Après"):
+        t.add_column(col, justify="left" if col == "Classe" else "right")
+    for cls in [*coverage.CLASSES, coverage.UNCLASSIFIED, scenario.UNCHANGED]:
+        if before.get(cls, 0) or after.get(cls, 0):
+            t.add_row(cls, fr.integer(before.get(cls, 0)), fr.integer(after.get(cls, 0)))
+    console.print(t)
+    console.print(coverage.thresholds_note(res), highlight=False)
 
 
 @app.command("typologie")

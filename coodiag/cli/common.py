@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import tempfile
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +12,11 @@ import typer
 import typer.rich_utils
 from rich.console import Console
 
+from coodiag.cli import french
 from coodiag.errors import CoodiagError
 
-# French labels for the help screens drawn by Typer (its defaults are English).
+# French labels for the help screens and error messages drawn by Typer and click.
+french.install()
 typer.rich_utils.DEFAULT_STRING = "[défaut : {}]"
 typer.rich_utils.REQUIRED_LONG_STRING = "[obligatoire]"
 typer.rich_utils.ENVVAR_STRING = "[variable d'environnement : {}]"
@@ -20,9 +25,56 @@ typer.rich_utils.COMMANDS_PANEL_TITLE = "Commandes"
 console = Console()
 
 
+#: Where the technical details of an unexpected fault are written (never shown as a traceback).
+FAULT_LOG = Path(tempfile.gettempdir()) / "coodiag-erreur.log"
+
+#: errno -> what it means for the user.
+OS_ERRORS = {
+    errno.ENOSPC: "disque plein : libérez de la place ou choisissez un autre dossier (--sortie)",
+    errno.EDQUOT: "quota disque dépassé : libérez de la place ou choisissez un autre dossier",
+    errno.EACCES: "accès refusé (droits insuffisants) : choisissez un autre dossier ou fichier",
+    errno.EPERM: "opération non permise (droits insuffisants)",
+    errno.EROFS: "disque en lecture seule : choisissez un autre dossier (--sortie)",
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EISDIR: "un dossier a été donné là où un fichier est attendu",
+    errno.ENOTDIR: "un fichier a été donné là où un dossier est attendu",
+}
+
+
+def report_fault(exc: BaseException) -> int:
+    """Print an unexpected fault in French (details in :data:`FAULT_LOG`); the exit code."""
+    if isinstance(exc, KeyboardInterrupt):
+        console.print("[bold red]Interrompu[/] (Ctrl+C) : aucun fichier partiel n'est conservé.")
+        return 130
+    if isinstance(exc, MemoryError):
+        console.print("[bold red]Erreur :[/] mémoire insuffisante pour ce traitement (fichier "
+                      "trop volumineux ?) : fermez d'autres programmes ou découpez le fichier.")
+        return 1
+    if isinstance(exc, OSError) and exc.errno in OS_ERRORS:
+        where = f" ({exc.filename})" if exc.filename else ""
+        console.print(f"[bold red]Erreur :[/] {OS_ERRORS[exc.errno]}{where}.", highlight=False)
+        return 1
+    try:
+        FAULT_LOG.write_text(
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+            encoding="utf-8",
+        )
+        details = f"détails techniques dans {FAULT_LOG}"
+    except OSError:
+        details = "détails techniques non enregistrés"
+    console.print(
+        f"[bold red]Erreur inattendue[/] ({type(exc).__name__}) : le traitement s'est arrêté "
+        f"sans rien écrire de partiel ; {details}. Merci de signaler ce problème avec ce "
+        "fichier.",
+        highlight=False,
+    )
+    return 1
+
+
 def fail(error: CoodiagError) -> typer.Exit:
-    """Print a French error and return the exit to raise (``raise fail(exc) from None``)."""
-    console.print(f"[bold red]Erreur :[/] {error}", highlight=False)
+    """Print a French error (one line, never wrapped) and return the exit to raise
+    (``raise fail(exc) from None``)."""
+    console.print(f"[bold red]Erreur :[/] {error}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -38,6 +90,11 @@ TerritoireOpt = Annotated[
 CapaciteOpt = Annotated[
     Path | None,
     typer.Option("--capacite", help="Fichier de capacité (SIRET, ETP, postes, salariés)."),
+]
+AnneeOpt = Annotated[
+    int | None,
+    typer.Option("--annee", help="Année retenue dans le fichier de capacité (défaut : la plus "
+                 "récente de chaque SIRET ; les années ne s'additionnent jamais)."),
 ]
 
 

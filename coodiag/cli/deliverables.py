@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from coodiag import fr
-from coodiag.cli.common import console, fail
+from coodiag import fr, secrecy
+from coodiag.cli.common import AnneeOpt, console, fail
 from coodiag.errors import CoodiagError
+from coodiag.outputs.folder import check_target
 
 app = typer.Typer()
 
@@ -28,17 +29,32 @@ ComparerOpt = Annotated[
 CapaciteOpt = Annotated[
     Path | None, typer.Option("--capacite", help="Fichier de capacité des SIAE.")
 ]
+ReferenceOpt = Annotated[
+    str,
+    typer.Option("--reference", help="Référence des terciles des classes de couverture : "
+                 "territoire (défaut), region ou france."),
+]
+
+
+def check_reference(value: str) -> str:
+    """The ``--reference`` value checked (``territoire``, ``region``, ``france``)."""
+    from coodiag.analyses.coverage import check_reference as check
+
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise CoodiagError(f"--reference : {exc}") from None
 
 
 def _read(kind: str, path: Path | None, **kwargs):
-    """Import a user file, print its report, return its data (None without a file)."""
+    """Import a user file, print its report, return the import (None without a file)."""
     if path is None:
         return None
     import coodiag
 
     result = coodiag.read(kind, path, **kwargs)
     console.print(result.report_text(), highlight=False, markup=False)
-    return result.data
+    return result
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -83,6 +99,7 @@ def diagnostic_cmd(
         Path | None, typer.Option("--salaries", help="Fichier des salariés en parcours.")
     ] = None,
     capacite: CapaciteOpt = None,
+    annee: AnneeOpt = None,
     sirene: Annotated[
         Path | None, typer.Option("--sirene", help="Établissements SIRENE (prospection).")
     ] = None,
@@ -92,6 +109,17 @@ def diagnostic_cmd(
                      help="Territoire (défaut : communes de recrutement + zone d'emploi)."),
     ] = None,
     rayon: Annotated[float, typer.Option("--rayon", help="Rayon de prospection (km).")] = 20.0,
+    date_stock: Annotated[
+        str | None,
+        typer.Option("--date", help="Compter les salariés sous contrat à cette date "
+                     "(JJ/MM/AAAA) ; défaut : toutes les personnes de la période du fichier."),
+    ] = None,
+    eloignees: Annotated[
+        bool,
+        typer.Option("--inclure-eloignees", help="Inclure dans le territoire les communes de "
+                     "résidence à plus de 30 km (hors zone d'emploi), listées à part sinon."),
+    ] = False,
+    reference: ReferenceOpt = "territoire",
     sortie: SortieOpt = None,
     comparer: ComparerOpt = None,
     formats: FormatOpt = "pdf,html",
@@ -101,15 +129,20 @@ def diagnostic_cmd(
 
     start = time.perf_counter()
     try:
+        secrecy.get_threshold()  # a threshold below the legal floor: refused first
         chosen = _formats(formats)
         previous = _previous(comparer)
+        if sortie is not None:  # refused before any computation, not after
+            check_target(sortie)
         with console.status("Lecture des fichiers…"):
             data_sal = _read("salaries", salaries)
-            data_cap = _read("capacite", capacite)
+            data_cap = _read("capacite", capacite, annee=annee)
             data_sir = _read("sirene", sirene)
         with console.status("Analyses…"):
             diag = coodiag.diagnose(siret, salaries=data_sal, capacite=data_cap,
-                                    sirene=data_sir, territoire=territoire, rayon_km=rayon)
+                                    sirene=data_sir, territoire=territoire, rayon_km=rayon,
+                                    date=date_stock, inclure_eloignees=eloignees,
+                                    reference=check_reference(reference))
         _render(diag, sortie, chosen, previous, start)
     except CoodiagError as exc:
         raise fail(exc) from None
@@ -124,6 +157,8 @@ def atlas_cmd(
         Path | None, typer.Option("--reseaux", help="Appartenance des SIAE aux réseaux.")
     ] = None,
     capacite: CapaciteOpt = None,
+    annee: AnneeOpt = None,
+    reference: ReferenceOpt = "territoire",
     sortie: SortieOpt = None,
     comparer: ComparerOpt = None,
     formats: FormatOpt = "pdf,html",
@@ -133,12 +168,16 @@ def atlas_cmd(
 
     start = time.perf_counter()
     try:
+        secrecy.get_threshold()  # a threshold below the legal floor: refused first
         chosen = _formats(formats)
         previous = _previous(comparer)
+        if sortie is not None:  # refused before any computation, not after
+            check_target(sortie)
         data_res = _read("reseaux", reseaux)
-        data_cap = _read("capacite", capacite)
+        data_cap = _read("capacite", capacite, annee=annee)
         with console.status("Analyses…"):
-            result = coodiag.territory_atlas(territoire, capacite=data_cap, reseaux=data_res)
+            result = coodiag.territory_atlas(territoire, capacite=data_cap, reseaux=data_res,
+                                             reference=check_reference(reference))
         _render(result, sortie, chosen, previous, start)
     except CoodiagError as exc:
         raise fail(exc) from None

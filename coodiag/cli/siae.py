@@ -9,13 +9,20 @@ import typer
 from rich.table import Table
 
 from coodiag import codes, fr, levels
-from coodiag.cli.common import CapaciteOpt, ReseauxOpt, TerritoireOpt, console, fail
+from coodiag.cli.common import (
+    AnneeOpt,
+    CapaciteOpt,
+    ReseauxOpt,
+    TerritoireOpt,
+    console,
+    fail,
+)
 from coodiag.errors import CoodiagError
 
 app = typer.Typer(help="L'offre d'insertion : registre des SIAE, poids par territoire.")
 
 
-def _registry(capacite: Path | None, reseaux: Path | None = None):
+def _registry(capacite: Path | None, reseaux: Path | None = None, annee: int | None = None):
     from coodiag.analyses import offer
     from coodiag.base import store
 
@@ -24,7 +31,7 @@ def _registry(capacite: Path | None, reseaux: Path | None = None):
     if capacite is not None:
         from coodiag.userfiles import read_capacite
 
-        result = read_capacite(capacite)
+        result = read_capacite(capacite, annee=annee)
         console.print(result.report_text(), highlight=False, markup=False)
         user = result.data
     if reseaux is not None:
@@ -50,6 +57,7 @@ def siae_list(
         str | None, typer.Option("--type", help="Ne garder qu'un type : ACI, AI, EI, ETTI, GEIQ.")
     ] = None,
     capacite: CapaciteOpt = None,
+    annee: AnneeOpt = None,
     reseaux: ReseauxOpt = None,
     reseau: Annotated[
         str | None, typer.Option("--reseau", help="Ne garder que les membres de ce réseau.")
@@ -63,7 +71,7 @@ def siae_list(
         communes = store.read_level("communes")
         terr = territory.parse(territoire)
         territory.check(terr, communes)
-        registry = _registry(capacite, reseaux)
+        registry = _registry(capacite, reseaux, annee)
     except CoodiagError as exc:
         raise fail(exc) from None
     inside = set(communes.loc[terr.mask(communes), "code"])
@@ -143,10 +151,11 @@ def _weight_table(rows, communes_inside, label: str) -> Table:
 def siae_show(
     siret: Annotated[str, typer.Argument(help="SIRET de la structure (14 chiffres).")],
     capacite: CapaciteOpt = None,
+    annee: AnneeOpt = None,
 ) -> None:
     """Afficher la fiche d'une SIAE : champs, source et date de chaque champ."""
     try:
-        registry = _registry(capacite)
+        registry = _registry(capacite, annee=annee)
     except CoodiagError as exc:
         raise fail(exc) from None
     rows = registry[registry["siret"] == codes.parse_siret(siret)]
@@ -207,6 +216,7 @@ def siae_poids(
         Path | None, typer.Option("--sortie", help="Écrire le tableau en CSV (séparateur ;).")
     ] = None,
     capacite: CapaciteOpt = None,
+    annee: AnneeOpt = None,
 ) -> None:
     """Poids de l'offre d'insertion par commune, EPCI, zone d'emploi, département ou région."""
     from coodiag import territory
@@ -222,7 +232,7 @@ def siae_poids(
         )
     try:
         communes = store.read_level("communes")
-        registry = _registry(capacite)
+        registry = _registry(capacite, annee=annee)
         if territoire:
             terr = territory.parse(territoire)
             territory.check(terr, communes)

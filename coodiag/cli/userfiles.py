@@ -29,6 +29,11 @@ def import_cmd(
         Path | None,
         typer.Option("--structures", help="Export fluxIAE des structures (format capacite)."),
     ] = None,
+    annee: Annotated[
+        int | None,
+        typer.Option("--annee", help="Année retenue (format capacite ; défaut : la plus "
+                     "récente de chaque SIRET)."),
+    ] = None,
     geoloc: Annotated[
         Path | None,
         typer.Option("--geoloc", help="Fichier de géolocalisation SIRENE (format sirene)."),
@@ -41,7 +46,10 @@ def import_cmd(
     """
     import coodiag
 
-    options = {"capacite": {"structures": structures}, "sirene": {"geoloc": geoloc}}
+    options = {
+        "capacite": {"structures": structures, "annee": annee},
+        "sirene": {"geoloc": geoloc},
+    }
     try:
         result = coodiag.read(format_, fichier, **options.get(format_, {}))
         console.print(result.report_text(), highlight=False, markup=False)
@@ -51,25 +59,34 @@ def import_cmd(
     except CoodiagError as exc:
         raise fail(exc) from None
     if format_ == "salaries" and result.n_used:
-        console.print(_residence_table(result.data))
+        try:
+            table = _residence_table(result.data)
+        except CoodiagError as exc:
+            raise fail(exc) from None
+        console.print(table)
 
 
 def _residence_table(data) -> Table:
     """Salariés per commune of residence, statistical secrecy applied (total published)."""
     from coodiag import secrecy
-    from coodiag.analyses.impact import salaries_by_commune
+    from coodiag.analyses.impact import counted_text, salaries_by_commune
     from coodiag.base import store
 
+    threshold = secrecy.get_threshold()
     counts = salaries_by_commune(data)
     names = store.read_level("communes").set_index("code")["nom"]
-    shown = secrecy.mask_series(counts.sort_values(ascending=False), append_total="Total")
+    shown = secrecy.mask_series(counts, threshold=threshold, append_total="Total")
+    rows = shown.drop("Total").rename("n").rename_axis("code").reset_index()
+    hidden = rows["n"].map(lambda v: isinstance(v, str)).to_numpy()
+    # Largest published counts first, masked communes last by code: no order by a hidden count.
+    rows = secrecy.publication_order(rows, ~hidden, by="n")
     table = Table(
-        title=f"Lieu de résidence des salariés en parcours (personnes distinctes ; secret "
-        f"statistique : moins de {secrecy.get_threshold()} masqué)"
+        title=f"Lieu de résidence des salariés en parcours ({counted_text(counts.attrs)} ; "
+        f"secret statistique : moins de {threshold} masqué)"
     )
     table.add_column("Commune")
     table.add_column("Salariés", justify="right")
-    for code, value in shown.items():
-        label = "Total" if code == "Total" else f"{names.get(code, code)} ({code})"
-        table.add_row(label, secrecy.format_count(value))
+    for code, value in zip(rows["code"], rows["n"], strict=True):
+        table.add_row(f"{names.get(code, code)} ({code})", secrecy.format_count(value))
+    table.add_row("Total", secrecy.format_count(shown["Total"], threshold=threshold))
     return table

@@ -18,8 +18,7 @@ import streamlit as st
 
 from coodiag import levels, territory
 from coodiag.analyses import access, offer
-from coodiag.analyses.coverage import coverage as coverage_classes
-from coodiag.analyses.coverage import scenario
+from coodiag.analyses.scenario import scenario
 from coodiag.base import display, store
 from coodiag.base.indicator_specs import JOB_SEEKERS
 from coodiag.base.indicators import Indicator
@@ -128,9 +127,15 @@ def accessibility(capacite: pd.DataFrame | None) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def coverage(capacite: pd.DataFrame | None, type_siae: str) -> pd.DataFrame:
-    cov = coverage_classes(accessibility(capacite), type_siae=type_siae)
-    return cov
+def coverage(capacite: pd.DataFrame | None, type_siae: str, prefix: str = FRANCE,
+             code: str = "", reference: str = "territoire") -> pd.DataFrame:
+    """Coverage classes of the territory ``(prefix, code)`` (default France), terciles over
+    ``reference``: :meth:`Context.coverage`, the classification of every report."""
+    ctx = Context(store_base(), capacite=capacite)
+    codes = set(territory_communes(prefix, code)["code"])
+    return ctx.coverage(codes, reference="france" if prefix == FRANCE else reference,
+                        territory_label=territory_label(prefix, code), type_siae=type_siae,
+                        access_table=accessibility(capacite))
 
 
 @st.cache_data(show_spinner="Typologie des zones d'emploi…", max_entries=4)
@@ -163,10 +168,19 @@ def display_layer(level: str, regs: tuple[str, ...] | None) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(show_spinner="Calcul du scénario…", max_entries=8)
-def run_scenario(opened: tuple, closed: tuple, capacite: pd.DataFrame | None) -> pd.DataFrame:
+def run_scenario(opened: tuple, closed: tuple, capacite: pd.DataFrame | None,
+                 prefix: str = FRANCE, code: str = "",
+                 reference: str = "territoire") -> pd.DataFrame:
+    """The scenario on the territory ``(prefix, code)``: classes « avant » those of
+    :func:`coverage` (same territory and reference)."""
     ctx = Context(store_base(), capacite=capacite)
+    codes = set(territory_communes(prefix, code)["code"])
+    ref = "france" if prefix == FRANCE else reference
     return scenario(ctx.metro, ctx.registry, ctx.demand, open=list(opened),
-                           close=list(closed))
+                    close=list(closed), codes=codes, reference=ref,
+                    reference_codes=ctx.reference_codes(codes, ref),
+                    reference_label=ctx.reference_label(codes, ref,
+                                                        territory_label(prefix, code)))
 
 
 # ------------------------------------------------------------------------------------------
@@ -180,6 +194,13 @@ def territory_options(prefix: str) -> dict[str, str]:
     level = levels.get(prefix)
     pairs = c[[level.code, level.name]].dropna().drop_duplicates().sort_values(level.name)
     return {str(k): f"{v} ({k})" for k, v in pairs.itertuples(index=False)}
+
+
+def current_territory() -> tuple[str, str]:
+    """The territory chosen in the side panel (its widgets' session state), else France."""
+    prefix = st.session_state.get("terr_level", FRANCE)
+    code = st.session_state.get(f"terr_{prefix}", "") if prefix != FRANCE else ""
+    return prefix, str(code or "")
 
 
 def territory_of(prefix: str, code: str) -> territory.Territory:

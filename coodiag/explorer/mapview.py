@@ -24,9 +24,7 @@ LAYERS = ["Indicateur", "Couverture (besoin / offre)", "Accessibilité", "Typolo
 ACCESS_TYPES = {access.ALL: "toutes les structures", **{t: t for t in access.TYPES_SIAE}}
 ADDITIVE_UNITS = {"personnes", "établissements", "ménages", "logements", "emplois", "communes",
                   "structures", "salariés en insertion"}
-COVERAGE_ORDER = {k: COVERAGE_COLORS[k] for k in (
-    "besoin sans offre", "besoin et offre faibles", "équilibré", "besoin et offre élevés",
-    "offre sans besoin")}
+COVERAGE_ORDER = dict(COVERAGE_COLORS)
 
 
 def filtered_siae(reg: pd.DataFrame, codes: set[str], types: list[str], reseaux: list[str]):
@@ -119,13 +117,13 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
             info["nodata"] = cl.nodata_label
             info["scheme"] = cl.scheme_label
     elif layer == "Couverture (besoin / offre)":
-        cov = data.coverage(capacite, params["access_type"])
+        cov = data.coverage(capacite, params["access_type"], prefix, code)
         shown = com_geo.merge(cov[["code", "classe"]], on="code", how="left")
         explorer.categorical(
             m, shown, "classe", COVERAGE_ORDER,
             title=f"Couverture ({ACCESS_TYPES[params['access_type']]})",
             note="Besoin : chômeurs pour 1 000 habitants ; offre : accessibilité 2SFCA. "
-                 "Terciles calculés sur la France métropolitaine.",
+                 + str(cov.attrs.get("note_seuils", "")),
             precision=precision, canvas=canvas,
         )
         info["notes"].append(cov.attrs.get("explication", ""))

@@ -68,7 +68,8 @@ def structure_panel(pts: pd.DataFrame) -> None:
         "Listes": str(row["listes"]),
         "Zone d'emploi": f"{row['ze_nom']} ({row['ze2020']})",
     }
-    cov = data.coverage(data.upload_data("capacite"), access.ALL).set_index("code")
+    cov = data.coverage(data.upload_data("capacite"), access.ALL,
+                        *data.current_territory()).set_index("code")
     if row["code_commune"] in cov.index:
         details["Couverture de sa commune"] = str(cov.loc[row["code_commune"], "classe"])
     st.table(pd.DataFrame(details.items(), columns=["", "Valeur"]).set_index(""))
@@ -139,8 +140,10 @@ def commune_panel(communes: pd.DataFrame, pts: pd.DataFrame) -> None:
         rows["Accès (salariés pour 1 000 chômeurs)"] = fr.number(
             acc.loc[code, "acces_ensemble_pour_1000"], 1)
         rows["Chômeurs (estimation si hors RP)"] = fr.number(acc.loc[code, "demande"])
-        cov = data.coverage(data.upload_data("capacite"), access.ALL).set_index("code")
-        rows["Classe de couverture"] = str(cov.loc[code, "classe"])
+        cov = data.coverage(data.upload_data("capacite"), access.ALL,
+                            *data.current_territory()).set_index("code")
+        if code in cov.index:
+            rows["Classe de couverture"] = str(cov.loc[code, "classe"])
     st.table(pd.DataFrame(rows.items(), columns=["", "Valeur"]).set_index(""))
 
 

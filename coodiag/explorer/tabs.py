@@ -7,13 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from coodiag import fr
-from coodiag.analyses import access
-from coodiag.base.indicators import Indicator
+from coodiag.analyses import access, scenario
 from coodiag.errors import CoodiagError
 from coodiag.explorer import components as explorer
 from coodiag.explorer import data, mapview
 from coodiag.outputs import webmap
 
+#: The neutral colour of the communes a scenario does not touch (grey is for missing data).
+UNCHANGED_COLOR = "#FBF8F1"
 #: Upload kind -> label of its file field, in the order shown.
 UPLOAD_LABELS = {
     "reseaux": "Adhésions aux réseaux (SIRET ; réseau — plusieurs réseaux possibles)",
@@ -62,21 +63,40 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
         return
     opened, closed = st.session_state["scenario"]
     try:
-        res = data.run_scenario(opened, closed, data.upload_data("capacite"))
+        full = data.run_scenario(opened, closed, data.upload_data("capacite"), prefix, code)
     except ValueError as exc:
         st.error(f"Scénario impossible : {exc}")
         return
-    res = res[(res["type_siae"] == access.ALL) & res["code"].isin(set(communes["code"]))]
+    res = full[(full["type_siae"] == access.ALL) & full["code"].isin(set(communes["code"]))]
     what = [f"ouverture d'un(e) {k} à {labels.get(c, c)}"
             + (f" ({fr.number(v)} salariés)" if v else " (capacité estimée)")
-            for c, k, v in opened] + [f"fermeture de {s}" for s in closed]
+            for c, k, v in opened] + [f"fermeture de {names.get(s, s)}" for s in closed]
     st.markdown(f"**Scénario** : {' ; '.join(what)}.")
     changed = res[res["variation"].abs() > 1e-12]
-    m1, m2, m3 = st.columns(3)
+    imp = full.attrs.get("impact")
+    rate = imp[imp["type_siae"] == access.ALL] if imp is not None and len(imp) else None
+    m1, m2, m3, m4 = st.columns(4)
     m1.metric("Communes dont l'accès change", fr.number(len(changed)))
     m2.metric("Changements de classe", fr.number(int(res["classe_change"].sum())))
     m3.metric("Variation moyenne (pour 1 000 chômeurs)",
               fr.number(changed["variation_pour_1000"].mean(), 2) if len(changed) else "0")
+    if rate is not None and len(rate):
+        r = rate.iloc[0]
+        m4.metric("Places à portée pour 100 chômeurs", fr.number(r["taux_apres"], 2),
+                  delta=f"{fr.number(r['variation_points'], 2)} points",
+                  help=f"{scenario.COVERAGE_RATE.label} : {scenario.COVERAGE_RATE.method}. "
+                  f"Avant : {fr.number(r['taux_avant'], 2)}.")
+    moved = full.attrs.get("structures")
+    if moved is not None and len(moved):
+        st.dataframe(moved[["changement", "nom", "type_siae", "commune", "capacite",
+                            "chomeurs_a_portee", "places_pour_100_chomeurs_a_portee"]]
+                     .rename(columns={"changement": "Changement", "nom": "Structure",
+                                      "type_siae": "Type", "commune": "Commune",
+                                      "capacite": "Capacité",
+                                      "chomeurs_a_portee": "Chômeurs à portée",
+                                      "places_pour_100_chomeurs_a_portee":
+                                      "Places pour 100 chômeurs à portée"}).round(1),
+                     hide_index=True, width="stretch")
     left, right = st.columns([3, 2])
     with right:
         st.markdown("**Changements de classe de couverture** (nombre de communes)")
@@ -89,7 +109,7 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
         else:
             st.caption("Aucune commune ne change de classe.")
         before = res["classe_avant"].value_counts().rename("Avant")
-        after = res["classe_apres"].value_counts().rename("Après")
+        after = res["classe_scenario"].value_counts().rename("Après")
         st.markdown("**Communes par classe**")
         st.dataframe(pd.concat([before, after], axis=1).fillna(0).astype(int),
                      width="stretch")
@@ -97,15 +117,18 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
         national = prefix == data.FRANCE
         geo = data.display_layer("communes", data.territory_regions(communes, prefix))
         geo = geo[geo["code"].isin(set(communes["code"]))]
-        shown = geo.merge(res[["code", "variation_pour_1000"]], on="code", how="left")
+        shown = geo.merge(res[["code", "variation_pour_1000", "classe_scenario"]], on="code",
+                          how="left")
         m = webmap.offline_map(bounds=explorer.bounds_of(shown),
                                height=f"{mapview.MAP_HEIGHT - 110}px")
         if len(changed):
-            meta = Indicator(label="Variation de l'accessibilité",
-                             unit="salariés en insertion pour 1 000 chômeurs",
-                             source=access.SRC_REGISTRY)
-            explorer.choropleth(m, shown, "variation_pour_1000", meta=meta, k=5,
-                                precision=4 if national else 5, canvas=national)
+            explorer.categorical(
+                m, shown, "classe_scenario",
+                {**mapview.COVERAGE_ORDER, scenario.UNCHANGED: UNCHANGED_COLOR},
+                title="Classe de couverture après le scénario",
+                note="« inchangée » : accès identique avant et après. "
+                     + str(full.attrs.get("note_seuils", "")),
+                precision=4 if national else 5, canvas=national)
         page = webmap.render_html(m)
         webmap.assert_offline(page)
         mapview.show_map(page, mapview.MAP_HEIGHT - 100)

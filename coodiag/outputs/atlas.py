@@ -19,7 +19,8 @@ Choices
 -------
 - **Atomic**: everything is built in a temporary folder beside ``folder`` and swapped in at
   the end (:func:`coodiag._io.atomic_dir`): an interrupted or failed run leaves the previous
-  atlas intact. The folder is replaced as a whole (do not keep other files in it).
+  atlas intact. The folder is replaced as a whole, so only a folder coodiag made is accepted
+  (:mod:`coodiag.outputs.folder`: a marker file; a folder of the user's files is refused).
 - **One figure at a time**: each map's figure factory is called once, the figure saved as PNG
   and SVG then cleared, so memory stays flat however many maps an atlas holds. The PDF and the
   HTML use the same PNG (170 dpi: sharp in print, about 1 s per page to typeset).
@@ -48,9 +49,10 @@ from typing import Any
 
 from coodiag import fr, secrecy
 from coodiag._io import atomic_dir, write_json_atomic
+from coodiag.outputs import folder as output_folder
 from coodiag.outputs import maps
 from coodiag.outputs.document import AtlasDocument, MapItem
-from coodiag.outputs.exports import write_all
+from coodiag.outputs.exports import check_json, json_ready, write_all
 from coodiag.outputs.views import MapAsset, evolution_view, item_view, snapshot_date, sources_view
 
 #: Folder of the Jinja2 templates and stylesheets.
@@ -103,8 +105,15 @@ def document_view(
         "warnings": [fr.typography(w) for w in doc.warnings],
         "evolution": evolution,
         "files": files,
-        "threshold": secrecy.get_threshold(),
+        "threshold": threshold_of(doc),
     }
+
+
+def threshold_of(doc: AtlasDocument) -> int:
+    """The secrecy threshold the document was computed with (``parametres.seuil_secret`` of its
+    snapshot, e.g. ``coodiag.diagnose(..., threshold=11)``), else the one in force."""
+    params = doc.snapshot.get("parametres") if isinstance(doc.snapshot, Mapping) else None
+    return secrecy.get_threshold((params or {}).get("seuil_secret"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -237,13 +246,15 @@ def render(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"Format d'atlas inconnu : {', '.join(unknown)} (pdf, html).")
-    folder = Path(folder)
+    folder = output_folder.check_target(folder)
+    output_folder.clean_leftovers(folder)
     produced = produced or snapshot_date(doc.snapshot) or dt.date.today()
     slug = doc.slug
     timings: dict[str, Any] = {}
     start = time.perf_counter()
     names: dict[str, Any] = {}
     with atomic_dir(folder) as tmp:
+        output_folder.mark(tmp)
         t = time.perf_counter()
         assets = _draw_maps(doc, tmp / "cartes", dpi)
         timings["cartes"] = time.perf_counter() - t
@@ -266,6 +277,7 @@ def render(
                     if m.layer is not None and m.person_counts
                 },
                 layer_titles={m.name: m.title for m in doc.maps() if m.layer is not None},
+                threshold=threshold_of(doc),
                 produced=produced,
             )
             timings["exports"] = time.perf_counter() - t
@@ -291,8 +303,11 @@ def render(
             _write_html(env, view, doc, assets, tmp / f"{slug}.html")
             timings["html"] = time.perf_counter() - t
             names["html"] = f"{slug}.html"
-        write_json_atomic(tmp / f"{slug}.json", doc.snapshot)
+        snapshot = json_ready(doc.snapshot)  # NaN / infinity -> null: strict JSON
+        check_json(snapshot)
+        write_json_atomic(tmp / f"{slug}.json", snapshot)
         names["json"] = f"{slug}.json"
+        output_folder.unmark_pid(tmp)
         _share_modes(tmp)
     timings["total"] = time.perf_counter() - start
     result: dict[str, Any] = {key: folder / rel for key, rel in names.items()}

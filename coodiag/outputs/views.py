@@ -261,12 +261,15 @@ def _recommendations_view(item: Recommendations) -> dict:
     cards = []
     for rec in item.items:
         label, css = _priority(rec.get("priorite", ""))
+        rows = [fr.typography(x) for x in rec.get("liste") or []]  # finding: rows. À envisager
+        end = (f"{fr.NBSP}:" if rows else ".") if "a_envisager" in rec else ""
         cards.append(
             {
                 "priority": label,
                 "css": css,
                 "theme": fr.typography(rec.get("theme", "")),
-                "text": fr.typography(rec.get("texte", "")),
+                "text": fr.typography(str(rec.get("texte", "")) + end),
+                "rows": rows, "action": fr.typography(rec.get("a_envisager", "")),
                 "reason": fr.typography(rec.get("raison", "")),
             }
         )

@@ -19,6 +19,12 @@ from coodiag.analyses import access, coverage, demand, offer, specificity
 from coodiag.base.store import Base
 from coodiag.errors import BaseMissingError
 
+#: The coverage classes in their order (:data:`coodiag.analyses.coverage.CLASSES`: low access,
+#: high offer, intermediate, both low, both high), for the layers that render them.
+COVERAGE_CLASSES = coverage.CLASSES
+#: Appended to a class whose commune has an estimated need.
+COVERAGE_ESTIMATE_MARK = coverage.ESTIMATE_MARK
+
 
 def data_coverage(
     communes: pd.DataFrame, indicators: pd.DataFrame, mask, columns: list[str]
@@ -50,7 +56,9 @@ class Accessibility:
     - ``demand``: need per commune (:func:`~coodiag.analyses.demand.demand`);
     - ``access``: 2SFCA accessibility per type and all types (``acces_*``);
     - ``nearest``: distance to the nearest SIAE of each type (``dist_*``);
-    - ``coverage``: need and accessible offer crossed into classes (``classe``).
+    - ``coverage``: need and accessible offer crossed into classes (``classe``) for all of
+      metropolitan France, thresholds over France; a report uses :meth:`Context.coverage`
+      (thresholds over the reference it names).
     """
 
     demand: pd.DataFrame
@@ -79,6 +87,7 @@ class Context:
         self.capacite = capacite
         self.reseaux = reseaux
         self.with_reseaux = with_reseaux or reseaux is not None
+        self._coverage: dict[tuple, pd.DataFrame] = {}
 
     @cached_property
     def communes(self) -> gpd.GeoDataFrame:
@@ -134,9 +143,68 @@ class Context:
         dem = self.demand
         acc = access.accessibility(self.metro, self.registry, dem)
         near = access.nearest_siae(self.metro, self.registry)
-        return Accessibility(
-            demand=dem, access=acc, nearest=near, coverage=coverage.coverage(acc)
+        acc = coverage.with_estimate(acc, dem)
+        national = coverage.classify(
+            acc, acc["code"], reference="france", label=coverage.REFERENCES["france"]
         )
+        return Accessibility(demand=dem, access=acc, nearest=near, coverage=national)
+
+    def reference_codes(self, codes, reference: str = coverage.DEFAULT_REFERENCE) -> set[str]:
+        """The metropolitan communes over which the coverage thresholds of ``codes`` are
+        computed: ``codes`` themselves (``territoire``), the communes of their région(s)
+        (``region``) or all (``france``)."""
+        key = coverage.check_reference(reference)
+        metro = self.metro
+        if key == "france":
+            return set(metro["code"])
+        inside = metro["code"].isin(set(codes))
+        if key == "region":
+            return set(metro.loc[metro["reg"].isin(set(metro.loc[inside, "reg"])), "code"])
+        return set(metro.loc[inside, "code"])
+
+    def reference_label(self, codes, reference: str, territory_label: str | None = None) -> str:
+        """The reference in French: the territory's name, « la région Normandie », « la
+        France métropolitaine »."""
+        key = coverage.check_reference(reference)
+        if key == "territoire":
+            return territory_label or coverage.REFERENCES[key]
+        if key == "region":
+            metro = self.metro
+            names = sorted(set(metro.loc[metro["code"].isin(set(codes)), "reg_nom"].dropna()))
+            if names:
+                return ("la région " if len(names) == 1 else "les régions ") + ", ".join(names)
+        return coverage.REFERENCES[key]
+
+    def coverage(
+        self,
+        codes,
+        *,
+        reference: str = coverage.DEFAULT_REFERENCE,
+        territory_label: str | None = None,
+        type_siae: str = access.ALL,
+        access_table: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Coverage classes of the communes ``codes``: terciles of need and offer over the
+        reference (:meth:`reference_codes`), applied to ``codes``
+        (:func:`coodiag.analyses.coverage.classify`). The one classification of every report:
+        diagnosis, atlas, ``analyse couverture``, scenario, explorer. Computed once per
+        territory, reference and type. ``access_table``: :attr:`accessibility` ``.access``
+        when it was computed (and cached) elsewhere, as in the explorer."""
+        wanted = frozenset(codes)
+        key = (wanted, coverage.check_reference(reference), territory_label, type_siae)
+        if access_table is None and key in self._coverage:
+            return self._coverage[key]
+        out = coverage.classify(
+            self.accessibility.access if access_table is None else access_table,
+            wanted,
+            reference_codes=self.reference_codes(wanted, reference),
+            reference=reference,
+            label=self.reference_label(wanted, reference, territory_label),
+            type_siae=type_siae,
+        )
+        if access_table is None:
+            self._coverage[key] = out
+        return out
 
     def denominators(self, by: str) -> dict[str, pd.Series]:
         """Unemployed, 15-64 and job seekers summed per value of the commune column ``by``."""

@@ -9,6 +9,7 @@ renderers never see raw counts of salariés.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,6 +29,7 @@ from coodiag.analyses import (
     typology,
 )
 from coodiag.errors import CoodiagError
+from coodiag.reports import residents
 from coodiag.reports.context import Context, data_coverage, elderly_typology_note
 from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
 from coodiag.reports.key_figures import key_figures, official_tables
@@ -48,7 +50,7 @@ class Diagnostic:
     contexte: gpd.GeoDataFrame  # neighbouring départements (Lambert-93), for map context
     offre: gpd.GeoDataFrame  # SIAE of the territory and around (Lambert-93), with capacity
     chiffres_cles: pd.DataFrame
-    impact_publie: pd.DataFrame | None
+    impact_publie: pd.DataFrame | None  # residence communes of the territory
     recrutement_publie: pd.DataFrame | None
     couverture: pd.DataFrame
     typologie: dict[str, Any] | None
@@ -62,6 +64,8 @@ class Diagnostic:
     notes: list[str] = field(default_factory=list)
     parametres: dict[str, Any] = field(default_factory=dict)
     evolution: CensusEvolution | None = None  # évolution 2018-2021 (census)
+    #: residence communes far from the structure, left out of the territory (masked counts)
+    residences_eloignees: pd.DataFrame | None = None
 
     def snapshot(self) -> dict:
         """A machine-readable summary of the figures (JSON-able), for later comparison."""
@@ -81,6 +85,7 @@ class Diagnostic:
             "parametres": self.parametres,
             "chiffres_cles": records(self.chiffres_cles),
             "impact": records(self.impact_publie),
+            "residences_eloignees": records(self.residences_eloignees),
             "couverture": records(self.couverture),
             "recommandations": [r.__dict__ for r in self.recommandations],
         }
@@ -111,18 +116,28 @@ def run(
     territoire_txt: str | None = None,
     rayon_km: float = 20.0,
     periode: tuple[str, str] | None = None,
+    date_stock: str | None = None,
+    inclure_eloignees: bool = False,
     threshold: int | None = None,
     context: Context | None = None,
+    reference: str = "territoire",
+    import_notes: Sequence[str] = (),
 ) -> Diagnostic:
     """Compute the diagnosis of the SIAE ``siret``.
 
     ``salaries``, ``capacite``, ``sirene``: the ``data`` of the user's imports (or None).
-    Territory: ``territoire_txt`` (``"epci:...,dep:50"``) if given, else the communes where its
-    salariés live plus its zone d'emploi (its zone d'emploi alone without a salariés file).
-    ``rayon_km``: prospecting radius around the SIAE. ``context``: the base already opened (its
-    ``capacite`` is then the one used).
+    Territory: ``territoire_txt`` (``"epci:...,dep:50"``) if given, else its zone d'emploi
+    plus the communes where its salariés live within :data:`impact.FAR_KM` km (its zone
+    d'emploi alone without a salariés file); farther residence communes are listed apart
+    (``residences_eloignees``) unless ``inclure_eloignees``. Salariés counted: distinct persons
+    with a contract over ``periode`` (default: the whole file), or under contract on
+    ``date_stock`` (``JJ/MM/AAAA``). ``rayon_km``: prospecting radius around the SIAE.
+    ``context``: the base already opened (its ``capacite`` is then the one used).
+    ``reference``: where the coverage terciles are computed (``territoire``, ``region``,
+    ``france``; :meth:`Context.coverage`).
     """
-    notes: list[str] = []
+    notes: list[str] = list(import_notes)  # e.g. a roster with no usable row, said first
+    threshold = secrecy.get_threshold(threshold)  # below the legal floor: refused before any work
     ctx = context if context is not None else Context(capacite=capacite)
     capacite = ctx.capacite
     communes_all = ctx.communes
@@ -141,30 +156,28 @@ def run(
     metro = ctx.metro
 
     # Recruitment footprint and impact on unemployment.
-    n_c = None
+    n_c = far = None
+    near: list[str] = []
     if salaries is not None and len(salaries):
-        start, end = periode if periode else (None, None)
-        n_c = impact.salaries_by_commune(salaries, start=start, end=end)
+        n_c = residents.count_salaries(salaries, periode, date_stock)
+        if not inclure_eloignees:
+            far = residents.far_residences(n_c, communes_all, registry, main)
+        near = [c for c in n_c.index if far is None or c not in set(far["code"])]
 
     # Territory.
     if territoire_txt:
         terr = territory.parse(territoire_txt)
         territory.check(terr, communes_all)
     else:
-        parts = [("ze", str(main["ze2020"]))]
-        if n_c is not None:
-            parts += [("com", c) for c in n_c.index]
+        parts = [("ze", str(main["ze2020"]))] + [("com", c) for c in near]
         terr = territory.Territory(tuple(parts))
     inside = terr.mask(communes_all)
-    label = (
-        terr.label(communes_all)
-        if territoire_txt
-        else (
-            f"zone d'emploi de {main['ze_nom']} ({main['ze2020']})"
-            + (" et communes de résidence des salariés" if n_c is not None else "")
-        )
+    label = terr.label(communes_all) if territoire_txt else residents.default_label(
+        main, n_c, far, include=inclure_eloignees
     )
     codes_in = set(communes_all.loc[inside, "code"])
+    if far is not None:  # a territory given by the user keeps its own far communes
+        far = far[~far["code"].isin(codes_in)].reset_index(drop=True)
 
     denominator = "chomeurs"
     impact_pub = recrut_pub = None
@@ -178,28 +191,23 @@ def run(
             )
         names = communes_all.set_index("code")["nom"]
         imp = impact.impact_communes(n_c, ind, denominator=denominator, names=names)
-        masked = secrecy.mask_series(imp.set_index("code")["salaries"], append_total="Total")
-        pub = imp.copy()
-        pub["salaries"] = pub["code"].map(masked).astype(object)
-        secret = pub["salaries"].map(lambda v: isinstance(v, str))
-        pub.loc[secret, "impact_pct"] = np.nan  # a share of a secret count is secret too
-        total = masked.get("Total")
-        pub.attrs = imp.attrs
-        pub.attrs["total_salaries"] = total
-        impact_pub = pub
-        recrut_pub = pub[["code", "nom", "salaries"]].copy()
+        impact_pub, far = residents.publish(imp, far, threshold=threshold)
+        recrut_pub = impact_pub[["code", "nom", "salaries"]].copy()
 
-    # Accessibility and coverage (computed on the whole metropolitan zone, then cut).
+    # Accessibility (computed on the whole metropolitan zone, then cut) and coverage classes
+    # (terciles over the reference, applied to the territory).
     chain = ctx.accessibility
     acc, near, cov = chain.access, chain.nearest, chain.coverage
     near_in = near[near["code"].isin(codes_in)]
-    cov_in = cov[cov["code"].isin(codes_in)].copy()
+    cov_in = ctx.coverage(codes_in, reference=reference, territory_label=label).copy()
+    cov_in.index = cov.index[cov["code"].isin(codes_in)]
     cov_in["decile_besoin"] = (
         pd.qcut(cov["besoin"].rank(method="first"), 10, labels=False).reindex(cov_in.index) + 1
         if "besoin" in cov.columns
         else np.nan
     )
     couverture = cov_in.merge(near_in.drop(columns=["nom"], errors="ignore"), on="code", how="left")
+    couverture.attrs = dict(cov_in.attrs)
 
     communes = metro[metro["code"].isin(codes_in)].copy()
     extra = [c for c in couverture.columns if c not in communes.columns or c == "code"]
@@ -294,7 +302,9 @@ def run(
         results["bmo"] = bmo_prof
     if spec is not None:
         results["specificite"] = spec
-    recos = recommend.recommend(results, threshold=threshold)
+    recos = recommend.recommend(
+        results, type_siae=str(main["type_siae"]), threshold=threshold
+    )
 
     figures = key_figures(communes_all, inside, ind, registry, str(main["dep"]), str(main["reg"]),
                           official=official_tables(ctx))
@@ -327,10 +337,14 @@ def run(
         recommandations=recos,
         notes=notes,
         evolution=evolution,
+        residences_eloignees=far if far is not None and len(far) else None,
         parametres={
             "denominateur_impact": impact.UNEMPLOYED[denominator][1],
             "rayon_prospection_km": rayon_km,
             "seuil_secret": secrecy.get_threshold(threshold),
-            "periode": list(periode) if periode else None,
+            **residents.window_parameters(n_c),
+            "rayon_eloignement_km": impact.FAR_KM,
+            "inclure_eloignees": bool(inclure_eloignees),
         },
     )
+

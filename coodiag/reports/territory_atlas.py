@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from coodiag import territory
-from coodiag.analyses import impact, offer, typology
+from coodiag.analyses import coverage, impact, offer, recommend, typology
 from coodiag.errors import CoodiagError
 from coodiag.reports.context import Context, data_coverage, elderly_typology_note
 from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
@@ -33,13 +33,16 @@ class TerritoryAtlas:
     par_reseau: pd.DataFrame | None
     zones: pd.DataFrame  # impact of the offer by zone d'emploi
     zones_geo: gpd.GeoDataFrame  # the zones d'emploi of the territory (Lambert-93)
-    non_couvertes: pd.DataFrame  # communes "besoin sans offre", ranked by demand
+    non_couvertes: pd.DataFrame  # communes of class coverage.LOW_ACCESS, ranked by demand
     chiffres_cles: pd.DataFrame
     typologie_zones: typology.HCPCResult | None
     typologie_communes: typology.HCPCResult | None
     explication_couverture: str
     notes: list[str] = field(default_factory=list)
     evolution: CensusEvolution | None = None  # évolution 2018-2021 (census)
+    seuils_couverture: str = ""  # the reference and threshold values of the coverage classes
+    couverture: pd.DataFrame | None = None  # the coverage classes (Context.coverage), attrs
+    recommandations: list[recommend.Recommendation] = field(default_factory=list)  # CDIAE
 
     def snapshot(self) -> dict:
         import json
@@ -54,6 +57,7 @@ class TerritoryAtlas:
             "territoire_label": self.label, "chiffres_cles": records(self.chiffres_cles),
             "par_type": records(self.par_type), "zones": records(self.zones),
             "non_couvertes": records(self.non_couvertes.head(50)),
+            "recommandations": [r.__dict__ for r in self.recommandations],
         }
 
 
@@ -63,8 +67,12 @@ def run(
     capacite: pd.DataFrame | None = None,
     reseaux: pd.DataFrame | None = None,
     context: Context | None = None,
+    reference: str = "territoire",
 ) -> TerritoryAtlas:
     """Compute the atlas of ``territoire_txt`` (``dep:50``, ``ze:2802``, ``reg:28``...).
+
+    ``reference``: where the coverage terciles are computed (``territoire``, ``region``,
+    ``france``; :meth:`Context.coverage`).
 
     ``context``: the base already opened, with its capacity and réseaux files (then
     ``capacite`` and ``reseaux`` are the context's).
@@ -89,19 +97,22 @@ def run(
     registry = ctx.registry
 
     chain = ctx.accessibility
-    acc, near, cov = chain.access, chain.nearest, chain.coverage
-    cov_in = cov[cov["code"].isin(codes_in)]
+    acc, near = chain.access, chain.nearest
+    cov = cov_in = ctx.coverage(codes_in, reference=reference,
+                                territory_label=terr.label(communes_all))
     communes = metro[metro["code"].isin(codes_in)].copy()
-    communes = communes.merge(
-        cov_in[["code", "classe", "besoin", "offre", "demande"]], on="code", how="left"
-    ).merge(acc[["code", "acces_ensemble"]], on="code", how="left").merge(
+    cov_cols = ["code", "classe", "besoin", "offre", "demande"]
+    cov_cols += [c for c in ("besoin_estime",) if c in cov_in.columns]
+    communes = communes.merge(cov_in[cov_cols], on="code", how="left").merge(
+        acc[["code", "acces_ensemble"]], on="code", how="left"
+    ).merge(
         near[["code", *[c for c in near.columns if c.startswith("dist_")]]], on="code",
         how="left",
     )
     communes["acces_pour_1000"] = 1000 * communes["acces_ensemble"]
     communes = gpd.GeoDataFrame(communes, geometry="geometry", crs=metro.crs)
 
-    uncovered = cov_in[cov_in["classe"] == "besoin sans offre"].sort_values(
+    uncovered = cov_in[cov_in["classe"] == coverage.LOW_ACCESS].sort_values(
         "demande", ascending=False
     )
     uncovered = uncovered.merge(
@@ -197,6 +208,12 @@ def run(
         typologie_zones=typ_zones,
         typologie_communes=typ_communes,
         explication_couverture=str(cov.attrs.get("explication", "")),
+        seuils_couverture=coverage.thresholds_note(cov),
+        couverture=cov,
+        recommandations=recommend.recommend(  # for a CDIAE / réseau: may speak of missing types
+            {"couverture": pd.DataFrame(communes.drop(columns="geometry")),
+             "offre_types": par_type}
+        ),
         notes=notes,
         evolution=evolution,
     )

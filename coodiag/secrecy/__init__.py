@@ -7,10 +7,12 @@ Rules
 **Threshold.** A count ``n`` of individuals is *primary secret* when ``0 < n < threshold``. The
 threshold is, in order of precedence: the ``threshold=`` argument, the environment variable
 ``COODIAG_SECRET_THRESHOLD`` (read at call time), :data:`DEFAULT_THRESHOLD` (5). Some
-administrations use 11 (``threshold=11``). Zero is *not* secret by default (``mask_zero=False``):
-"no one" discloses nothing about an individual, and hiding zeros would blank most maps. Pass
-``mask_zero=True`` where a zero is itself sensitive (e.g. "no RQTH person in this commune" in a
-table whose population is otherwise known).
+administrations use 11 (``threshold=11``). A threshold below the legal floor
+:data:`MIN_THRESHOLD` (5), or that is not a whole number, is refused with
+:class:`ThresholdError` (a French :class:`~coodiag.errors.CoodiagError`). Zero is *not* secret
+by default (``mask_zero=False``): "no one" discloses nothing about an individual, and hiding
+zeros would blank most maps. Pass ``mask_zero=True`` where a zero is itself sensitive (e.g. "no
+RQTH person in this commune" in a table whose population is otherwise known).
 
 **Secondary secrecy.** When a table is published with row and/or column totals, a masked cell
 could be recovered by subtraction (total minus the other cells). :func:`secondary_mask` masks more
@@ -58,6 +60,12 @@ Limits, stated plainly:
 - a zero is published as zero: a structural zero gives away nothing here, but a line holding only
   zeros and one secret cell relies on the total itself being secret (it is: it equals the cell).
 
+**Row order.** A table sorted by a value that secrecy hides lets a reader bound each masked
+row between its visible neighbours (sorted by impact, 52 of the 53 masked counts of a real
+diagnosis came back). :func:`publication_order` sorts by a published value only, masked rows
+grouped at the end in code order. The rule, tested on whole diagnoses: *no published artefact
+changes when only masked cells change*.
+
 Display
 -------
 :func:`mask_table` and :func:`mask_series` return copies for display/export where a primary
@@ -77,8 +85,8 @@ expression): see its docstring.
 
 Modules
 -------
-:mod:`~coodiag.secrecy.threshold` (the threshold, the primary mask),
-:mod:`~coodiag.secrecy.suppression` (secondary secrecy, masked copies),
+:mod:`~coodiag.secrecy.threshold` (the threshold and its legal floor, the primary mask),
+:mod:`~coodiag.secrecy.suppression` (secondary secrecy, masked copies, row order),
 :mod:`~coodiag.secrecy.scan` (exactness checks, the scanner of outputs); this package exposes
 their public names and formats one count (:func:`format_count`).
 """
@@ -91,13 +99,20 @@ import pandas as pd
 
 from coodiag import fr
 from coodiag.secrecy.scan import SmallCount, find_small_counts, is_recoverable, recoverable_cells
-from coodiag.secrecy.suppression import mask_series, mask_table, secondary_mask
+from coodiag.secrecy.suppression import (
+    mask_series,
+    mask_table,
+    publication_order,
+    secondary_mask,
+)
 from coodiag.secrecy.threshold import (
     COUNT_CSS_CLASS,
     DEFAULT_THRESHOLD,
+    MIN_THRESHOLD,
     SECONDARY_LABEL,
     THRESHOLD_ENV,
     TOTAL_LABEL,
+    ThresholdError,
     default_label,
     get_threshold,
     primary_mask,
@@ -106,10 +121,12 @@ from coodiag.secrecy.threshold import (
 __all__ = [
     "COUNT_CSS_CLASS",
     "DEFAULT_THRESHOLD",
+    "MIN_THRESHOLD",
     "SECONDARY_LABEL",
     "THRESHOLD_ENV",
     "TOTAL_LABEL",
     "SmallCount",
+    "ThresholdError",
     "default_label",
     "find_small_counts",
     "format_count",
@@ -118,6 +135,7 @@ __all__ = [
     "mask_series",
     "mask_table",
     "primary_mask",
+    "publication_order",
     "recoverable_cells",
     "secondary_mask",
 ]

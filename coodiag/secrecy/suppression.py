@@ -262,3 +262,42 @@ def mask_series(
         )[name]
     out.name = series.name
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Row order of a published table
+# --------------------------------------------------------------------------------------------
+
+
+def publication_order(
+    table: pd.DataFrame,
+    shown: Sequence[bool] | pd.Series,
+    *,
+    by: str | None = None,
+    key: str = "code",
+    ascending: bool = False,
+) -> pd.DataFrame:
+    """The rows of ``table`` in an order that gives no masked value away.
+
+    Sorting a table by a value that secrecy hides (a count, or a rate computed from it) lets a
+    reader bound each masked row between its visible neighbours. Here the rows whose values
+    are shown (``shown`` True) come first, sorted by ``by`` (a *published* column; descending
+    unless ``ascending``; rows where it is missing after them), ties and missing values by
+    ``key``; then the masked rows, grouped at the end and sorted by ``key`` alone (e.g. the
+    commune code). ``by=None`` sorts everything by ``key``. The index is reset; ``attrs`` kept.
+    """
+    shown = np.asarray(shown, dtype=bool)
+    keys = table[key].astype(str).to_numpy()
+    if by is None:
+        out = table.iloc[np.argsort(keys, kind="stable")]
+    else:
+        value = pd.to_numeric(table[by], errors="coerce").to_numpy(dtype=float)
+        value = np.where(shown, value if ascending else -value, np.nan)  # masked: no value
+        order = pd.DataFrame(
+            {"masked": ~shown, "missing": np.isnan(value), "value": value, "key": keys}
+        )
+        ranked = order.sort_values(["masked", "missing", "value", "key"], kind="stable")
+        out = table.iloc[ranked.index.to_numpy()]
+    out = out.reset_index(drop=True)
+    out.attrs = dict(table.attrs)
+    return out

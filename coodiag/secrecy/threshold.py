@@ -7,14 +7,19 @@ The lowest piece of the package: :mod:`~coodiag.secrecy.suppression`,
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from coodiag.errors import CoodiagError
+
 #: The default threshold: counts 1..4 are secret.
 DEFAULT_THRESHOLD = 5
-#: Environment variable overriding the default threshold (an integer >= 1).
+#: The legal floor: no threshold below it is accepted (counts of 1 to 4 persons are never shown).
+MIN_THRESHOLD = 5
+#: Environment variable overriding the default threshold (an integer >= :data:`MIN_THRESHOLD`).
 THRESHOLD_ENV = "COODIAG_SECRET_THRESHOLD"
 #: Marker of a secondary secret (INSEE convention).
 SECONDARY_LABEL = "s"
@@ -24,23 +29,46 @@ TOTAL_LABEL = "Total"
 COUNT_CSS_CLASS = "coodiag-count"
 
 
+class ThresholdError(CoodiagError, ValueError):
+    """The secrecy threshold asked for is not an integer, or is below the legal floor (French)."""
+
+
+def _refuse(value: object, where: str) -> ThresholdError:
+    shown = value if isinstance(value, str) else repr(value)
+    return ThresholdError(
+        f"{where} vaut « {shown} » : le seuil du secret statistique doit être un nombre entier "
+        f"de personnes, au moins {MIN_THRESHOLD} (plancher légal ; par exemple "
+        f"{MIN_THRESHOLD} ou 11)."
+    )
+
+
 def get_threshold(threshold: int | None = None) -> int:
-    """The threshold in force: ``threshold`` if given, else ``COODIAG_SECRET_THRESHOLD``, else 5."""
+    """The threshold in force: ``threshold`` if given, else ``COODIAG_SECRET_THRESHOLD``, else 5.
+
+    A value that is not a whole number (``"abc"``, ``2.5``, ``True``) or that is below the legal
+    floor :data:`MIN_THRESHOLD` (``0``, ``-1``, ``2``) raises :class:`ThresholdError`, a
+    :class:`~coodiag.errors.CoodiagError` with a French message that the command line prints
+    without a traceback: a lower threshold would publish counts of 1 to 4 persons.
+    """
     if threshold is None:
         raw = os.environ.get(THRESHOLD_ENV, "").strip()
         if not raw:
             return DEFAULT_THRESHOLD
-        try:
-            threshold = int(raw)
-        except ValueError:
-            raise ValueError(
-                f"La variable d'environnement {THRESHOLD_ENV} vaut « {raw} » : "
-                "indiquez un entier supérieur ou égal à 1 (par exemple 5 ou 11)."
-            ) from None
-    if isinstance(threshold, bool) or int(threshold) != threshold or threshold < 1:
-        raise ValueError(
-            f"Seuil de secret statistique invalide : {threshold!r} (entier >= 1 attendu)."
-        )
+        where = f"La variable d'environnement {THRESHOLD_ENV}"
+        if not re.fullmatch(r"[+-]?\d+", raw):
+            raise _refuse(raw, where)
+        value = int(raw)
+        if value < MIN_THRESHOLD:
+            raise _refuse(raw, where)
+        return value
+    where = "Le seuil de secret statistique demandé"
+    whole = isinstance(threshold, (int, np.integer)) or (
+        isinstance(threshold, (float, np.floating)) and float(threshold).is_integer()
+    )
+    if isinstance(threshold, bool) or not whole:
+        raise _refuse(threshold, where)
+    if threshold < MIN_THRESHOLD:
+        raise _refuse(threshold, where)
     return int(threshold)
 
 

@@ -52,6 +52,14 @@ class Collector:
             )
         )
 
+    def warn_lines(self, column: str, mask: pd.Series, text: str) -> None:
+        """A warning about the rows of ``mask`` (kept, but changed): « colonne c, lignes … »."""
+        if not mask.any():
+            return
+        lines = self.frame.loc[mask, "ligne"].astype(int).tolist()
+        shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+        self.warnings.append(f"colonne {column}, {len(lines)} ligne(s) ({shown}) : {text}")
+
     def bad_mask(self) -> pd.Series:
         lines = set()
         for r in self.rows[1:]:
@@ -104,11 +112,35 @@ M_DATE_INVALID = "date inexistante"
 M_MISSING = "valeur manquante"
 
 
+#: Excel's day 0 (serial numbers count days from it, with Lotus' 1900 leap-year bug absorbed).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def excel_serial_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates typed as Excel serial numbers (``45292`` = 01/01/2024), a CSV saved from a column
+    not formatted as dates: ``(dates, mask)`` for the whole numbers of 1990 to two years ahead."""
+    s = values.astype("string").str.strip()
+    n = pd.to_numeric(s.where(s.str.fullmatch(r"\d{5}").fillna(False).astype(bool)),
+                      errors="coerce")
+    lo = (pd.Timestamp("1990-01-01") - EXCEL_EPOCH).days
+    hi = (pd.Timestamp(dt.date.today().year + 3, 1, 1) - EXCEL_EPOCH).days
+    mask = (n >= lo) & (n < hi)
+    mask = mask.fillna(False).astype(bool)
+    dates = (EXCEL_EPOCH + pd.to_timedelta(n.where(mask), unit="D")).astype("datetime64[us]")
+    return dates, mask
+
+
 def parse_dates(values: pd.Series, *, required: bool) -> tuple[pd.Series, pd.Series]:
-    """DD/MM/YYYY, YYYY-MM-DD, DD-MM-YYYY (a trailing 00:00[:00] time is allowed)."""
-    s = values.str.replace(r"[ T]00:00(?::00)?(?:\.0+)?$", "", regex=True)
+    """DD/MM/YYYY, YYYY-MM-DD, DD-MM-YYYY; a trailing time (spreadsheet date cells with a time,
+    « 2024-01-02 08:30:00 ») is ignored; Excel serial numbers are converted
+    (:func:`excel_serial_dates`: say so with :meth:`Collector.warn_lines`)."""
+    s = values.str.replace(r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", "", regex=True)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     matched = pd.Series(False, index=s.index)
+    serial, is_serial = excel_serial_dates(s)
+    if is_serial.any():
+        out[is_serial] = serial[is_serial]
+        matched |= is_serial
     for pattern, fmt in _DATE_FORMATS:
         m = s.str.match(pattern).fillna(False).astype(bool)
         if m.any():

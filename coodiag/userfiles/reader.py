@@ -11,14 +11,9 @@ spreadsheet row number in an XLSX file.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
 import gzip
-import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +21,12 @@ from pathlib import Path
 import pandas as pd
 
 from coodiag.errors import DataError
+from coodiag.userfiles.textfile import read_csv_grid
+from coodiag.userfiles.workbook import is_html, is_ods, read_ods_grids, read_xlsx_grids
 
 #: Cells an office suite would run as a formula when the file is opened again.
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 _NUMBER_RE = re.compile(r"^[+-]?\d[\d\s]*(?:[.,]\d+)?(?:[eE][+-]?\d+)?$")
-_DELIMITERS = (";", ",", "\t", "|")
-_DELIM_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
 
 
 def header_key(name: object) -> str:
@@ -62,158 +57,6 @@ def is_formula_like(value: str) -> bool:
     if value[0] == "=" or value[0] == "@":
         return True
     return not _NUMBER_RE.match(value.replace("\u00a0", ""))
-
-
-def _decode(raw: bytes, name: str) -> tuple[str, str]:
-    """Bytes -> (text, French name): UTF-8 (with or without BOM), UTF-16, cp1252, latin-1."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "UTF-8 avec BOM"
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), "UTF-16"
-    if b"\x00" in raw[:4096]:
-        raise DataError(
-            f"{name} : fichier illisible : ce n'est ni un fichier texte (CSV) ni un classeur "
-            "Excel .xlsx. Enregistrez-le au format CSV UTF-8 ou .xlsx."
-        )
-    try:
-        return raw.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "Latin-1 (ISO-8859-1)"
-
-
-def _sniff_delimiter(lines: Sequence[str]) -> str:
-    """The delimiter giving the most header fields with consistent rows (``;`` wins ties)."""
-    best, best_score = ";", (0, 0)
-    sample = list(lines[:50])
-    for delim in _DELIMITERS:
-        rows = list(csv.reader(sample, delimiter=delim))
-        if not rows or len(rows[0]) < 2:
-            continue
-        width = len(rows[0])
-        consistent = sum(len(r) == width for r in rows[1:] if r)
-        score = (consistent, width)
-        if score > best_score:
-            best, best_score = delim, score
-    return best
-
-
-def _clean_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "VRAI" if value else "FAUX"
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
-    return str(value).strip()
-
-
-@dataclass
-class _Grid:
-    header: list[str]
-    rows: list[list[str]]
-    lines: list[int]
-    header_line: int
-    source: str
-    formula_cells: set[tuple[int, int]] = field(default_factory=set)  # (row index, col index)
-
-
-def _read_csv_grid(raw: bytes, name: str, compressed: bool) -> _Grid:
-    text, encoding = _decode(raw, name)
-    text = text.lstrip("\ufeff")
-    lines = text.splitlines(keepends=True)
-    offset = 0
-    # ASP extranet exports ("fluxIAE") start with a "DEB..." line of pipes before the header.
-    first = lines[0].rstrip("\r\n").split("|") if lines else []
-    if len(first) > 2 and first[0].startswith("DEB") and not any(first[1:]):
-        offset = 1
-    non_empty = [ln for ln in lines[offset : offset + 60] if ln.strip()]
-    if not non_empty:
-        raise DataError(f"{name} : fichier vide (aucune ligne d'en-tête).")
-    delim = _sniff_delimiter(non_empty)
-    reader = csv.reader(io.StringIO("".join(lines[offset:])), delimiter=delim)
-    header: list[str] | None = None
-    header_line = 0
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    start = offset + 1
-    try:
-        for record in reader:
-            line = start
-            start = offset + reader.line_num + 1
-            if not record or all(not c.strip() for c in record):
-                continue
-            if header is None:
-                header, header_line = [c.strip() for c in record], line
-                continue
-            rows.append([c.strip() for c in record])
-            numbers.append(line)
-    except csv.Error as exc:
-        raise DataError(f"{name} : ligne {start} : lecture CSV impossible ({exc}).") from exc
-    if header is None:
-        raise DataError(f"{name} : fichier vide (aucune ligne d'en-tête).")
-    kind = "CSV compressé (gzip)" if compressed else "CSV"
-    source = f"{kind}, encodage {encoding}, séparateur {_DELIM_NAMES[delim]} « {delim} »".replace(
-        "« \t »", "(tab)"
-    )
-    return _Grid(header, rows, numbers, header_line, source)
-
-
-def _sheet_grid(ws, name: str) -> _Grid | None:
-    header: list[str] | None = None
-    header_line = 0
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    formulas: set[tuple[int, int]] = set()
-    for idx, row in enumerate(ws.iter_rows(), start=1):
-        values = []
-        fcols = []
-        for j, cell in enumerate(row):
-            v = cell.value
-            if getattr(cell, "data_type", None) == "f" or (
-                isinstance(v, str) and v.startswith("=")
-            ):
-                fcols.append(j)
-                v = str(v) if not isinstance(v, str) else v
-            values.append(_clean_cell(v))
-        if not any(values):
-            continue
-        if header is None:
-            header, header_line = values, idx
-            continue
-        for j in fcols:
-            formulas.add((len(rows), j))
-        rows.append(values)
-        numbers.append(idx)
-    if header is None:
-        return None
-    while header and header[-1] == "":
-        header.pop()
-    return _Grid(header, rows, numbers, header_line, "", formulas)
-
-
-def _read_xlsx_grids(raw: bytes, name: str) -> list[tuple[str, _Grid | None]]:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError(f"{name} : classeur Excel illisible ({exc}).") from exc
-    try:
-        return [(ws.title, _sheet_grid(ws, name)) for ws in wb.worksheets]
-    finally:
-        wb.close()
 
 
 def _map_columns(
@@ -297,8 +140,15 @@ def read_table(
             raise DataError(f"{name} : archive gzip illisible ({exc}).") from exc
     expected = ", ".join(synonyms)
     warnings: list[str] = []
+    if is_html(raw):
+        raise DataError(
+            f"{name} : ce fichier est une page web (HTML), pas un classeur Excel, même si son nom "
+            "se termine par .xls (export d'un site ou d'un logiciel) : ouvrez-le dans un tableur "
+            "et enregistrez-le au format .xlsx ou CSV UTF-8."
+        )
     if raw[:4] == b"PK\x03\x04":
-        sheets = _read_xlsx_grids(raw, name)
+        ods = is_ods(raw)
+        sheets = read_ods_grids(raw, name) if ods else read_xlsx_grids(raw, name)
         chosen = None
         seen = []
         for title, grid in sheets:
@@ -319,7 +169,7 @@ def read_table(
                 f"attendues : {expected} (voir docs/formats.md)."
             )
         title, grid = chosen
-        grid.source = f"classeur Excel, feuille « {title} »"
+        grid.source = f"classeur {'LibreOffice' if ods else 'Excel'}, feuille « {title} »"
         if len(sheets) > 1:
             warnings.append(
                 f"Classeur de {len(sheets)} feuilles : feuille « {title} » utilisée (la première "
@@ -331,7 +181,8 @@ def read_table(
             "au format .xlsx ou CSV UTF-8."
         )
     else:
-        grid = _read_csv_grid(raw, name, compressed)
+        grid = read_csv_grid(raw, name, compressed)
+    warnings += grid.warnings
     by_index, by_name, _dups = _map_columns(grid.header, synonyms)
     missing = _missing(set(by_index.values()), required)
     if missing:

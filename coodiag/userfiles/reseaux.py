@@ -12,12 +12,16 @@ from coodiag.reference import geocode
 from coodiag.userfiles._validate import (
     M_MISSING,
     Collector,
+    first_reason,
     parse_siret,
     reason_where,
     text_column,
 )
 from coodiag.userfiles.reader import read_table
-from coodiag.userfiles.result import ImportResult
+from coodiag.userfiles.result import ImportResult, shown
+
+#: The longest network name accepted (the longest real one is under 100 characters).
+MAX_NAME = 200
 
 # ---------------------------------------------------------------------------------------------
 # 3. Réseaux
@@ -123,7 +127,12 @@ def read_reseaux(path: Path | str) -> ImportResult:
     siret, m = parse_siret(text_column(f, "siret"), required=True)
     col.add("siret", m)
     raw = text_column(f, "reseau")
-    col.add("reseau", reason_where(raw == "", M_MISSING))
+    col.add("reseau", first_reason(
+        reason_where(raw == "", M_MISSING),
+        reason_where(raw.str.len() > MAX_NAME, f"nom de réseau de plus de {MAX_NAME} caractères "
+                     "(cellule collée par erreur ?)"),
+    ), show_value=False)
+    raw = raw.where(raw.str.len() <= MAX_NAME, "")
     aliases = reseau_aliases()
     rows = []
     for line, s, cell, nom in zip(f["ligne"], siret, raw, text_column(f, "nom"), strict=True):
@@ -135,7 +144,8 @@ def read_reseaux(path: Path | str) -> ImportResult:
             rows.append((line, s, canonical or t, canonical is not None, nom or pd.NA))
             if canonical is None:
                 col.warnings.append(
-                    f"ligne {line}, colonne reseau : réseau « {t} » inconnu, conservé tel quel."
+                    f"ligne {line}, colonne reseau : réseau « {shown(t)} » inconnu, conservé tel "
+                    "quel."
                 )
     data = pd.DataFrame(rows, columns=["ligne", "siret", "reseau", "reseau_connu", "nom"])
     data = data.astype({"siret": "string", "reseau": "string", "nom": "string"})

@@ -25,6 +25,16 @@ from coodiag.userfiles.reader import FORMULA_PREFIXES
 
 REJECT_COLUMNS = ["ligne", "colonne", "valeur", "motif"]
 _MAX_LISTED = 20
+#: The longest value echoed in a message (a 10,000-character cell is cut, its length said).
+MAX_SHOWN = 80
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """A value as echoed in a message: cut to ``limit`` characters, with its full length."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} caractères)"
 
 
 @dataclass
@@ -69,7 +79,7 @@ class ImportResult:
             out.append(f"Rejets ({len(self.rejects)} anomalie(s) sur {self.n_rejected} ligne(s)) :")
             for r in self.rejects.head(limit).itertuples(index=False):
                 where = f"ligne {r.ligne}" + (f", colonne {r.colonne}" if r.colonne else "")
-                value = f" (valeur « {r.valeur} »)" if r.valeur else ""
+                value = f" (valeur « {shown(r.valeur)} »)" if r.valeur else ""
                 out.append(f"  - {where}{value} : {r.motif}")
             if len(self.rejects) > limit:
                 out.append(

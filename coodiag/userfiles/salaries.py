@@ -12,6 +12,7 @@ from coodiag.reference import geocode
 from coodiag.userfiles._residence import resolve_residence
 from coodiag.userfiles._validate import (
     Collector,
+    excel_serial_dates,
     finish,
     first_reason,
     parse_dates,
@@ -208,6 +209,10 @@ M_SORTIE = (
 )
 M_SORTIE_ONGOING = "type de sortie renseigné alors que la date de fin est vide (contrat en cours)"
 M_END_BEFORE = "date de fin antérieure à la date de début"
+M_EXCEL_SERIAL = (
+    "dates saisies comme numéros de série Excel (45292 = 01/01/2024), converties en dates : "
+    "vérifiez-les, ou formatez la colonne en date dans le tableur avant d'exporter"
+)
 M_AGE = "âge invalide (nombre entier de 14 à 80 ans attendu)"
 
 
@@ -323,6 +328,8 @@ def read_salaries(path: Path | str) -> ImportResult:
     col.add("public", m)
     debut, m = parse_dates(text_column(f, "date_debut"), required=True)
     col.add("date_debut", m)
+    for c in ("date_debut", "date_fin"):
+        col.warn_lines(c, excel_serial_dates(text_column(f, c))[1], M_EXCEL_SERIAL)
     fin, m = parse_dates(text_column(f, "date_fin"), required=False)
     m = m.fillna(reason_where(fin.notna() & debut.notna() & (fin < debut), M_END_BEFORE))
     col.add("date_fin", m)

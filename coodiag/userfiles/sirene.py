@@ -97,6 +97,57 @@ def _project(lon: pd.Series, lat: pd.Series, dep: pd.Series) -> tuple[pd.Series,
     return x, y, epsg
 
 
+#: Metropolitan France (with Corsica) in degrees and in Lambert-93 metres, with a margin.
+METRO_LAT, METRO_LON = (41.0, 51.6), (-5.8, 10.0)
+LAMBERT93_X, LAMBERT93_Y = (60_000.0, 1_280_000.0), (6_020_000.0, 7_140_000.0)
+
+
+def _lines(numbers) -> str:
+    numbers = list(numbers)
+    return ", ".join(map(str, numbers[:8])) + (" …" if len(numbers) > 8 else "")
+
+
+def _checked_lat_lon(lat: pd.Series, lon: pd.Series, dep: pd.Series, lines: pd.Series,
+                     warnings: list[str]) -> tuple[pd.Series, pd.Series]:
+    """Latitude / longitude in range; swapped pairs of metropolitan establishments put back."""
+    metro = ~dep.astype("string").fillna("").str.startswith("97")
+    inside = lat.between(*METRO_LAT) & lon.between(*METRO_LON)
+    swapped = metro & ~inside & lon.between(*METRO_LAT) & lat.between(*METRO_LON)
+    if swapped.any():
+        lat, lon = lat.where(~swapped, lon), lon.where(~swapped, lat)
+        warnings.append(
+            f"{int(swapped.sum())} établissement(s) aux latitude et longitude inversées, "
+            f"remises dans l'ordre : lignes {_lines(lines[swapped])}."
+        )
+    known = lat.notna() & lon.notna()
+    bad = known & (~lat.between(-90, 90) | ~lon.between(-180, 180)
+                   | (metro & ~(lat.between(*METRO_LAT) & lon.between(*METRO_LON))))
+    if bad.any():
+        warnings.append(
+            f"{int(bad.sum())} établissement(s) aux latitude / longitude hors de France ou hors "
+            f"des bornes (−90 à 90, −180 à 180), coordonnées ignorées : lignes "
+            f"{_lines(lines[bad])}."
+        )
+    return lat.where(~bad), lon.where(~bad)
+
+
+def _checked_lambert(x: pd.Series, y: pd.Series, epsg: pd.Series, lines: pd.Series,
+                     warnings: list[str]) -> tuple[pd.Series, pd.Series]:
+    """Lambert-93 coordinates outside metropolitan France are dropped, with their lines."""
+    l93 = epsg.fillna(0).astype("int64") == settings.CRS_METRO
+    known = x.notna() & y.notna() & l93
+    bad = known & ~(x.astype("Float64").between(*LAMBERT93_X)
+                    & y.astype("Float64").between(*LAMBERT93_Y))
+    bad = bad.fillna(False).astype(bool)
+    if bad.any():
+        warnings.append(
+            f"{int(bad.sum())} établissement(s) aux coordonnées Lambert-93 hors de France "
+            f"métropolitaine (x ou y inversés, ou autre projection ?), coordonnées ignorées : "
+            f"lignes {_lines(lines[bad])}."
+        )
+    return x.where(~bad), y.where(~bad)
+
+
 def read_sirene(path: Path | str, geoloc: Path | str | None = None) -> ImportResult:
     """Read SIRENE establishments (INSEE StockEtablissement layout, or the pre-2019 layout).
 
@@ -180,14 +231,25 @@ def read_sirene(path: Path | str, geoloc: Path | str | None = None) -> ImportRes
         .astype("Int64")
     )
     if geoloc is not None:
-        g = read_table(
+        graw = read_table(
             geoloc,
             synonyms=GEOLOC_COLUMNS,
             required=[("siret",), ("x",), ("y",)],
             label="géolocalisation SIRENE",
-        ).frame
-        gx, _ = parse_number(text_column(g, "x"))
-        gy, _ = parse_number(text_column(g, "y"))
+        )
+        g = graw.frame
+        gx, mx = parse_number(text_column(g, "x"))
+        gy, my = parse_number(text_column(g, "y"))
+        bad_geo = sorted(
+            {int(r["ligne"]) for r in graw.rejects}
+            | set(g.loc[mx.notna() | my.notna(), "ligne"].astype(int))
+        )
+        if bad_geo:
+            col.warnings.append(
+                f"Fichier de géolocalisation {Path(geoloc).name} : {len(bad_geo)} ligne(s) "
+                f"inutilisables sur {len(g) + len(graw.rejects)} (coordonnées x / y illisibles "
+                f"ou ligne mal formée), ignorées : lignes {_lines(bad_geo)}."
+            )
         gepsg = pd.to_numeric(text_column(g, "epsg").str.extract(r"(\d+)$")[0], errors="coerce")
         gtab = pd.DataFrame({"x": gx, "y": gy, "epsg": gepsg.astype("Int64")})
         gtab.index = g["siret"].str.replace(r"\s", "", regex=True)
@@ -200,6 +262,9 @@ def read_sirene(path: Path | str, geoloc: Path | str | None = None) -> ImportRes
         has_xy = x.notna() & y.notna()
     lat = pd.to_numeric(text_column(f, "latitude").str.replace(",", "."), errors="coerce")
     lon = pd.to_numeric(text_column(f, "longitude").str.replace(",", "."), errors="coerce")
+    lat, lon = _checked_lat_lon(lat, lon, dep_code, f["ligne"], col.warnings)
+    x, y = _checked_lambert(x, y, epsg, f["ligne"], col.warnings)
+    has_xy = x.notna() & y.notna()
     need = ~has_xy & lat.notna() & lon.notna()
     if need.any():
         px, py, pe = _project(lon[need], lat[need], dep_code[need])

@@ -18,22 +18,13 @@ from coodiag.outputs.document import (
     Section,
     TableItem,
 )
+from coodiag.reports.context import COVERAGE_CLASSES as _KEYS
 from coodiag.reports.key_figures import FILOSOFI_NOTE
 
-COVERAGE_CLASSES = {
-    "besoin sans offre": "Besoin sans offre",
-    "besoin et offre faibles": "Besoin et offre faibles",
-    "équilibré": "Équilibré",
-    "besoin et offre élevés": "Besoin et offre élevés",
-    "offre sans besoin": "Offre sans besoin",
-}
-COVERAGE_COLORS = {
-    "besoin sans offre": "#D55E00",
-    "besoin et offre faibles": "#F0E442",
-    "équilibré": "#999999",
-    "besoin et offre élevés": "#56B4E9",
-    "offre sans besoin": "#0072B2",
-}
+#: Legend order of the coverage classes (grey is kept for missing data, never for a class).
+COVERAGE_CLASSES = {_KEYS[i]: _KEYS[i][0].upper() + _KEYS[i][1:] for i in (0, 3, 2, 4, 1)}
+COVERAGE_COLORS = dict(zip(COVERAGE_CLASSES, ("#D55E00", "#F0E442", "#B7DDB0", "#56B4E9",
+                                              "#0072B2"), strict=True))
 
 SRC_SIAE = "Registre des SIAE (plateforme de l'inclusion 2021, liste ASP 2019)"
 ESTIMATE_NOTE = " (estimation : moyenne nationale du type, DARES 31/12/2019)"

@@ -63,9 +63,18 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
     )
     sections = [chapter for chapter in chapters if chapter is not None]
     methods = [
-        "Impact sur le chômage : salariés en parcours résidant dans la commune (personnes "
-        "distinctes sur la période) / " + diag.parametres["denominateur_impact"] + " × 100.",
-        "Capacité des SIAE : fichier de capacité de l'utilisateur s'il est fourni, sinon "
+        "Impact sur le chômage : salariés en parcours résidant dans la commune ("
+        + (diag.parametres.get("salaries_comptes") or "personnes distinctes sur la période")
+        + ") / " + diag.parametres["denominateur_impact"] + " × 100. Par défaut, toutes les "
+        "personnes passées par la structure sur la période du fichier ; option --date : les "
+        "personnes sous contrat à une date. Le dénominateur (effectif pondéré du recensement) "
+        "est arrondi à l'unité avant le calcul, pour que l'impact publié se déduise des "
+        "effectifs publiés. Communes de résidence hors de la zone d'emploi de la structure et à "
+        f"plus de {fr.km(diag.parametres.get('rayon_eloignement_km'), 0)} (ou outre-mer) : "
+        "listées à part, hors du territoire étudié (option "
+        "--inclure-eloignees pour les y inclure).",
+        "Capacité des SIAE : fichier de capacité de l'utilisateur s'il est fourni (année la "
+        "plus récente de chaque SIRET, ou --annee ; jamais plusieurs années additionnées), sinon "
         "moyenne nationale du type (DARES, 31/12/2019 : ACI 52 800 salariés / 1 907 structures ; "
         "EI 15 800 / 981 ; AI 51 800 / 655 ; ETTI 13 900 / 300), signalée « ≈ ».",
         "Accessibilité (2SFCA) : R_j = capacité_j / Σ chômeurs des communes à moins de 30 km ; "

@@ -37,14 +37,16 @@ def summary_section(diag: Any) -> Section:
         pub = diag.impact_publie
         total = pub.attrs.get("total_salaries")
         den = diag.parametres["denominateur_impact"]
-        lines = [f"{secrecy.format_count(total)} salariés en parcours sur la période."]
+        threshold = diag.parametres["seuil_secret"]
+        lines = [salaries_counted_text(diag, total)]
         own = pub[pub["code"] == s["code_commune"]]
         if len(own) and own["impact_pct"].notna().iloc[0]:
             r = own.iloc[0]
             lines.append(
                 f"Si la structure s'arrêtait, le chômage de la commune {fr.de(r['nom'])} "
                 f"augmenterait de {fr.number(r['impact_pct'], 2)} % ("
-                f"{secrecy.format_count(r['salaries'])} salariés y résident, pour "
+                f"{secrecy.format_count(r['salaries'], threshold=threshold)} salariés y "
+                f"résident, pour "
                 f"{fr.number(r['chomeurs'])} {den})."
             )
         top = pub.dropna(subset=["impact_pct"]).head(1)
@@ -52,8 +54,9 @@ def summary_section(diag: Any) -> Section:
             r = top.iloc[0]
             lines.append(
                 f"L'impact le plus fort est dans la commune {fr.de(r['nom'])} : "
-                f"{fr.number(r['impact_pct'], 2)} % ({secrecy.format_count(r['salaries'])} "
-                f"salariés pour {fr.number(r['chomeurs'])} {den})."
+                f"{fr.number(r['impact_pct'], 2)} % ("
+                f"{secrecy.format_count(r['salaries'], threshold=threshold)} salariés pour "
+                f"{fr.number(r['chomeurs'])} {den})."
             )
         summary.append(Paragraph(" ".join(lines)))
     summary += [Paragraph(note, kind="note") for note in diag.notes]
@@ -75,9 +78,11 @@ def impact_section(diag: Any, context: Any) -> Section | None:
     )
     layer["salaries"] = layer["salaries"].astype(object)
     den = diag.parametres["denominateur_impact"]
+    window = diag.parametres.get("fenetre_salaries") or "période non précisée"
     m_rec = Indicator(label="Salariés en parcours par commune de résidence", unit="personnes",
-                      source="fichier des salariés de la structure", vintage="période du fichier",
-                      method=f"personnes distinctes ; secret statistique sous {threshold}")
+                      source="fichier des salariés de la structure", vintage=window,
+                      method=f"{diag.parametres.get('salaries_comptes', 'personnes distinctes')}"
+                      f" ; secret statistique sous {threshold}")
     m_imp = Indicator.from_row(pub.attrs["indicateurs"][0])  # names the denominator and date
     table = pub[["code", "nom", "salaries", "chomeurs", "impact_pct"]].copy()
     table["chomeurs"] = table["chomeurs"].round(0)
@@ -92,8 +97,9 @@ def impact_section(diag: Any, context: Any) -> Section | None:
                     layer, "salaries_n", meta=m_rec, context=context, counts=True,
                     title="Salariés en parcours par commune de résidence",
                 ),
-                comment=f"Nombre de personnes distinctes ; les communes comptant moins de "
-                f"{threshold} salariés sont masquées (secret statistique).",
+                comment=f"{diag.parametres.get('salaries_comptes', 'Personnes distinctes')}"
+                f" ; les communes comptant moins de {threshold} salariés (secret statistique) "
+                "sont grisées comme celles sans salarié, quelle que soit leur valeur.",
                 web=lambda m: weblayers.choropleth_layer(
                     m, layer.to_crs(4326), "salaries_n", meta=m_rec, counts=True
                 ),
@@ -109,9 +115,10 @@ def impact_section(diag: Any, context: Any) -> Section | None:
                     layer, "impact_pct", meta=m_imp, context=context,
                     title="Hausse du chômage si la structure s'arrêtait (%)",
                 ),
-                comment=f"impact = salariés en parcours résidant dans la commune / {den} × "
-                "100. Lecture : si la structure s'arrêtait et que ses salariés redevenaient "
-                "chômeurs, le chômage de la commune augmenterait d'autant.",
+                comment=f"impact = salariés en parcours résidant dans la commune ({window}) / "
+                f"{den} (arrondis à l'unité) × 100. Lecture : si la structure s'arrêtait et "
+                "que ses salariés redevenaient chômeurs, le chômage de la commune "
+                "augmenterait d'autant.",
                 web=lambda m: weblayers.choropleth_layer(
                     m, layer.to_crs(4326), "impact_pct", meta=m_imp
                 ),
@@ -126,9 +133,60 @@ def impact_section(diag: Any, context: Any) -> Section | None:
                              "impact_pct": "Impact (%)"},
                     meta=[m_rec, m_imp], person_counts=["salaries"],
                 ),
-                comment="« < 5 » : moins de 5 personnes (secret statistique) ; « s » : "
-                "valeur masquée pour protéger une autre (secret secondaire).",
+                comment=f"« {secrecy.default_label(threshold)} » : moins de {threshold} "
+                "personnes (secret statistique) ; « s » : valeur masquée pour protéger une "
+                "autre (secret secondaire). Communes classées par impact publié, puis les "
+                "communes masquées par code commune (aucun ordre ne trahit une valeur masquée).",
             ),
+            *far_residences_items(diag, m_rec),
         ],
     )
+
+
+def salaries_counted_text(diag: Any, total: Any) -> str:
+    """« 280 salariés en parcours du 03/07/2023 au 26/12/2024 (personnes distinctes ayant eu au
+    moins un contrat sur la période ; …) » : who is counted, and the default stated."""
+    p = diag.parametres
+    window = p.get("fenetre_salaries") or "sur la période"
+    if p.get("decompte") == "stock":
+        how = "personnes sous contrat à cette date, option --date"
+    else:
+        how = ("personnes distinctes ayant eu au moins un contrat sur la période du fichier, "
+               "décompte par défaut ; --date JJ/MM/AAAA compte les présents à une date")
+    count = secrecy.format_count(total, threshold=p.get("seuil_secret"))
+    text = f"{count} salariés en parcours {window} ({how})."
+    n_far = diag.impact_publie.attrs.get("n_eloignees", 0)
+    if n_far == 1:
+        text += (" 1 commune de résidence éloignée de la structure est listée à part et n'entre "
+                 "pas dans le territoire étudié.")
+    elif n_far:
+        text += (f" {n_far} communes de résidence éloignées de la structure sont listées à part "
+                 "et n'entrent pas dans le territoire étudié.")
+    return text
+
+
+def far_residences_items(diag: Any, m_rec: Indicator) -> list[TableItem]:
+    """The table « Communes de résidence éloignées » (counts under secrecy), if any."""
+    far = getattr(diag, "residences_eloignees", None)
+    if far is None or not len(far):
+        return []
+    km = fr.km(diag.parametres.get("rayon_eloignement_km"), 0)
+    return [
+        TableItem(
+            ExportTable(
+                name="Résidences éloignées",
+                frame=far[["code", "nom", "dep", "distance_km", "salaries", "motif"]].reset_index(
+                    drop=True),
+                title="Communes de résidence éloignées de la structure",
+                columns={"code": "Code commune", "nom": "Commune", "dep": "Département",
+                         "distance_km": "Distance (km)", "salaries": "Salariés en parcours",
+                         "motif": "Motif"},
+                meta=[m_rec], person_counts=["salaries"],
+            ),
+            comment=f"Communes de résidence hors de la zone d'emploi de la structure et à plus "
+            f"de {km} (ou outre-mer) : leurs salariés sont comptés dans le total, mais ces "
+            "communes n'entrent ni dans le territoire étudié ni dans ses chiffres clés "
+            "(option --inclure-eloignees pour les y inclure). Distance à vol d'oiseau.",
+        )
+    ]
 

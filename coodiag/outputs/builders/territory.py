@@ -15,8 +15,6 @@ from coodiag.base.indicator_specs import JOB_SEEKERS, JOB_SEEKERS_DATE
 from coodiag.base.indicators import Indicator
 from coodiag.outputs import maps, weblayers
 from coodiag.outputs.builders.common import (
-    COVERAGE_CLASSES,
-    COVERAGE_COLORS,
     NEED_METHOD,
     SRC_CAPACITY,
     SRC_SIAE,
@@ -27,11 +25,18 @@ from coodiag.outputs.builders.common import (
     offer_map,
     offer_table,
 )
+from coodiag.outputs.builders.coverage import (
+    class_counts_text,
+    classes_indicator,
+    coverage_map,
+    estimate_text,
+)
 from coodiag.outputs.document import (
     AtlasDocument,
     ExportTable,
     MapItem,
     Paragraph,
+    Recommendations,
     Section,
     TableItem,
 )
@@ -115,29 +120,26 @@ def territory_document(atlas: Any) -> AtlasDocument:
         ), comment="Impact = capacité des SIAE de la zone / demandeurs d'emploi × 100."),
     ]))
 
-    m_cls = Indicator(label="Classes de couverture", unit="classe",
-                      source=SRC_SIAE + " ; INSEE", vintage="2019-2022",
-                      method="besoin (chômeurs pour 1 000 habitants) et offre (accessibilité "
-                      "2SFCA) découpés en terciles")
+    m_cls = classes_indicator(atlas.couverture)
     unc = atlas.non_couvertes[["code", "nom", "demande", "besoin", "offre",
                                *[c for c in atlas.non_couvertes.columns
                                  if c.startswith("dist_")]]].round(1)
-    sections.append(Section("Zones blanches : besoin sans offre", [
-        MapItem(
-            name="classes_couverture", title="Besoin d'insertion et offre accessible",
-            figure=lambda: maps.categorical(
-                communes, "classe", categories=COVERAGE_CLASSES, colors=COVERAGE_COLORS,
-                meta=m_cls, context=context, title="Besoin d'insertion et offre accessible",
-            ),
-            comment=atlas.explication_couverture[:900],
-            meta=[m_cls],
-            layer=communes[["code", "nom", "classe", "besoin", "offre", "geometry"]],
-        ),
+    if "besoin_estime" in atlas.non_couvertes.columns:
+        unc.insert(4, "besoin_estime", atlas.non_couvertes["besoin_estime"].map(
+            lambda v: "oui" if v is True or v == 1 else "non"))
+    sections.append(Section("Zones blanches : accessibilité faible au regard du besoin", [
+        Paragraph(f"Répartition des communes : {class_counts_text(communes)}. "
+                  f"{atlas.seuils_couverture} {estimate_text(communes)}"),
+        coverage_map(communes[["code", "nom", "classe", "besoin", "offre", "geometry",
+                               *[c for c in ("besoin_estime",) if c in communes.columns]]],
+                     atlas.couverture, context),
         TableItem(ExportTable(
             name="Communes non couvertes", frame=unc.reset_index(drop=True),
-            title="Communes au besoin non couvert, par nombre de chômeurs",
+            title="Communes à l'accessibilité faible au regard du besoin, par nombre de "
+            "chômeurs",
             columns={"code": "Code commune", "nom": "Commune",
                      "demande": "Chômeurs (recensement 2021)",
+                     "besoin_estime": "Besoin estimé",
                      "besoin": "Besoin (pour 1 000 hab.)", "offre": "Offre (pour 1 000)",
                      **{c: f"Distance à la structure {c[5:-3]} la plus proche (km)"
                         for c in unc.columns if c.startswith("dist_") and c.endswith("_km")}},
@@ -168,6 +170,13 @@ def territory_document(atlas: Any) -> AtlasDocument:
                                         comment="Pour développer les services à domicile.")
     if items:
         sections.append(Section("Typologies", items))
+    if getattr(atlas, "recommandations", None):
+        sections.append(Section("Préconisations", [
+            Paragraph("Pistes pour les acteurs du territoire (CDIAE, réseaux, collectivités) : "
+                      "chaque préconisation découle d'une règle appliquée aux résultats "
+                      "ci-dessus ; sa raison et ses chiffres sont donnés."),
+            Recommendations([r.__dict__ for r in atlas.recommandations]),
+        ]))
 
     methods = [
         "Capacité des SIAE : fichier de capacité s'il est fourni, sinon moyenne nationale du "

@@ -8,7 +8,9 @@ An atlas folder (e.g. ``atlas/diagnostic_37968077000029/``) holds, beside the PD
 - ``csv/<table>.csv``: one CSV per table, for French Excel (UTF-8 with BOM, ``;``, decimal
   comma): :mod:`.csv`;
 - ``<stem>.gpkg``: one layer per mapped layer, opening in QGIS with its name, its geometry type
-  and its CRS: :mod:`.gpkg`.
+  and its CRS: :mod:`.gpkg`;
+- ``<stem>.json``: the snapshot, strict JSON (missing and infinite numbers as ``null``):
+  :mod:`.snapshot`.
 
 A table is declared by an :class:`~coodiag.outputs.document.ExportTable`; :mod:`.cells`
 prepares its columns (shared by the XLSX, the CSV and the atlas pages), :mod:`.checks` refuses
@@ -83,6 +85,7 @@ from coodiag.outputs.exports.checks import (
 )
 from coodiag.outputs.exports.csv import write_csv
 from coodiag.outputs.exports.gpkg import check_layers, write_gpkg, write_prepared_gpkg
+from coodiag.outputs.exports.snapshot import check_json, json_ready
 from coodiag.outputs.exports.xlsx import SOURCES_HEADERS, indicator_meta, write_xlsx
 
 __all__ = [
@@ -92,12 +95,14 @@ __all__ = [
     "Column",
     "ExportError",
     "ExportSecrecyError",
+    "check_json",
     "check_layers",
     "check_secrecy",
     "check_tables",
     "decimals_for",
     "indicator_meta",
     "is_formula_like",
+    "json_ready",
     "neutralise_csv",
     "prepare_columns",
     "slugify",

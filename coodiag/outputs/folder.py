@@ -1,0 +1,97 @@
+"""The output folder of an atlas: coodiag replaces only a folder it made, never the user's files.
+
+An atlas is written into a temporary folder beside the target and swapped in as a whole
+(:func:`coodiag._io.atomic_dir`). Swapping replaces the target's content, so the target must
+be coodiag's own: absent, empty, or holding the :data:`MARKER` file that every atlas carries
+(folders written by earlier versions, holding only an atlas's own files, are recognised too).
+Anything else — ``--sortie .`` in a working folder, ``--sortie "$HOME"`` — is refused with a
+French message before anything is written. Temporary folders left by a killed run are removed
+at the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from coodiag.errors import DataError
+
+#: The file that marks a folder as an atlas written by coodiag.
+MARKER = ".coodiag-atlas"
+MARKER_TEXT = (
+    "Dossier écrit par coodiag : son contenu est remplacé en entier à chaque nouvelle édition.\n"
+    "N'y rangez pas d'autres fichiers.\n"
+)
+#: What an atlas folder holds besides its ``<slug>.*`` files (earlier versions had no marker).
+ATLAS_ENTRIES = {"cartes", "csv", MARKER}
+ATLAS_SUFFIXES = {".pdf", ".html", ".json", ".xlsx", ".gpkg"}
+#: A leftover temporary folder older than this, without a live owner, is removed.
+STALE_SECONDS = 3600
+PID_FILE = ".coodiag-pid"
+
+
+def _is_atlas(folder: Path) -> bool:
+    entries = list(folder.iterdir())
+    if any(e.name == MARKER for e in entries):
+        return True
+    stems = {e.stem for e in entries if e.is_file() and e.suffix in ATLAS_SUFFIXES}
+    return bool(entries) and len(stems) == 1 and all(
+        e.name in ATLAS_ENTRIES or (e.is_file() and e.suffix in ATLAS_SUFFIXES) for e in entries
+    )
+
+
+def check_target(folder: Path | str) -> Path:
+    """The absolute target folder, once it is known to be safe to replace (else DataError)."""
+    target = Path(folder).expanduser().resolve()
+    if target == Path(target.anchor) or target == Path.home().resolve():
+        raise DataError(f"Dossier de sortie refusé : {target} (racine ou dossier personnel).")
+    if target.exists() and not target.is_dir():
+        raise DataError(f"Dossier de sortie : {target} est un fichier, pas un dossier.")
+    if target.is_dir() and any(target.iterdir()) and not _is_atlas(target):
+        raise DataError(
+            f"Dossier de sortie refusé : {target} contient déjà des fichiers qui ne viennent pas "
+            "de coodiag, et un atlas remplace tout le contenu de son dossier. Indiquez un "
+            "dossier vide ou nouveau (par exemple --sortie atlas/mon-diagnostic)."
+        )
+    return target
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_leftovers(target: Path) -> list[Path]:
+    """Remove the temporary folders of earlier runs on ``target`` that were killed."""
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    for tmp in target.parent.glob(f".{target.name}.*.tmp"):
+        pid_file = tmp / PID_FILE
+        try:
+            pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
+            age = time.time() - tmp.stat().st_mtime
+        except (OSError, ValueError):
+            pid, age = None, STALE_SECONDS + 1
+        if (pid is not None and not _alive(pid)) or (pid is None and age > STALE_SECONDS):
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp)
+    return removed
+
+
+def mark(tmp: Path) -> None:
+    """Mark a folder being written (owner pid) and, once complete, as an atlas."""
+    (tmp / PID_FILE).write_text(str(os.getpid()))
+    (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+
+
+def unmark_pid(tmp: Path) -> None:
+    """Drop the owner pid before the folder is swapped in."""
+    (tmp / PID_FILE).unlink(missing_ok=True)
