@@ -317,7 +317,7 @@ def test_pdf_table_shows_masked_counts(rendered: dict) -> None:
     page = next(p for p in text.split("\f") if "Chômeurs 15-64 ans" in p)
     assert page.count("< 5") == 4
     assert "Lingeard 12 3,7" in page
-    assert "15 lignes de plus dans l'export XLSX" in page
+    assert "Les 40 lignes sont dans l'export XLSX" in page and "25 premières" in page
     # no count of 1-4 people in the count column: « code name count rate » rows
     rows = re.findall(r"^5\d{4} .*? (\S+|< 5) \d+,\d$", page, re.M)
     assert len(rows) == 25
@@ -486,3 +486,100 @@ def test_typography() -> None:
     assert fr.typography("12%") == "12\u202f%"
     assert fr.typography("voir https://exemple.fr") == "voir https://exemple.fr"
     assert fr.date(__import__("datetime").date(2025, 3, 1)) == "1er mars 2025"
+
+
+# --------------------------------------------------------------------------------------------
+# The real territory atlas of the Manche for a CDIAE (issue 13)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cdiae(base: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The atlas of the Manche as ``coodiag atlas --territoire dep:50`` writes it."""
+    import coodiag
+    from coodiag.outputs.builders import territory_document
+
+    result = coodiag.territory_atlas("dep:50")
+    doc = territory_document(result)
+    folder = tmp_path_factory.mktemp("cdiae") / "atlas"
+    written = atlas.render(doc, folder, formats=("pdf",))
+    return {"atlas": result, "doc": doc, "written": written,
+            "text": _pdftotext(written["pdf"]) if POPPLER else ""}
+
+
+def test_cdiae_epci_table_in_pdf_and_xlsx(cdiae: dict) -> None:
+    import openpyxl
+
+    ep = cdiae["atlas"].epci
+    wb = openpyxl.load_workbook(cdiae["written"]["xlsx"], read_only=True)
+    ws = wb["Intercommunalités"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header[:2] == ["Code EPCI", "Intercommunalité"]
+    assert {"ACI", "AI", "EI", "ETTI", "SIAE", "Capacité (salariés)",
+            "Capacité pour 1 000 demandeurs d'emploi"} <= set(header)
+    assert len(rows) - 1 == len(ep) == 8
+    by_name = {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    granville = by_name["Communauté de communes de Granville, Terre et Mer"]
+    assert (granville["ACI"], granville["AI"], granville["SIAE"]) == (2, 1, 3)
+    assert granville["Capacité (salariés)"] == 134
+    assert granville["Capacité pour 1 000 demandeurs d'emploi"] == 44
+    villedieu = by_name["Communauté de communes de Villedieu Intercom"]
+    assert villedieu["SIAE"] == 0 and villedieu["Capacité pour 1 000 demandeurs d'emploi"] == 0
+    per = [r[header.index("Capacité pour 1 000 demandeurs d'emploi")] for r in rows[1:]]
+    assert per == sorted(per)  # the least endowed first
+    if POPPLER:
+        text = cdiae["text"]
+        assert "L'offre d'insertion par intercommunalité (EPCI)" in text
+        for name in ep["nom"]:
+            assert _flat(name)[:25] in text.replace("\n", " "), name
+
+
+@needs_poppler
+def test_cdiae_lists_every_siae_and_names_them_properly(cdiae: dict) -> None:
+    text = cdiae["text"]
+    offre = cdiae["atlas"].offre
+    assert len(offre) == 29
+    missing = [s for s in offre["siret"] if s not in text]
+    assert not missing, missing
+    assert "de plus dans l'export" not in text
+    assert "Association Intermédiaire" in text and "ASSOC INTERMEDIAIRE" not in text
+    assert "27,7" not in text and "79,1" not in text  # estimated capacities: whole salariés
+
+
+@needs_poppler
+def test_cdiae_reader_text_has_no_cli_flag_and_says_what_is_missing(cdiae: dict) -> None:
+    text = cdiae["text"]
+    assert not re.search(r"--[a-z]", text), re.search(r".{40}--[a-z].{20}", text)
+    assert "Points d'attention" in text
+    assert any("réseaux" in w for w in cdiae["doc"].warnings)
+    assert "Messages clés" in text
+    flat = re.sub(r"\s+", " ", text)
+    assert "29 SIAE (13 ACI, 7 AI, 8 EI, 1 ETTI)" in flat
+    assert "1 intercommunalité sur 8 sans aucune SIAE implantée" in flat
+    # one date on the cover
+    cover = text.split("\f")[0]
+    assert "Édité le" not in cover and cover.count("Atlas produit le") == 1
+
+
+@needs_poppler
+def test_cdiae_no_text_runs_outside_the_page(cdiae: dict) -> None:
+    """From the PDF itself (``pdftotext -bbox``): no word crosses the right margin; the wide
+    tables (évolution by commune, uncovered communes) got a landscape page or a smaller font."""
+    out = subprocess.run(["pdftotext", "-bbox", str(cdiae["written"]["pdf"]), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out, re.S)
+    assert pages
+    landscape = 0
+    for number, (w, h, body) in enumerate(pages, 1):
+        width, height = float(w), float(h)
+        landscape += width > height
+        boxes = re.findall(r'<word xMin="([\d.-]+)" yMin="[\d.-]+" xMax="([\d.-]+)" '
+                           r'yMax="([\d.-]+)">(.*?)</word>', body)
+        past = [t for x0, x1, y1, t in boxes
+                if float(x1) > width - 45 or float(x0) < 0 or float(y1) > height]
+        assert not past, (number, past[:5])
+    assert landscape >= 1
+    text = cdiae["text"]
+    for raw in ("dist_ACI_km", "capacite_pour_1000", "n_siae", "Typ e"):
+        assert raw not in text, raw

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -62,7 +63,8 @@ def test_class_labels_in_french() -> None:
     cl = classify([0, 0, 0, 0, 1.5, 2, 6.1, 1234.5], meta=Indicator(unit="habitants"), k=4)
     assert cl.legend_title == "En nombre d'habitants"
     assert cl.labels[0] == "0 (4\u00a0communes)"
-    assert cl.labels[-1] == "2 – 1\u202f234 (2\u00a0communes)"
+    # 1,5 and 2 habitants are secret; zeros are a class of their own, the rest is cut apart
+    assert cl.labels[1:] == ("6 – 620 (1\u00a0commune)", "620 – 1\u202f234 (1\u00a0commune)")
     assert cl.format_value(None) == fr.MISSING_LABEL
     rate = classify([-1.234, 2.5, None], meta=Indicator(unit="%"), level="epci")
     assert rate.format_value(-1.234) == "\u22121,2\u00a0%"
@@ -88,3 +90,26 @@ def test_captions() -> None:
     assert captions.is_people_count(Indicator(unit="Personnes"))
     assert not captions.is_people_count(Indicator(unit="personnes", denominator="actifs"))
     assert not captions.is_people_count(None)
+
+
+def test_no_empty_class_no_value_in_two_classes_zeros_are_a_class() -> None:
+    """Counts of people of the Avranches roster's shape: 50 zeros, many ties, one big value."""
+    meta = Indicator(label="Salariés en parcours", unit="personnes")
+    values = [0] * 50 + [5, 5, 6, 6, 6, 7, 7, 9, 9, 9, 11, 11, 12, 80] + [None, 3, 4]
+    cl = classify(values, meta=meta, k=5)
+    assert all(n > 0 for n in cl.counts)  # no class with 0 units
+    assert cl.labels[0] == "0 (50\u00a0communes)"  # 0 is a known value, not "non disponible"
+    assert cl.n_secret == 2 and cl.n_missing == 1 and sum(cl.counts) == 64
+    # whole numbers: each class from its smallest to its largest value, never shared
+    shown = [r.split(" – ") for r in cl.ranges]
+    bounds = [(int(p[0]), int(p[-1])) for p in shown]
+    assert all(hi < lo for (_, hi), (lo, _) in itertools.pairwise(bounds))
+    y = np.array([v for v in values if v is not None and not 0 < v < 5], dtype=float)
+    for c, (lo, hi) in enumerate(bounds):
+        members = y[cl.classes[cl.classes >= 0] == c]
+        assert members.min() == lo and members.max() == hi
+    # an empty class of user thresholds joins the next one
+    assert classify([0, 0, 0, 3, 4], scheme="user", bins=[0, 1, 2]).bins == (0.0, 4.0)
+    assert classify([0.0, 0.5, 1.0], nodata="secret statistique").nodata_label == ""
+    hidden = classify([0.0, 0.5, None], nodata="secret statistique", level="epci")
+    assert hidden.nodata_label == "secret statistique (1\u00a0EPCI)"

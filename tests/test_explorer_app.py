@@ -125,15 +125,23 @@ def test_map_layers(display: None) -> None:
     _no_error(at)
     at.sidebar.radio(key="typology").set_value("communes").run()
     _no_error(at)
-    # A zone-level indicator asked at commune level says why it is not drawn.
+    # A zone-level indicator is not offered on the commune map: listed apart, with the reason.
     at.sidebar.radio(key="layer").set_value("Indicateur").run()
+    at.sidebar.radio(key="map_level").set_value("communes").run()
+    _no_error(at)
+    assert "Revenus et pauvreté" in at.sidebar.selectbox(key="theme").options
+    at.sidebar.selectbox(key="theme").set_value("Revenus et pauvreté").run()
+    from coodiag.explorer import catalogue
+
+    poverty = catalogue.label("indicateurs_zones_emploi:rev_txpauv_21")
+    assert poverty not in at.sidebar.selectbox(key="indicator").options
+    apart = " ".join(c.value for c in at.sidebar.caption)
+    assert "Taux de pauvreté au seuil de 60" in apart and "publié par zone d'emploi" in apart
+    at.sidebar.radio(key="map_level").set_value("zones_emploi").run()
+    at.sidebar.selectbox(key="theme").set_value("Revenus et pauvreté").run()
     at.sidebar.selectbox(key="indicator").set_value(
         "indicateurs_zones_emploi:rev_txpauv_21"
     ).run()
-    at.sidebar.radio(key="map_level").set_value("communes").run()
-    _no_error(at)
-    assert "publié par zone d'emploi" in " ".join(c.value for c in at.caption)
-    at.sidebar.radio(key="map_level").set_value("zones_emploi").run()
     _no_error(at)
     assert "Taux de pauvreté" in " ".join(m.value for m in at.markdown)
 
@@ -152,10 +160,20 @@ def test_side_panel_structure_and_commune(display: None) -> None:
     _no_error(at)
     labels = {b.label for b in at.get("download_button")}
     assert {"Télécharger le PDF", "Télécharger la page HTML"} <= labels
+    # The whole folder in one zip, so that the HTML page's links work.
+    import io
+    import zipfile
+
+    name, content = at.session_state["diag_files"]["20005688500011"]["zip"]
+    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+    html_pages = [n for n in names if n.endswith(".html")]
+    assert html_pages and any("/csv/" in n for n in names) and name.endswith(".zip")
     assert set(Path(tempfile.gettempdir()).glob("coodiag-diag-*")) == before
     at.selectbox(key="commune_pick").set_value("50129").run()  # Cherbourg-en-Cotentin
     _no_error(at)
-    assert "Classe de couverture" in at.table[2].value.index
+    assert any(m.value.startswith("**Portrait : Cherbourg-en-Cotentin (commune 50129)")
+               for m in at.markdown)
+    assert any(m.value.startswith("**Couverture** : ") for m in at.markdown)
 
 
 def test_scenario_opening(display: None) -> None:
@@ -169,6 +187,11 @@ def test_scenario_opening(display: None) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Communes dont l'accès change"].replace("\u202f", "")) > 0
     assert "Changements de classe" in metrics
+    # Another territory: the scenario (placed in the Manche) is dropped.
+    at.sidebar.selectbox(key="terr_dep").set_value("14").run()
+    _no_error(at)
+    assert "scenario" not in at.session_state
+    assert not [m for m in at.metric if m.label == "Communes dont l'accès change"]
 
 
 def _one_session(_: int) -> int:
@@ -190,3 +213,133 @@ def test_twenty_concurrent_sessions(display: None) -> None:
     ) as pool:
         counts = list(pool.map(_one_session, range(20)))
     assert len(set(counts)) == 1 and counts[0] > 0
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 14: launch settings, indicators offered, portrait, view in the address, export, réseaux
+# ------------------------------------------------------------------------------------------
+
+
+def test_config_file_and_launcher_agree() -> None:
+    """``streamlit run app.py`` reads .streamlit/config.toml, ``coodiag explorer`` passes
+    flags: the same settings (no usage metrics, address set, viewer toolbar)."""
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml")
+                           .read_text(encoding="utf-8"))
+    flat = {f"{section}.{k}": v for section, opts in config.items() for k, v in opts.items()}
+    assert flat == explorer.STREAMLIT_OPTIONS
+    assert flat["browser.gatherUsageStats"] is False
+    argv = explorer.streamlit_argv(["--server.port", "8600"])
+    assert argv[:3] == ["streamlit", "run", APP] and argv[-2:] == ["--server.port", "8600"]
+    assert argv[argv.index("--client.toolbarMode") + 1] == "viewer"
+
+
+def test_view_from_address_portrait_and_level_memory(display: None, base: dict) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(niveau="ze", territoire="2802", commune="50025", couche="Indicateur",
+                           carte="communes", indicateur="offre:n_siae")
+    at.run()
+    _no_error(at)
+    assert at.markdown[0].value == "### Avranches (zone d'emploi 2802)"
+    assert at.sidebar.selectbox(key="indicator").value == "offre:n_siae"
+    assert at.sidebar.radio(key="map_level").value == "communes"
+    # The portrait of Avranches: its figures beside the Manche, Normandie, metropolitan France.
+    assert any(m.value == "**Portrait : Avranches (commune 50025)**" for m in at.markdown)
+    table = next(t.value for t in at.table if "France métropolitaine" in t.value.columns)
+    assert list(table.columns) == ["Avranches (commune 50025)", "Manche (dép. 50)",
+                                   "Normandie (région)", "France métropolitaine"]
+    from coodiag.base.store import Base
+
+    n = int((Base.open().siae["code_commune"] == "50025").sum())
+    assert n > 0
+    assert table.loc["Structures d'insertion (filtres appliqués)",
+                     "Avranches (commune 50025)"] == str(n)
+    coverage_line = next(m.value for m in at.markdown if m.value.startswith("**Couverture**"))
+    assert "besoin : niveau" in coverage_line and "offre à portée : niveau" in coverage_line
+    assert any("Structures à portée" in m.value for m in at.markdown)
+    # The view goes back into the address.
+    assert at.query_params["territoire"] in ("2802", ["2802"])
+    assert at.query_params["commune"] in ("50025", ["50025"])
+    # EPCI, then back to the zones d'emploi: Avranches again (not the first of the list).
+    at.sidebar.radio(key="terr_level").set_value("epci").run()
+    _no_error(at)
+    assert "Mont-Saint-Michel-Normandie" in at.markdown[0].value  # holds most of the zone
+    at.sidebar.radio(key="terr_level").set_value("ze").run()
+    assert at.markdown[0].value == "### Avranches (zone d'emploi 2802)"
+
+
+def test_indicators_offered_where_they_exist(display: None) -> None:
+    at = _app(terr_level="reg", terr_reg="93")  # PACA: no 2022 census rates per commune
+    at.sidebar.radio(key="map_level").set_value("communes").run()
+    at.sidebar.selectbox(key="theme").set_value("Emploi, chômage et activité").run()
+    _no_error(at)
+    from coodiag.explorer import catalogue
+
+    rate_22 = catalogue.label("indicateurs_communes:tx_chom1564_22")
+    rate_21 = catalogue.label("indicateurs_communes:tx_chom1564_21")
+    options = at.sidebar.selectbox(key="indicator").options  # shown labels
+    assert rate_22 != rate_21
+    assert rate_22 not in options
+    assert rate_21 in options  # the 2021 census covers PACA
+    apart = " ".join(c.value for c in at.sidebar.caption)
+    assert "aucune valeur pour les communes de ce territoire" in apart
+    at.sidebar.selectbox(key="indicator").set_value("indicateurs_communes:tx_chom1564_21").run()
+    _no_error(at)
+    assert "0 classes" not in " ".join(c.value for c in at.caption)
+    # In the Manche, the same 2022 rate is offered.
+    at.sidebar.radio(key="terr_level").set_value("dep").run()
+    at.sidebar.selectbox(key="terr_dep").set_value("50").run()
+    at.sidebar.selectbox(key="theme").set_value("Emploi, chômage et activité").run()
+    assert rate_22 in at.sidebar.selectbox(key="indicator").options
+
+
+def test_export_of_the_view(display: None) -> None:
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from coodiag.explorer import data, export, mapview
+
+    communes = data.territory_communes("dep", "50")
+    reg = data.registry_with(None, None)
+    types = list(reg["type_siae"].unique())
+    pts = mapview.filtered_siae(reg, set(communes["code"]), types, [])
+    params = {"prefix": "dep", "code": "50", "types": types, "reseaux": [], "layer": "Indicateur",
+              "map_level": "epci", "indicator": "offre:n_siae", "scheme": "quantiles", "k": 5,
+              "access_type": "ensemble", "typology": "ze", "tiles": False}
+    _page, info = mapview.build_map(params, pts)
+    table = export.view_table(info, "Manche (département 50)")
+    csv = export.file_bytes(table, "csv", "coodiag — test").decode("utf-8-sig")
+    frame = pd.read_csv(io.StringIO(csv), sep=None, engine="python", dtype=str)
+    assert len(frame) == communes["epci"].nunique()
+    counts = pd.to_numeric(frame.iloc[:, 2].str.replace(",", "."), errors="coerce")
+    # The EPCIs are drawn whole: their structures, in the Manche or beyond.
+    whole = data.base()["communes"]
+    whole = whole[whole["epci"].isin(set(communes["epci"]))]
+    assert int(counts.sum()) == int(reg["code_commune"].isin(set(whole["code"])).sum())
+    assert int(counts.sum()) >= len(pts) > 0
+    book = openpyxl.load_workbook(io.BytesIO(export.file_bytes(table, "xlsx", "coodiag")))
+    assert "Carte" in book.sheetnames and "Sources" in book.sheetnames
+
+
+#: One structure of the Manche, one SIRET (valid) that is no SIAE.
+MEMBERSHIP_UNKNOWN = (
+    b"siret;reseau\n"
+    b"20005688500011;Coorace\n"
+    b"73282932000074;Coorace\n"
+)
+
+
+def test_membership_unknown_siret_warned(display: None) -> None:
+    result = explorer.read_upload("reseaux", "adhesions.csv", MEMBERSHIP_UNKNOWN)
+    assert (result.n_read, result.n_used) == (2, 2)
+    at = _app(imports={"reseaux": result})
+    _no_error(at)
+    warned = " ".join(w.value for w in at.warning)
+    assert "1 SIRET du fichier sans structure d'insertion correspondante" in warned
+    assert "73282932000074" in warned
+    summary = next(d.value for d in at.dataframe if "Réseau" in d.value.columns)
+    row = summary.set_index("Réseau").loc["Coorace"]
+    assert row["Structures reconnues"] == "1" and row["SIRET inconnus"] == "1"

@@ -1,9 +1,18 @@
-"""The explorer in a real browser: Debian's Chromium driven by playwright, the app served by
-``streamlit run app.py`` on a free local port. Checks the SIAE markers, the legend, that no
-request leaves the machine, and leaves a screenshot in ``tests/artefacts/``."""
+"""The explorer in a real browser: Debian's Chromium driven by playwright, the app served on a
+free local port by both launch ways (``streamlit run app.py`` from the checkout, reading
+``.streamlit/config.toml``; ``coodiag explorer`` from another folder, passing flags).
+
+Walks what a réseau delegate does (issue 14): Manche → click Avranches → its portrait →
+export the values (CSV) and the map (PNG) → the address reopened in a new browser shows the
+same view → a membership file with an unknown SIRET → warning; legends cover at most a fifth
+of the map at 1400×900 and 390×844; ten sessions at once each get their first map; no
+request leaves the machine. Screenshots in
+``tests/artefacts/``. Waits poll the page (no fixed sleeps)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import subprocess
@@ -18,47 +27,88 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 LOCAL = re.compile(r"^(https?|wss?)://(localhost|127\.0\.0\.1)(:\d+)?/|^(data|blob|about):")
 MEMBERSHIP = (
-    "siret;reseau\n"
-    "20005688500011;Coorace\n"
-    "26500008300013;Coorace, Chantier école\n"
-    "12345678901234;Coorace\n"
-).encode()
+    b"siret;reseau\n"
+    b"20005688500011;Coorace\n"
+    b"26500008300013;Coorace, Chantier \xc3\xa9cole\n"
+    b"73282932000074;Coorace\n"  # a valid SIRET that is no SIAE
+    b"12345678901234;Coorace\n"  # not a SIRET
+)
+#: Share of the map the legends may cover.
+MAX_LEGEND_SHARE = 0.2
+#: The legends' share of the map, measured in the map page.
+LEGEND_SHARE_JS = """() => {
+    const box = document.querySelector(".leaflet-container");
+    let area = 0;
+    box.querySelectorAll(".coodiag-legend").forEach((el) => {
+        area += el.offsetWidth * el.offsetHeight;
+    });
+    return [area / (box.clientWidth * box.clientHeight),
+            box.querySelectorAll(".coodiag-legend").length];
+}"""
+#: A pixel of the commune ``code`` where the commune itself is on top (not a marker), after
+#: zooming on it as a user would (at the département's zoom its markers hide it).
+UNIT_PIXEL_JS = """(code) => {
+    const layer = (window.coodiagUnits || {})[code];
+    if (!layer || !layer._map) { return null; }
+    const map = layer._map, b = layer.getBounds();
+    map.fitBounds(b, {animate: false, maxZoom: 13});
+    const nw = map.latLngToContainerPoint(b.getNorthWest());
+    const se = map.latLngToContainerPoint(b.getSouthEast());
+    const box = map.getContainer().getBoundingClientRect();
+    for (let i = 1; i < 12; i++) {
+        for (let j = 1; j < 12; j++) {
+            const x = box.left + nw.x + (se.x - nw.x) * i / 12;
+            const y = box.top + nw.y + (se.y - nw.y) * j / 12;
+            if (document.elementFromPoint(x, y) === layer._path) { return [x, y]; }
+        }
+    }
+    return null;
+}"""
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"navigateur absent : {CHROMIUM} (paquet Debian chromium)"
 )
 
 
-@pytest.fixture(scope="module")
-def server(base: dict):
-    """``streamlit run app.py`` on a free port; stopped at teardown."""
-    from coodiag.base import display
-
-    if not (display.display_dir() / "communes_28.parquet").exists():
-        display.build_display_geometries()
+def _serve(command: list[str], cwd: Path, log_name: str):
     port = free_port()
-    log = ARTEFACTS / "streamlit.log"
+    log = ARTEFACTS / log_name
     ARTEFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from coodiag.explorer.components import main; "
-             "sys.exit(main(sys.argv[1:]))",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ},
+            [*command, "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.fileWatcherType", "none"],
+            cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ},
         )
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc, log)
-        yield url
-    finally:
-        stop(proc)
+    wait_healthy(url, proc, log)
+    return url, proc, log
+
+
+@pytest.fixture(scope="module")
+def display(base: dict) -> None:
+    from coodiag.base import display as geometries
+
+    if not (geometries.display_dir() / "communes_28.parquet").exists():
+        geometries.build_display_geometries()
+
+
+def _browser(p):
+    return p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def _watch(context, requests: list[str]) -> None:
+    context.on("request", lambda r: requests.append(r.url))
+    context.on("page", lambda pg: pg.on("websocket", lambda ws: requests.append(ws.url)))
 
 
 def _count(page) -> int:
     text = page.get_by_text(re.compile(r"\d+ structures")).first.inner_text()
     return int(re.search(r"(\d+) structures", text).group(1))
+
+
+def _wait_count(page, n: int, timeout: float = 60) -> None:
+    page.get_by_text(re.compile(rf"\b{n} structures")).first.wait_for(timeout=timeout * 1000)
 
 
 def _pick(page, label: str, text: str) -> None:
@@ -69,17 +119,46 @@ def _pick(page, label: str, text: str) -> None:
     page.get_by_role("option", name=re.compile(re.escape(text))).first.click()
 
 
+def _map_frame(page, timeout: float = 90):
+    """The map page's frame once its legends are drawn (the frame is replaced when the map
+    changes: looked up again until it answers)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            handle = page.locator("iframe.coodiag-map").first.element_handle(timeout=10_000)
+            frame = handle.content_frame()
+            if frame is not None and frame.query_selector(".coodiag-legend"):
+                return frame
+        except Exception:  # the frame navigated during the look-up: look again
+            pass
+        page.wait_for_timeout(250)
+    raise AssertionError("carte absente")
+
+
+def _legend_share(page, timeout: float = 30) -> float:
+    """The legends' share of the map, once the folding has settled (polled)."""
+    deadline = time.monotonic() + timeout
+    share = 1.0
+    while time.monotonic() < deadline:
+        try:
+            share, n = _map_frame(page).evaluate(LEGEND_SHARE_JS)
+        except Exception:
+            n = 0
+        if n and share <= MAX_LEGEND_SHARE:
+            return share
+        page.wait_for_timeout(200)
+    return share
+
+
 def _legend_texts(page, *, expect: str, timeout: float = 60) -> str:
-    """The legends of the map iframe once they hold ``expect`` (Streamlit redraws the iframe
-    after each rerun: a read during the redraw is retried, not failed)."""
+    """All legend text (folded parts included) once it holds ``expect``."""
     deadline = time.monotonic() + timeout
     text = ""
     while time.monotonic() < deadline:
         try:
-            legend = page.frame_locator("iframe").first.locator(".coodiag-legend")
-            legend.first.wait_for(timeout=10_000)
-            text = " ".join(legend.all_inner_texts())
-        except Exception:  # the frame navigated during the read: read again
+            text = " ".join(_map_frame(page).eval_on_selector_all(
+                ".coodiag-legend", "els => els.map(e => e.textContent)"))
+        except Exception:
             text = ""
         if expect in text:
             return text
@@ -87,76 +166,221 @@ def _legend_texts(page, *, expect: str, timeout: float = 60) -> str:
     return text
 
 
-def _wait_count(page, n: int, timeout: float = 60) -> None:
-    page.get_by_text(re.compile(rf"\b{n} structures")).first.wait_for(timeout=timeout * 1000)
-
-
-def test_explorer_in_chromium(server: str) -> None:
+def test_streamlit_run_app_reads_the_config(display: None) -> None:
+    """``streamlit run app.py`` with no flag but the port: the checkout's config file keeps
+    every request on the machine and hides the developer menu."""
     from playwright.sync_api import sync_playwright
 
+    url, proc, log = _serve([sys.executable, "-m", "streamlit", "run", "app.py"], ROOT,
+                            "streamlit_run.log")
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            context = browser.new_context(viewport={"width": 1600, "height": 1000})
-            context.on("request", lambda r: requests.append(r.url))
-            page = context.new_page()
-            page.on("websocket", lambda ws: requests.append(ws.url))
-            page.goto(server, wait_until="domcontentloaded")
-            page.get_by_text(re.compile(r"\d+ structures")).first.wait_for(timeout=90_000)
-            manche = _count(page)
-
-            # Another département changes the count; back to the Manche.
-            _pick(page, "Département (nom ou code)", "Calvados (14)")
-            page.get_by_text("Calvados (département 14)").first.wait_for(timeout=60_000)
-            # The heading may show before the rerun has redrawn the count: wait for the count.
-            deadline = time.monotonic() + 60
-            while _count(page) == manche and time.monotonic() < deadline:
-                page.wait_for_timeout(300)
-            assert _count(page) != manche
-            _pick(page, "Département (nom ou code)", "Manche (50)")
-            page.get_by_text("Manche (département 50)").first.wait_for(timeout=60_000)
-            _wait_count(page, manche)
-
-            # Upload the membership file (one bad row): the French report is shown.
-            page.get_by_role("tab", name="Vos fichiers").click()
-            page.locator("input[type=file]").first.set_input_files(
-                {"name": "adhesions.csv", "mimeType": "text/csv", "buffer": MEMBERSHIP}
-            )
-            page.get_by_text(re.compile(r"1 rejetée\(s\)")).first.wait_for(timeout=60_000)
-            page.get_by_role("tab", name="Carte").click()
-
-            # Filter on one réseau, then show the structures alone.
-            _pick(page, "Réseaux", "Coorace")
-            page.keyboard.press("Escape")
-            _wait_count(page, 2)
-            legends = _legend_texts(page, expect="Structures d'insertion (SIAE) : 2")
-            assert "Capacité d'insertion pour 1 000 demandeurs" in legends
-            assert "Classes : quantiles" in legends
-            assert "Structures d'insertion (SIAE) : 2" in legends
-
-            page.locator("section[data-testid=stSidebar]").get_by_text("Aucune", exact=True).click()
-            frame = page.frame_locator("iframe").first
-            frame.locator(".coodiag-legend").first.wait_for(timeout=60_000)
-            page.wait_for_timeout(500)
-            markers = frame.locator("path.leaflet-interactive")
-            assert markers.count() == 2
-            assert "Structures d'insertion (SIAE) : 2" in _legend_texts(
-                page, expect="Structures d'insertion (SIAE) : 2"
-            )
-
-            # Back to the choropleth for the screenshot a user would see.
-            page.locator("section[data-testid=stSidebar]").get_by_text(
-                "Indicateur", exact=True
-            ).click()
-            page.frame_locator("iframe").first.locator(".coodiag-legend").nth(1).wait_for(
-                timeout=60_000
-            )
-            page.wait_for_timeout(800)
-            ARTEFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTEFACTS / "explorer.png"), full_page=True)
-        finally:
-            browser.close()
+    try:
+        with sync_playwright() as p:
+            browser = _browser(p)
+            try:
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                _watch(context, requests)
+                page = context.new_page()
+                page.goto(url, wait_until="domcontentloaded")
+                page.get_by_text(re.compile(r"\d+ structures")).first.wait_for(timeout=90_000)
+                _map_frame(page)
+                assert page.get_by_text("Deploy", exact=True).count() == 0
+                assert page.get_by_text("Clear cache").count() == 0
+            finally:
+                browser.close()
+    finally:
+        stop(proc)
+    text = log.read_text()
+    assert "External URL" not in text  # no lookup of the public address
     outside = sorted({u for u in requests if not LOCAL.match(u)})
     assert not outside, f"requêtes hors de la machine : {outside[:10]}"
-    assert requests  # the listener did see the app's own requests
+    assert any("_stcore" in u for u in requests)  # the listener saw the app's own traffic
+
+
+def test_delegate_walkthrough_with_coodiag_explorer(display: None, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from coodiag.base import store
+
+    # ``coodiag explorer`` run from another folder: its flags, not the checkout's config file.
+    url, proc, _log = _serve(
+        [sys.executable, "-c", "import sys; from coodiag.explorer.components import main; "
+         "sys.exit(main(sys.argv[1:]))"], tmp_path, "streamlit.log")
+    requests: list[str] = []
+    ARTEFACTS.mkdir(exist_ok=True)
+    try:
+        with sync_playwright() as p:
+            browser = _browser(p)
+            try:
+                context = browser.new_context(viewport={"width": 1400, "height": 900},
+                                              accept_downloads=True)
+                _watch(context, requests)
+                page = context.new_page()
+                page.goto(url, wait_until="domcontentloaded")
+                page.get_by_text("Manche (département 50)").first.wait_for(timeout=90_000)
+                manche = _count(page)
+                assert page.get_by_text("Deploy", exact=True).count() == 0
+
+                # Legends: at most a fifth of the map.
+                assert _legend_share(page) <= MAX_LEGEND_SHARE
+                page.screenshot(path=str(ARTEFACTS / "explorer_1400x900.png"))
+                # Overlapping structures are counted (Cherbourg: several in one spot).
+                deadline = time.monotonic() + 30
+                piles: list[int] = []
+                while not piles and time.monotonic() < deadline:
+                    try:
+                        piles = [int(t) for t in _map_frame(page).eval_on_selector_all(
+                            ".coodiag-pile", "els => els.map(e => e.textContent)")]
+                    except Exception:
+                        piles = []
+                    if not piles:
+                        page.wait_for_timeout(200)
+                assert piles and min(piles) >= 2 and sum(piles) <= manche
+
+                # Click Avranches on the map: its portrait.
+                frame = _map_frame(page)
+                frame.wait_for_function("() => window.coodiagUnits && "
+                                        "Object.keys(window.coodiagUnits).length > 0")
+                # The default map is per EPCI: switch to communes to click the commune.
+                page.locator("section[data-testid=stSidebar]").get_by_text(
+                    "Communes", exact=True).click()
+                deadline = time.monotonic() + 60
+                xy = None
+                while xy is None and time.monotonic() < deadline:
+                    try:
+                        xy = _map_frame(page).evaluate(UNIT_PIXEL_JS, "50025")
+                    except Exception:
+                        xy = None
+                    if xy is None:
+                        page.wait_for_timeout(250)
+                assert xy, "Avranches introuvable sur la carte"
+                box = page.locator("iframe.coodiag-map").first.bounding_box()
+                page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+                page.get_by_text("Portrait : Avranches (commune 50025)").first.wait_for(
+                    timeout=60_000)
+                page.get_by_text(re.compile(r"^Couverture")).first.wait_for(timeout=30_000)
+
+                # Export the values of the view (CSV): one row per commune of the Manche.
+                with page.expect_download(timeout=60_000) as dl:
+                    page.get_by_role("button", name="Valeurs de la carte (CSV)").click()
+                path = tmp_path / "vue.csv"
+                dl.value.save_as(path)
+                rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")),
+                                       delimiter=";"))
+                import pandas as pd
+
+                communes = pd.read_parquet(store.base_dir() / "communes.parquet",
+                                           columns=["code", "dep"])
+                assert len(rows) - 1 == int((communes["dep"] == "50").sum())
+                assert any(r[0] == "50025" for r in rows[1:])
+
+                # The map as PNG, with its legends beside it and the source line under it.
+                with page.expect_download(timeout=60_000) as dl:
+                    page.frame_locator("iframe.coodiag-map").first.locator(
+                        ".coodiag-png a").click()
+                png = tmp_path / "carte.png"
+                dl.value.save_as(png)
+                head = png.read_bytes()[:24]
+                assert head[:8] == b"\x89PNG\r\n\x1a\n"
+                width = int.from_bytes(head[16:20], "big")
+                frame_width = page.locator("iframe.coodiag-map").first.bounding_box()["width"]
+                assert width >= 2 * (frame_width + 200)  # the map and the legend column, ×2
+                assert dl.value.suggested_filename.startswith("coodiag_manche")
+
+                # The address holds the view: a new browser context shows the same.
+                deadline = time.monotonic() + 30
+                while "commune=50025" not in page.url and time.monotonic() < deadline:
+                    page.wait_for_timeout(200)
+                shared = page.url
+                assert "commune=50025" in shared and "carte=communes" in shared
+                other = browser.new_context(viewport={"width": 1400, "height": 900})
+                _watch(other, requests)
+                again = other.new_page()
+                again.goto(shared, wait_until="domcontentloaded")
+                again.get_by_text("Portrait : Avranches (commune 50025)").first.wait_for(
+                    timeout=90_000)
+                assert again.get_by_text("Manche (département 50)").count() > 0
+                assert _count(again) == manche
+                # The commune of the address is outlined on the map (zoomed to), and a clicked
+                # shape shows no focus rectangle.
+                deadline = time.monotonic() + 30
+                outlined = False
+                while not outlined and time.monotonic() < deadline:
+                    try:
+                        outlined = _map_frame(again).evaluate(
+                            "() => (window.coodiagUnits || {})['50025'] !== undefined && "
+                            "window.coodiagUnits['50025'].options.weight === 3.5")
+                    except Exception:
+                        outlined = False
+                    if not outlined:
+                        again.wait_for_timeout(250)
+                assert outlined
+                assert _map_frame(again).evaluate(
+                    "() => { const p = window.coodiagUnits['50025']._path; "
+                    "p.setAttribute('tabindex', '0'); p.focus(); "
+                    "return getComputedStyle(p).outlineStyle; }") == "none"
+                other.close()
+
+                # A membership file with an unknown SIRET: warned, summarised per réseau.
+                page.get_by_role("tab", name="Vos fichiers").click()
+                page.locator("input[type=file]").first.set_input_files(
+                    {"name": "adhesions.csv", "mimeType": "text/csv", "buffer": MEMBERSHIP})
+                page.get_by_text(re.compile(r"1 SIRET du fichier sans structure")).first \
+                    .wait_for(timeout=60_000)
+                page.get_by_text("Résumé par réseau").first.wait_for(timeout=30_000)
+                page.get_by_role("tab", name="Carte").click()
+
+                # Filter on one réseau, then the structures alone: two markers.
+                _pick(page, "Réseaux", "Coorace")
+                page.keyboard.press("Escape")
+                _wait_count(page, 2)
+                assert "Structures d'insertion (SIAE) : 2" in _legend_texts(
+                    page, expect="Structures d'insertion (SIAE) : 2")
+                page.locator("section[data-testid=stSidebar]").get_by_text(
+                    "Aucune", exact=True).click()
+                deadline = time.monotonic() + 60
+                n_markers = -1
+                while n_markers != 2 and time.monotonic() < deadline:
+                    try:  # the communes gone, only the two markers remain
+                        frame = _map_frame(page)
+                        n_markers = len(frame.query_selector_all("path.leaflet-interactive"))
+                    except Exception:
+                        n_markers = -1
+                    if n_markers != 2:
+                        page.wait_for_timeout(250)
+                assert n_markers == 2
+
+                # Ten people open the app at once: each gets their first map.
+                crowd = [browser.new_context(viewport={"width": 1400, "height": 900})
+                         for _ in range(10)]
+                pages = []
+                for ctx in crowd:
+                    _watch(ctx, requests)
+                    pg = ctx.new_page()
+                    pg.goto(url, wait_until="commit")
+                    pages.append(pg)
+                for pg in pages:
+                    pg.frame_locator("iframe.coodiag-map").first.locator(
+                        "path.leaflet-interactive").first.wait_for(state="attached",
+                                                                    timeout=180_000)
+                    assert _count(pg) == manche
+                for ctx in crowd:
+                    ctx.close()
+
+                # A phone: the legends fold so as to leave the map readable.
+                phone = browser.new_context(viewport={"width": 390, "height": 844},
+                                            is_mobile=True, has_touch=True)
+                _watch(phone, requests)
+                small = phone.new_page()
+                small.goto(url, wait_until="domcontentloaded")
+                small.get_by_text(re.compile(r"\d+ structures")).first.wait_for(timeout=90_000)
+                assert _legend_share(small) <= MAX_LEGEND_SHARE
+                small.screenshot(path=str(ARTEFACTS / "explorer_390x844.png"), full_page=True)
+                phone.close()
+            finally:
+                browser.close()
+    finally:
+        stop(proc)
+    outside = sorted({u for u in requests if not LOCAL.match(u)})
+    assert not outside, f"requêtes hors de la machine : {outside[:10]}"
+    assert requests

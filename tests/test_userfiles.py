@@ -675,3 +675,72 @@ def test_sirene_mirror_fixture() -> None:
     assert r.data["x"].notna().sum() == 1654
     # The current-layout column holds today's activity: mostly still bars.
     assert r.data["naf"].value_counts().index[0] == "56.30Z"
+
+
+def _outcome(path: Path) -> tuple | str:
+    """Everything an import gives (or its French error), for comparing two ways of reading."""
+    try:
+        r = read_salaries(path)
+    except DataError as exc:
+        return str(exc)
+    return (r.data, r.rejects, r.warnings, r.n_read, r.n_used, r.n_rejected, r.source)
+
+
+def _same(a: tuple | str, b: tuple | str) -> None:
+    assert type(a) is type(b)
+    if isinstance(a, str):
+        assert a == b
+        return
+    pd.testing.assert_frame_equal(a[0], b[0])
+    pd.testing.assert_frame_equal(a[1], b[1])
+    assert a[2:] == b[2:]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in FIX.iterdir() if p.name.startswith("sal_"))
+)
+def test_chunked_import_same_as_one_chunk_fixtures(name: str, monkeypatch) -> None:
+    """A file read a few rows at a time (bounded memory) gives exactly the one-piece result."""
+    from coodiag.userfiles import reader
+
+    whole = _outcome(FIX / name)
+    monkeypatch.setattr(reader, "CHUNK_ROWS", 2)
+    _same(_outcome(FIX / name), whole)
+
+
+def test_chunked_import_same_as_one_chunk(tmp_path: Path, monkeypatch) -> None:
+    """Duplicates, rejects, warnings and quoted line ends spread over many chunks: same data,
+    same rejects (line numbers as in the file), same warnings, in the same order."""
+    from coodiag.userfiles import reader
+
+    lines = (Path(__file__).parents[1] / "examples" / "salaries_ai_avranches_FICTIF.csv").read_text(
+        encoding="utf-8"
+    ).splitlines()
+    head, rows = lines[0], lines[1:41]
+    rows[0] = rows[0].replace("31/12/2023", "45292")  # Excel serial date (a warning), line 2
+    rows[1] = rows[1].replace("26/03/2024", "45300")  # line 3
+    rows[4] = rows[4].replace(";50025;", ";50516;")  # obsolete commune code (a warning), line 6
+    rows[7] = rows[7].replace(";Z;", ";H;").replace(";H;", ";Z;")  # unknown sex: line 9
+    rows[9] = "=SUM(A1)" + rows[9][rows[9].index(";") :]  # a formula, line 11
+    rows[11] = rows[11] + ";en trop"  # too many fields, line 13
+    rows[13] = rows[13].replace("Marcey-les-Grèves", '"Marcey-les\nGrèves"')  # lines 15-16
+    rows.insert(30, rows[2])  # line 33: a duplicate of line 4, read many chunks before
+    rows.insert(35, "")
+    path = tmp_path / "chunks.csv"
+    path.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    whole = _outcome(path)
+    assert not isinstance(whole, str)
+    data, rej, warnings, n_read, n_used, n_rejected, _source = whole
+    assert (n_read, n_used + n_rejected) == (41, 41)
+    motifs = dict(zip(rej["ligne"], rej["motif"], strict=True))
+    assert motifs[33] == "doublon de la ligne 4 (ligne identique ignorée)"
+    assert motifs[9] == "sexe non reconnu (attendu : F ou H)"
+    assert motifs[13].startswith("ligne de 13 champs pour 12 colonnes")
+    assert warnings[0].startswith("ligne 11, colonne id_salarie : cellule commençant par")
+    obsolete = "ligne 6, colonne code_commune : code 50516 obsolète"
+    assert any(w.startswith(obsolete) for w in warnings)
+    assert warnings[-1].startswith("colonne date_debut, 2 ligne(s) (2, 3) : dates saisies")
+    assert data.loc[data["ligne"] == 15, "code_commune"].tolist() == ["50288"]  # 2 lines, kept
+    for size in (1, 3, 7):
+        monkeypatch.setattr(reader, "CHUNK_ROWS", size)
+        _same(_outcome(path), whole)

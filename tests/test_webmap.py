@@ -111,3 +111,45 @@ def test_webmap_renders_offline_in_chromium(manche: dict, tmp_path: Path) -> Non
     darkest = np.array([0x25, 0x34, 0x94]) * 0.85 + bg * 0.15
     dist = np.abs(colours.astype(float) - darkest).max(axis=1)
     assert dist.min() <= 4, "aucune couleur de classe à l'écran"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium absent (apt-get install chromium)")
+def test_webmap_fits_the_territory_once_its_frame_is_shown(manche: dict, tmp_path: Path) -> None:
+    """A map made in a hidden frame (size 0) opened on the whole world (zoom 0): it now fits
+    the territory when the frame is shown, like the atlas's iframes."""
+    import html as html_mod
+
+    m = webmap.offline_map(title="Manche")
+    weblayers.outline_layer(m, manche["communes"])
+    weblayers.points_layer(m, manche["siae"])
+    page = webmap.render_html(m)
+    assert "ResizeObserver" in page
+    wrapper = tmp_path / "wrapper.html"
+    wrapper.write_text(
+        '<!doctype html><html><body style="margin:0">'
+        '<div id="w" style="display:none"><iframe id="f" style="width:900px;height:560px" '
+        f'srcdoc="{html_mod.escape(page)}"></iframe></div><pre id="out"></pre><script>'
+        'setTimeout(function () { document.getElementById("w").style.display = "block"; }, 700);'
+        'setTimeout(function () {'
+        '  var w = document.getElementById("f").contentWindow, out = [];'
+        '  for (var k in w) { try { if (w.L && w[k] instanceof w.L.Map) {'
+        '    var b = w[k].getBounds().toBBoxString();'
+        '    out.push(w[k].getZoom() + "|" + w[k].getSize().x + "|" + b);'
+        '  } } catch (e) {} }'
+        '  document.getElementById("out").textContent = "ZOOM:" + out.join(";") + ":END";'
+        '}, 2500);</script></body></html>',
+        encoding="utf-8",
+    )
+    cmd = [*chromium_command(tmp_path), "--window-size=1280,800", "--virtual-time-budget=5000",
+           "--dump-dom", wrapper.as_uri()]
+    dom = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r"ZOOM:(\d+(?:\.\d+)?)\|(\d+)\|([-\d.,]+):END", dom)
+    assert found, "carte introuvable dans la page"
+    zoom, width = float(found.group(1)), int(found.group(2))
+    west, south, east, north = (float(v) for v in found.group(3).split(","))
+    assert width == 900
+    assert zoom >= 7, f"vue du monde entier (zoom {zoom})"
+    # the whole Manche is in view, and fills it (not a dot in the middle of France)
+    minx, miny, maxx, maxy = manche["communes"].to_crs(4326).total_bounds
+    assert west <= minx and east >= maxx and south <= miny and north >= maxy
+    assert (maxy - miny) / (north - south) > 0.6 or (maxx - minx) / (east - west) > 0.6

@@ -26,7 +26,17 @@ from coodiag import levels
 from coodiag.analyses import access
 from coodiag.base import registry as siae
 from coodiag.errors import CoodiagError
-from coodiag.explorer import data, mapview, panels, tabs
+from coodiag.explorer import (
+    catalogue,
+    data,
+    export,
+    mapframe,
+    mapview,
+    panels,
+    portrait,
+    tabs,
+    view,
+)
 
 st.set_page_config(page_title="coodiag — explorateur de l'IAE", layout="wide")
 
@@ -52,23 +62,28 @@ def sidebar() -> dict:
     sb = st.sidebar
     sb.title("coodiag — explorateur")
     sb.caption("Diagnostic territorial de l'insertion par l'activité économique.")
+    view.restore(LEVEL_LABELS)
     sb.header("Territoire")
-    prefix = sb.radio("Niveau", list(LEVEL_LABELS), format_func=LEVEL_LABELS.get, index=1,
+    view.keep_valid("terr_level", LEVEL_LABELS, "dep")
+    prefix = sb.radio("Niveau", list(LEVEL_LABELS), format_func=LEVEL_LABELS.get,
                       key="terr_level", horizontal=True)
     code = ""
     if prefix != data.FRANCE:
         options = data.territory_options(prefix)
-        default = {"dep": "50", "reg": "28"}.get(prefix)
-        keys = list(options)
-        code = sb.selectbox(f"{LEVEL_LABELS[prefix]} (nom ou code)", keys,
-                            format_func=options.get, key=f"terr_{prefix}",
-                            index=keys.index(default) if default in keys else 0)
+        view.keep_valid(f"terr_{prefix}", options, view.territory_default(
+            prefix, options, {"dep": "50", "reg": "28"}.get(prefix)))
+        code = sb.selectbox(f"{LEVEL_LABELS[prefix]} (nom ou code)", list(options),
+                            format_func=options.get, key=f"terr_{prefix}")
+        view.remember(prefix, code)
     sb.header("Structures")
     types_all = [t for t in siae.TYPES if t in set(data.base()["registry"]["type_siae"])]
-    types = sb.multiselect("Types de structure", types_all, default=types_all, key="types",
+    view.keep_valid_list("types", types_all)
+    st.session_state.setdefault("types", types_all)
+    types = sb.multiselect("Types de structure", types_all, key="types",
                            help="\n".join(f"- {t} : {siae.TYPES[t]}" for t in types_all))
     membership = data.upload_data("reseaux")
     reseaux_all = sorted(membership["reseau"].dropna().unique()) if membership is not None else []
+    view.keep_valid_list("reseaux", reseaux_all)
     reseaux = sb.multiselect("Réseaux", reseaux_all, key="reseaux",
                              placeholder="Tous" if reseaux_all else "Importez les adhésions",
                              disabled=not reseaux_all)
@@ -76,36 +91,59 @@ def sidebar() -> dict:
         sb.caption("Pour filtrer par réseau, importez un fichier d'adhésions (onglet "
                    "« Vos fichiers »).")
     sb.header("Carte")
+    view.keep_valid("layer", mapview.LAYERS)
     layer = sb.radio("Fond thématique", mapview.LAYERS, key="layer")
-    params = {"prefix": prefix, "code": code, "types": types, "reseaux": reseaux,
-              "layer": layer, "map_level": "communes", "indicator": "offre:n_siae",
-              "scheme": "quantiles", "k": 5, "access_type": access.ALL, "typology": "ze"}
+    params = {"prefix": prefix, "code": code, "types": types, "types_all": types_all,
+              "reseaux": reseaux, "layer": layer, "map_level": "communes",
+              "indicator": "offre:n_siae", "scheme": "quantiles", "k": 5,
+              "access_type": access.ALL, "typology": "ze"}
     if layer == "Indicateur":
-        cat = data.base()["indicators"]
-        keys = list(cat)
-        params["indicator"] = sb.selectbox("Indicateur", keys, format_func=data.indicator_label,
-                                           key="indicator",
-                                           index=keys.index(data.DEFAULT_INDICATOR))
-        params["map_level"] = sb.radio("Niveau de la carte", list(MAP_LEVELS),
-                                       format_func=MAP_LEVELS.get, key="map_level",
-                                       horizontal=True, index=1)
+        params.update(indicator_choice(sb, prefix, code))
     if layer in ("Couverture (besoin / offre)", "Accessibilité"):
+        view.keep_valid("access_type", mapview.ACCESS_TYPES)
         params["access_type"] = sb.selectbox("Structures prises en compte",
                                              list(mapview.ACCESS_TYPES),
                                              format_func=mapview.ACCESS_TYPES.get,
                                              key="access_type")
     if layer == "Typologie":
+        view.keep_valid("typology", ["ze", "communes"])
         params["typology"] = sb.radio(
             "Typologie", ["ze", "communes"], key="typology",
             format_func={"ze": "Zones d'emploi : offre d'insertion et contexte",
                          "communes": "Communes : personnes âgées (Normandie)"}.get)
     if layer in ("Indicateur", "Accessibilité"):
+        view.keep_valid("scheme", SCHEME_LABELS)
         params["scheme"] = sb.selectbox("Méthode de classes", list(SCHEME_LABELS),
                                         format_func=SCHEME_LABELS.get, key="scheme")
-        params["k"] = sb.slider("Nombre de classes", 3, 7, 5, key="k")
+        view.keep_valid("k", range(3, 8), 5)
+        params["k"] = sb.slider("Nombre de classes", 3, 7, key="k")
     params["tiles"] = sb.checkbox("Fond OpenStreetMap (connexion Internet nécessaire)",
                                   value=False, key="tiles")
     return params
+
+
+def indicator_choice(sb, prefix: str, code: str) -> dict:
+    """Map level, then theme, then one of the indicators that exist there (the others listed
+    apart, with the reason)."""
+    view.keep_valid("map_level", MAP_LEVELS, levels.EPCI.table)
+    level = sb.radio("Niveau de la carte", list(MAP_LEVELS), format_func=MAP_LEVELS.get,
+                     key="map_level", horizontal=True)
+    groups, missing = catalogue.offered(prefix, code, level)
+    cat = data.base()["indicators"]
+    wanted = st.session_state.get("indicator", data.DEFAULT_INDICATOR)
+    theme_default = next((t for t, specs in groups.items() if wanted in specs),
+                         catalogue.theme_of(cat[data.DEFAULT_INDICATOR]))
+    view.keep_valid("theme", groups, theme_default)
+    theme = sb.selectbox("Thème", list(groups), key="theme")
+    specs = groups[theme]
+    view.keep_valid("indicator", specs,
+                    data.DEFAULT_INDICATOR if data.DEFAULT_INDICATOR in specs else specs[0])
+    spec = sb.selectbox("Indicateur", specs, format_func=catalogue.label, key="indicator")
+    if missing:
+        with sb.expander(f"Non disponibles à ce niveau ou sur ce territoire ({len(missing)})"):
+            st.caption("\n".join(f"- {catalogue.label(s)} : {why}."
+                                  for s, why in missing.items()))
+    return {"map_level": level, "theme": theme, "indicator": spec}
 
 
 def main() -> None:
@@ -124,6 +162,13 @@ def main() -> None:
     reg = data.registry_with(data.upload_data("capacite"), data.upload_data("reseaux"))
     pts = mapview.filtered_siae(reg, set(communes["code"]), params["types"], params["reseaux"])
     label = data.territory_label(prefix, code)
+    if st.session_state.get("shown_territory") != (prefix, code):
+        # Another territory: the scenario and the unit picked belonged to the previous one.
+        if "shown_territory" in st.session_state:
+            for name in ("scenario", "pick", "commune_pick"):
+                st.session_state.pop(name, None)
+        st.session_state["shown_territory"] = (prefix, code)
+    pick = st.session_state.get("pick")
     with tab_map:
         st.markdown(f"### {label}")
         n_est = int(pts["capacite_estimee"].astype(bool).sum())
@@ -134,7 +179,7 @@ def main() -> None:
             + (f" Capacité estimée (moyenne nationale du type) pour {n_est} d'entre elles "
                "(cercles blancs cerclés de la couleur du type)." if n_est else ""),
         )
-        map_col, side = st.columns([5, 2])
+        map_col, side = st.columns([3, 1])
         with map_col:
             key = (prefix, code, tuple(params["types"]), tuple(params["reseaux"]),
                    params["layer"], params["map_level"], params["indicator"], params["scheme"],
@@ -142,13 +187,26 @@ def main() -> None:
                    tuple(pts["siret"]), data.fingerprint(data.upload_data("capacite")),
                    data.fingerprint(data.upload_data("reseaux")))
             page, info = mapview.cached_map(key, params, pts)
-            mapview.show_map(page, mapview.MAP_HEIGHT)
+            clicked = mapframe.show(page, mapview.MAP_HEIGHT,
+                                    focus=pick["code"] if pick else None)
+            if clicked and clicked != pick:
+                pick = st.session_state["pick"] = clicked
+                if clicked["level"] == levels.COMMUNE.table:
+                    st.session_state["commune_pick"] = clicked["code"]
+            view.write(params, pick)
             panels.map_notes(params, info)
+            export.buttons(info, label)
         with side:
+            panels.commune_search(communes)
             st.subheader("Chiffres clés du territoire")
             panels.territory_figures(communes, pts)
             panels.structure_panel(pts)
-            panels.commune_panel(communes, pts)
+        if pick:
+            everywhere = mapview.filtered_siae(reg, None, params["types"], params["reseaux"])
+            portrait.show(pick["level"], pick["code"], everywhere)
+        else:
+            st.caption("Cliquez sur une commune (ou un EPCI, une zone d'emploi) de la carte, "
+                       "ou cherchez une commune à droite, pour voir son portrait.")
     with tab_scn:
         tabs.scenario_tab(prefix, code, communes,
                           reg[reg["code_commune"].isin(set(communes["code"]))])

@@ -74,6 +74,8 @@ class CompactPolygons(Layer):
                 var styles = {{ this.styles_json }};
                 var s = Math.pow(10, -d.p);
                 var group = L.featureGroup([], {attribution: {{ this.attribution|tojson }}});
+                var byCode = {}, picked = null;
+                var PICKED = {weight: 3.5, color: "#000000", opacity: 1};
                 {%- if this.canvas %}
                 var renderer = L.canvas({padding: 0.3});
                 {%- endif %}
@@ -103,16 +105,38 @@ class CompactPolygons(Layer):
                         return tip;
                     }, {sticky: true});
                     layer.on({
+                        // Not brought to front on hover: the SIAE markers stay above.
                         mouseover: function (e) {
                             e.target.setStyle({weight: 2.2, color: "#222222"});
-                            e.target.bringToFront();
                         },
                         mouseout: function (e) {
-                            e.target.setStyle(styles[d.c[e.target._cdx]]);
+                            var j = e.target._cdx;
+                            e.target.setStyle(j === picked ? PICKED : styles[d.c[j]]);
+                        },
+                        click: function (e) {  // the explorer shows the unit's portrait
+                            if (d.k.length && window.parent !== window) {
+                                window.parent.postMessage(
+                                    {coodiag: "select", code: d.k[e.target._cdx],
+                                     level: {{ this.level|tojson }}}, "*");
+                            }
                         }
                     });
+                    byCode[d.k[i]] = layer;
                     group.addLayer(layer);
                 }
+                window.coodiagUnits = byCode;  // by code (the browser test clicks one)
+                // The explorer's search box: zoom to the unit and outline it.
+                window.addEventListener("message", function (ev) {
+                    var msg = ev.data || {};
+                    if (msg.coodiag !== "focus" || !group._map) { return; }
+                    if (picked !== null) { byCode[d.k[picked]].setStyle(styles[d.c[picked]]); }
+                    var target = byCode[msg.code];
+                    picked = target ? target._cdx : null;
+                    if (target) {
+                        target.setStyle(PICKED);
+                        group._map.fitBounds(target.getBounds(), {maxZoom: 12, padding: [30, 30]});
+                    }
+                });
                 return group;
             })();
         {% endmacro %}
@@ -130,8 +154,10 @@ class CompactPolygons(Layer):
         canvas: bool = False,
         show: bool = True,
         overlay: bool = False,
+        level: str = "communes",
     ) -> None:
         super().__init__(name=name, overlay=overlay, control=True, show=show)
+        self.level = level
         self._name = "CoodiagCompactPolygons"
         self.data_json = webmap.js_literal(data)
         self.styles_json = webmap.js_literal(styles)
@@ -208,6 +234,7 @@ def choropleth(
         value_label=f"{label} : ",
         attribution=html.escape(attribution) if with_attribution else "",
         canvas=canvas,
+        level=level,
     )
     m.add_child(layer)
     rows = [(cl.colors[c], cl.labels[c]) for c in range(cl.k - 1, -1, -1)]
@@ -263,6 +290,7 @@ def categorical(
         value_label=value_label or f"{title} : ",
         attribution=html.escape(attribution),
         canvas=canvas,
+        level=level,
     )
     m.add_child(layer)
     m.add_child(webmap.Legend(legend_html(title, rows, note), layer=layer))
@@ -311,13 +339,37 @@ def app_path() -> Path:
     return Path(__file__).resolve().parent / "app.py"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the explorer: ``streamlit run app.py --server.headless true`` (extra arguments,
-    e.g. ``--server.port 8600``, are passed to Streamlit and win over these defaults).
+#: The Streamlit settings of both launch ways: ``.streamlit/config.toml`` (read by
+#: ``streamlit run app.py`` from the checkout) holds the same (a test compares them).
+STREAMLIT_OPTIONS = {
+    "browser.gatherUsageStats": False,  # no usage metrics sent to Streamlit's host
+    "browser.serverAddress": "localhost",  # set: no lookup of the machine's public address
+    "client.toolbarMode": "viewer",  # no "Deploy", no developer menu ("Clear cache")
+    "server.headless": True,
+    "server.runOnSave": False,
+    "global.developmentMode": False,
+}
 
-    No request leaves the machine: no usage statistics, and the address given to browsers is
-    ``localhost`` (a headless Streamlit otherwise asks checkip.amazonaws.com for the machine's
-    public address, to print it); serve another address with ``--browser.serverAddress``.
+
+def streamlit_argv(args: Sequence[str] = ()) -> list[str]:
+    """``streamlit run <app> --opt value ...``: :data:`STREAMLIT_OPTIONS` as flags, then
+    ``args`` (which win)."""
+    flags = [
+        part
+        for key, value in STREAMLIT_OPTIONS.items()
+        for part in (f"--{key}", str(value).lower() if isinstance(value, bool) else str(value))
+    ]
+    return ["streamlit", "run", str(app_path()), *flags, *args]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the explorer: ``streamlit run app.py`` with :data:`STREAMLIT_OPTIONS` (extra
+    arguments, e.g. ``--server.port 8600``, are passed to Streamlit and win over these).
+
+    No request leaves the machine, whatever the working directory: no usage statistics, and
+    the address given to browsers is ``localhost`` (a headless Streamlit otherwise asks
+    checkip.amazonaws.com for the machine's public address, to print it); serve another
+    address with ``--browser.serverAddress``.
     """
     import importlib
 
@@ -328,12 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     heavy = ("coodiag.outputs.maps", "coodiag.analyses.access", "coodiag.base.registry", "folium")
     for name in heavy:
         importlib.import_module(name)
-    args = list(sys.argv[1:] if argv is None else argv)
-    sys.argv = [
-        "streamlit", "run", str(app_path()), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--browser.serverAddress", "localhost",
-        "--client.toolbarMode", "viewer", *args,
-    ]
+    sys.argv = streamlit_argv(list(sys.argv[1:] if argv is None else argv))
     try:
         stcli.main()
     except SystemExit as exc:

@@ -4,6 +4,8 @@ self-contained offline page (:func:`build_map`, cached per choice by :func:`cach
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -15,11 +17,12 @@ from coodiag.base import display
 from coodiag.base.indicators import Indicator
 from coodiag.errors import CoodiagError
 from coodiag.explorer import components as explorer
-from coodiag.explorer import data
+from coodiag.explorer import data, export, piles, pngexport
 from coodiag.outputs import palettes, weblayers, webmap
 from coodiag.outputs.builders import COVERAGE_COLORS
+from coodiag.outputs.exports.checks import slugify
 
-MAP_HEIGHT = 640
+MAP_HEIGHT = 700
 LAYERS = ["Indicateur", "Couverture (besoin / offre)", "Accessibilité", "Typologie", "Aucune"]
 ACCESS_TYPES = {access.ALL: "toutes les structures", **{t: t for t in access.TYPES_SIAE}}
 ADDITIVE_UNITS = {"personnes", "établissements", "ménages", "logements", "emplois", "communes",
@@ -27,8 +30,10 @@ ADDITIVE_UNITS = {"personnes", "établissements", "ménages", "logements", "empl
 COVERAGE_ORDER = dict(COVERAGE_COLORS)
 
 
-def filtered_siae(reg: pd.DataFrame, codes: set[str], types: list[str], reseaux: list[str]):
-    out = reg[reg["code_commune"].isin(codes)]
+def filtered_siae(reg: pd.DataFrame, codes: set[str] | None, types: list[str],
+                  reseaux: list[str]):
+    """The structures of the communes ``codes`` (``None``: everywhere) with the filters."""
+    out = reg if codes is None else reg[reg["code_commune"].isin(codes)]
     out = out[out["type_siae"].isin(types)]
     if reseaux:
         wanted = set(reseaux)
@@ -86,7 +91,14 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
     com_geo = data.display_layer(levels.COMMUNE.table, regs)
     com_geo = com_geo[com_geo["code"].isin(set(communes["code"]))].reset_index(drop=True)
     info: dict = {"notes": []}
-    m = webmap.offline_map(bounds=explorer.bounds_of(com_geo), height=f"{MAP_HEIGHT - 10}px",
+    framed = com_geo
+    if national:  # the mainland view (the DROM are on the map, reached by moving it)
+        metro = set(communes.loc[communes["crs_zone"] == "metro", "code"])
+        framed = com_geo[com_geo["code"].isin(metro)]
+        info["notes"].append("Vue cadrée sur la France métropolitaine : les départements "
+                             "d'outre-mer sont sur la carte (déplacez-la ou dézoomez), ou "
+                             "choisissez leur région dans « Territoire ».")
+    m = webmap.offline_map(bounds=explorer.bounds_of(framed), height=f"{MAP_HEIGHT - 10}px",
                            title=f"coodiag — {data.territory_label(prefix, code)}")
     if params["tiles"]:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (en ligne)", overlay=False,
@@ -102,7 +114,10 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
             col = display.LEVELS[level]
             units = data.display_layer(level, regs)
             units = units[units["code"].isin(set(communes[col].dropna()))].reset_index(drop=True)
-        values, reason = level_values(spec, level, units, siae_pts, communes)
+        unit_pts = siae_pts
+        if level != levels.COMMUNE.table:
+            unit_pts = _whole_units(params, units, level, communes, info)
+        values, reason = level_values(spec, level, units, unit_pts, communes)
         if values is None:
             info["notes"].append(reason)
         else:
@@ -110,15 +125,18 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
             shown = units.assign(valeur=values.to_numpy())
             _layer, cl = explorer.choropleth(
                 m, shown, "valeur", meta=meta, scheme=params["scheme"], k=params["k"],
-                level=level, precision=precision, canvas=canvas, with_attribution=False,
+                level=level, precision=precision, canvas=canvas,
             )
             info["indicator"] = meta
             info["classes"] = list(zip(cl.ranges, cl.counts, strict=True))
             info["nodata"] = cl.nodata_label
             info["scheme"] = cl.scheme_label
+            _view_table(info, shown, {meta.key: values.tolist()}, [meta], meta.label,
+                        {meta.key: f"{meta.label} ({meta.unit})"})
     elif layer == "Couverture (besoin / offre)":
         cov = data.coverage(capacite, params["access_type"], prefix, code)
-        shown = com_geo.merge(cov[["code", "classe"]], on="code", how="left")
+        shown = com_geo.merge(cov[["code", "classe", "besoin", "offre"]], on="code",
+                              how="left")
         explorer.categorical(
             m, shown, "classe", COVERAGE_ORDER,
             title=f"Couverture ({ACCESS_TYPES[params['access_type']]})",
@@ -128,6 +146,9 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
         )
         info["notes"].append(cov.attrs.get("explication", ""))
         info["coverage"] = shown["classe"].value_counts()
+        _view_table(info, shown, {c: shown[c].tolist() for c in ("besoin", "offre", "classe")},
+                    cov.attrs.get("indicateurs") or [], "Classes de couverture",
+                    {"besoin": "Besoin", "offre": "Offre à portée", "classe": "Classe"})
     elif layer == "Accessibilité":
         acc = data.accessibility(capacite)
         col = f"acces_{params['access_type']}_pour_1000"
@@ -141,12 +162,13 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
                         "Île-de-France)",
         )
         _layer, cl = explorer.choropleth(m, shown, col, meta=meta, scheme=params["scheme"],
-                                         k=params["k"], precision=precision, canvas=canvas,
-                                         with_attribution=False)
+                                         k=params["k"], precision=precision, canvas=canvas)
         info["indicator"] = meta
         info["classes"] = list(zip(cl.ranges, cl.counts, strict=True))
         info["nodata"] = cl.nodata_label
         info["scheme"] = cl.scheme_label
+        _view_table(info, shown, {col: shown[col].tolist()}, [replace(meta, key=col)],
+                    meta.label, {col: f"{meta.label} ({meta.unit})"})
         info["notes"].append(
             "Accessibilité 2SFCA : capacité des structures dans un rayon de 30 km (20 km pour "
             "les AI) partagée entre les chômeurs à portée. Chômeurs estimés hors Normandie et "
@@ -170,6 +192,8 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
             explorer.categorical(m, shown, "classe", colors, title=title, level=lvl,
                                  note="ACP puis classification ascendante hiérarchique (Ward).",
                                  precision=precision, canvas=canvas)
+            _view_table(info, shown, {"classe": shown["classe"].tolist()}, [], title,
+                        {"classe": "Classe"})
         except (ValueError, CoodiagError, KeyError) as exc:
             info["notes"].append(f"Typologie indisponible pour ce territoire : {exc}")
     if len(siae_pts):
@@ -184,7 +208,12 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
             m, pts, size="capacite", estimated="capacite_estimee", size_label="salariés",
             popup_fields=("nom", "type_siae", "adresse", "commune", "siret", "Capacité",
                           "Réseaux"),
+            attribution=f"Structures : {access.SRC_REGISTRY}",
         )
+        piles.pile_counts(m, pts)
+    what = info["indicator"].label if info.get("indicator") is not None else layer
+    title = f"{data.territory_label(prefix, code)} — {what}"
+    m.add_child(pngexport.PngButton(title, slugify(f"coodiag {title}")[:80]))
     folium.LayerControl(collapsed=True, position="topleft").add_to(m)
     m._coodiag_layer_control = True  # collapsed: the expanded one hides the territory
     page = webmap.render_html(m)
@@ -192,6 +221,35 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
         webmap.assert_offline(page)
     info["bytes"] = len(page.encode("utf-8"))
     return page, info
+
+
+def _whole_units(params: dict, units: pd.DataFrame, level: str, communes: pd.DataFrame,
+                 info: dict) -> pd.DataFrame:
+    """The structures (filters applied) of the whole units drawn: an EPCI or a zone that goes
+    beyond the territory is drawn whole, so its values count all its structures (noted)."""
+    b = data.base()
+    col = display.LEVELS[level]
+    inside = set(units["code"])
+    all_communes = b["communes"][b["communes"][col].isin(inside)]
+    n_out = all_communes.loc[~all_communes["code"].isin(set(communes["code"])), col].nunique()
+    if n_out:
+        lv = levels.get(level)
+        info["notes"].append(
+            f"{n_out} {lv.singular if n_out == 1 else lv.plural} "
+            f"{'dépasse' if n_out == 1 else 'dépassent'} le territoire : "
+            f"{'sa valeur est calculée' if n_out == 1 else 'leurs valeurs sont calculées'} "
+            "sur toutes leurs communes et leurs structures (filtres appliqués).")
+    reg = data.registry_with(data.upload_data("capacite"), data.upload_data("reseaux"))
+    return filtered_siae(reg, set(all_communes["code"]), params["types"], params["reseaux"])
+
+
+def _view_table(info: dict, units: pd.DataFrame, values: dict, meta: list, title: str,
+                columns: dict) -> None:
+    """What « Télécharger les valeurs » writes (:mod:`coodiag.explorer.export`)."""
+    info["table"] = export.frame_of(units, values)
+    info["table_meta"] = list(meta)
+    info["table_title"] = title
+    info["table_columns"] = {"code": "Code", "nom": "Nom", **columns}
 
 
 @st.cache_data(show_spinner="Préparation de la carte…", max_entries=32)

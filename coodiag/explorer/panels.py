@@ -3,10 +3,11 @@ commune) and the notes printed under the map."""
 
 from __future__ import annotations
 
+import io
 import tempfile
+import zipfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +15,7 @@ from coodiag import fr
 from coodiag.analyses import access
 from coodiag.base import registry as siae
 from coodiag.base.indicator_specs import JOB_SEEKERS_CATEGORY, JOB_SEEKERS_DATE
-from coodiag.explorer import data
+from coodiag.explorer import data, view
 
 #: The job seekers' line: category and date as the source states them.
 DE_LABEL = f"Demandeurs d'emploi ({JOB_SEEKERS_CATEGORY} ; {JOB_SEEKERS_DATE})"
@@ -91,10 +92,11 @@ def diag_panel(siret: str) -> None:
         st.error(got["erreur"])
         return
     st.success("Diagnostic prêt : téléchargez-le.")
-    mimes = {"pdf": "application/pdf", "html": "text/html",
+    mimes = {"pdf": "application/pdf", "html": "text/html", "zip": "application/zip",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     labels = {"pdf": "Télécharger le PDF", "html": "Télécharger la page HTML",
-              "xlsx": "Télécharger le classeur XLSX"}
+              "xlsx": "Télécharger le classeur XLSX",
+              "zip": "Télécharger le dossier complet (ZIP : page HTML, CSV, GeoPackage, cartes)"}
     for kind, (name, content) in got.items():
         st.download_button(labels[kind], content, file_name=name, mime=mimes[kind],
                            key=f"dl_{kind}_{siret}")
@@ -117,34 +119,33 @@ def run_diagnostic(siret: str) -> dict:
             path = paths.get(kind)
             if path is not None and Path(path).exists():
                 out[kind] = (Path(path).name, Path(path).read_bytes())
+        # The whole folder in one zip: the HTML page's links (CSV, GeoPackage, maps) work.
+        folder = Path(tmp) / "atlas"
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(folder.rglob("*")):
+                if file.is_file():
+                    archive.write(file, Path(f"diagnostic_{siret}") / file.relative_to(folder))
+        out["zip"] = (f"diagnostic_{siret}.zip", buffer.getvalue())
     return out
 
 
-def commune_panel(communes: pd.DataFrame, pts: pd.DataFrame) -> None:
-    st.subheader("Commune")
+def _picked_commune() -> None:
+    code = st.session_state.get("commune_pick")
+    if code:
+        st.session_state["pick"] = {"level": "communes", "code": str(code)}
+    else:
+        st.session_state.pop("pick", None)
+
+
+def commune_search(communes: pd.DataFrame) -> None:
+    """The search box: a commune of the territory; the map zooms to it, its portrait shows."""
     labels = dict(zip(communes["code"], communes["nom"] + " (" + communes["code"] + ")",
                       strict=True))
-    code = st.selectbox("Choisir une commune du territoire", sorted(labels, key=labels.get),
-                        format_func=labels.get, index=None, key="commune_pick",
-                        placeholder="Tapez un nom ou un code INSEE…")
-    if code is None:
-        return
-    b = data.base()
-    ind = b["ind"].set_index("code")
-    rows = {"Population 2022": fr.number(ind["pop22"].get(code, np.nan)),
-            DE_LABEL: fr.number(ind["de_2024"].get(code, np.nan)),
-            "Chômeurs 15-64 ans (RP 2021)": fr.number(ind["p21_chom1564"].get(code, np.nan)),
-            "Structures dans la commune": fr.number((pts["code_commune"] == code).sum())}
-    acc = data.accessibility(data.upload_data("capacite")).set_index("code")
-    if code in acc.index:
-        rows["Accès (salariés pour 1 000 chômeurs)"] = fr.number(
-            acc.loc[code, "acces_ensemble_pour_1000"], 1)
-        rows["Chômeurs (estimation si hors RP)"] = fr.number(acc.loc[code, "demande"])
-        cov = data.coverage(data.upload_data("capacite"), access.ALL,
-                            *data.current_territory()).set_index("code")
-        if code in cov.index:
-            rows["Classe de couverture"] = str(cov.loc[code, "classe"])
-    st.table(pd.DataFrame(rows.items(), columns=["", "Valeur"]).set_index(""))
+    view.keep_valid("commune_pick", labels)
+    st.selectbox("Chercher une commune du territoire", sorted(labels, key=labels.get),
+                 format_func=labels.get, index=None, key="commune_pick",
+                 placeholder="Tapez un nom ou un code INSEE…", on_change=_picked_commune)
 
 
 def map_notes(params: dict, info: dict) -> None:

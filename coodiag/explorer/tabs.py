@@ -23,6 +23,18 @@ UPLOAD_LABELS = {
     "sirene": "Établissements SIRENE (pour la prospection du diagnostic)",
 }
 
+UPLOAD_SHORT = {"reseaux": "adhésions", "capacite": "capacité"}
+#: The templates offered beside the file fields (those of ``examples/``: fictitious SIRETs).
+TEMPLATES = {
+    "reseaux": ("siret;nom;reseau\n"
+                "99900001000010;STRUCTURE FICTIVE A;Chantier école | FAS\n"
+                "99900002000019;STRUCTURE FICTIVE B;Coorace\n"
+                "99900003000018;STRUCTURE FICTIVE C;FEI\n"),
+    "capacite": ("siret;nom;type;annee;etp;postes;salaries\n"
+                 "99900001000010;STRUCTURE FICTIVE A;ACI;2024;12,5;15;31\n"
+                 "99900002000019;STRUCTURE FICTIVE B;AI;2024;35;;120\n"
+                 "99900003000018;STRUCTURE FICTIVE C;EI;2024;;8;\n"),
+}
 
 # ------------------------------------------------------------------------------------------
 # Scenario
@@ -164,9 +176,44 @@ def show_import(kind: str) -> None:
         return
     text = (f"{res.path.name} : {res.n_read} ligne(s) lue(s), {res.n_used} utilisée(s), "
             f"{res.n_rejected} rejetée(s).")
-    (st.warning if res.n_rejected or res.warnings else st.success)(text)
+    unknown, summary = (reseau_check(res.data, data.base()["registry"]) if kind == "reseaux"
+                        else ([], None))
+    (st.warning if res.n_rejected or res.warnings or unknown else st.success)(text)
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        st.warning(f"{len(unknown)} SIRET du fichier sans structure d'insertion "
+                   f"correspondante dans le registre (absents de la carte) : {shown}.")
+    if summary is not None and len(summary):
+        st.markdown("**Résumé par réseau** (structures du registre reconnues)")
+        st.dataframe(summary, hide_index=True, width="stretch")
     with st.expander("Rapport de lecture", expanded=bool(res.n_rejected)):
         st.code(res.report_text(), language=None, wrap_lines=True)
+
+
+def reseau_check(membership: pd.DataFrame, registry: pd.DataFrame
+                 ) -> tuple[list[str], pd.DataFrame]:
+    """The SIRETs of a membership file that match no SIAE of the registry, and per réseau:
+    structures recognised, their types, their capacity (national averages where unknown)."""
+    known = set(registry["siret"].astype(str))
+    sirets = membership["siret"].astype(str)
+    unknown = sorted(set(sirets[~sirets.isin(known)]))
+    reg = data.registry_with(data.upload_data("capacite"), None)
+    merged = membership.assign(siret=sirets).merge(
+        reg[["siret", "type_siae", "capacite", "capacite_estimee"]], on="siret", how="left")
+    rows = []
+    for name, grp in merged.groupby("reseau", sort=True):
+        found = grp.dropna(subset=["type_siae"]).drop_duplicates("siret")
+        types = found["type_siae"].value_counts()
+        rows.append({
+            "Réseau": name,
+            "Structures reconnues": fr.number(len(found)),
+            "SIRET inconnus": fr.number(grp["type_siae"].isna().sum()),
+            "Types": ", ".join(f"{t} {fr.number(n)}" for t, n in types.items()) or fr.MISSING,
+            "Capacité (salariés en insertion)": fr.number(found["capacite"].sum())
+            + (" (estimations comprises)" if found["capacite_estimee"].astype(bool).any()
+               else ""),
+        })
+    return unknown, pd.DataFrame(rows)
 
 
 def files_tab() -> None:
@@ -176,5 +223,9 @@ def files_tab() -> None:
                 "(« coodiag import »).")
     for kind, label in UPLOAD_LABELS.items():
         up = st.file_uploader(label, type=["csv", "txt", "xlsx", "gz"], key=f"up_{kind}")
+        if kind in TEMPLATES:
+            st.download_button(f"Modèle de fichier ({UPLOAD_SHORT[kind]}, CSV)",
+                               TEMPLATES[kind].encode("utf-8"), file_name=f"modele_{kind}.csv",
+                               mime="text/csv", key=f"tpl_{kind}", on_click="ignore")
         handle_upload(kind, up)
         show_import(kind)

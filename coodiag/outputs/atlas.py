@@ -267,7 +267,7 @@ def render(
             layers = {m.name: m.layer for m in doc.maps() if m.layer is not None}
             written = write_all(
                 tmp,
-                tables=[t_.export for t_ in doc.tables()],
+                tables=doc.export_tables(),
                 layers=layers,
                 title=doc.title,
                 stem=slug,

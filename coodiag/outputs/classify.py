@@ -242,11 +242,15 @@ class Classification:
 
 
 def class_ranges(
-    y: np.ndarray, classes: np.ndarray, lower: float, b: np.ndarray, decimals: int, unit: str
+    y: np.ndarray, classes: np.ndarray, lower: float, b: np.ndarray, decimals: int, unit: str,
+    *, observed: bool = True,
 ) -> list[str]:
     """Legend text of each class without its count: ``"12,3 – 15,0 %"``.
 
     ``y`` and ``classes``: the classified values only (no missing nor secret one).
+    ``observed`` (whole numbers: counts): each class from its smallest to its largest value
+    (no value is printed in two classes, no bound is a value nobody has: "9 – 11" then
+    "12 – 80", not "11 – 80"); otherwise from the bound below to its upper bound (included).
     """
     suffix = f"{fr.NBSP}{unit}" if unit in SHORT_UNITS else ""
     ranges = []
@@ -254,11 +258,10 @@ def class_ranges(
         lo = lower if c == 0 else float(b[c - 1])
         hi = float(b[c])
         in_class = y[classes == c]
-        if (
-            c > 0
-            and in_class.size
-            and fr.number(lo, decimals)
-            == fr.number(float(b[c - 2]) if c > 1 else lower, decimals)
+        if observed and in_class.size:
+            lo, hi = float(in_class.min()), float(in_class.max())
+        elif c > 0 and in_class.size and fr.number(lo, decimals) == fr.number(
+            float(b[c - 2]) if c > 1 else lower, decimals
         ):
             # The class below holds a single value (ties, e.g. many zeros): start this one at
             # its own smallest value, or "0,0 – 6,1" would seem to overlap the class "0,0".
@@ -271,6 +274,16 @@ def class_ranges(
     return ranges
 
 
+def observed_bounds(y: np.ndarray, classes: np.ndarray, n: int) -> list[float]:
+    """The smallest and largest value of each of the ``n`` classes."""
+    out: list[float] = []
+    for c in range(n):
+        in_class = y[classes == c]
+        if in_class.size:
+            out += [float(in_class.min()), float(in_class.max())]
+    return out
+
+
 def classify(
     values: Iterable[Any],
     scheme: str = "quantiles",
@@ -281,6 +294,7 @@ def classify(
     palette: str | Sequence[str] | None = None,
     level: str = "communes",
     counts: bool | None = None,
+    nodata: str | None = None,
 ) -> Classification:
     """Classify the values of an indicator for a map.
 
@@ -291,6 +305,9 @@ def classify(
       values below the secrecy threshold go to the grey class, like missing values.
     - Values of both signs: diverging palette with a break at 0.
     - ``level``: names the units in the legend ("communes", "epci", "zones_emploi"...).
+    - ``nodata``: the name of the grey class when the caller knows why values are missing
+      (e.g. "secret statistique" for rates computed from secret counts).
+    - No class is empty; a class of zeros is a class (0 is a known value, not "non disponible").
     """
     key = scheme_key(scheme)
     if not 1 <= int(k) <= 9:
@@ -310,11 +327,21 @@ def classify(
     classes = np.full(y.size, -1, dtype=int)
 
     if yv.size:
-        b = class_breaks(yv, key, int(k), bins)
+        positive = yv[yv > 0]
+        if not SCHEMES[key].user and yv.min() == 0 and np.unique(positive).size >= 2 and k > 2:
+            # Zeros (no salarié, no SIAE...) are a class of their own; the classes of the
+            # method cut the positive values (else the zeros eat most quantile classes).
+            b = np.array([0.0, *class_breaks(positive, key, int(k) - 1, bins)])
+        else:
+            b = class_breaks(yv, key, int(k), bins)
         diverging = bool(yv.min() < 0 < yv.max())
         if diverging and not np.any(b == 0):
             b = np.sort(np.append(b, 0.0))
         classes[valid] = np.minimum(np.searchsorted(b, yv, side="left"), b.size - 1)
+        used = np.unique(classes[valid])
+        if used.size < b.size:  # an empty class has no place in a legend: it joins the next
+            b = b[used]
+            classes[valid] = np.minimum(np.searchsorted(b, yv, side="left"), b.size - 1)
         lower = float(yv.min())
     else:
         b, diverging, lower = np.array([]), False, float("nan")
@@ -327,8 +354,10 @@ def classify(
         colors = palettes.sequential_colors(n_cls, palette) if n_cls else []
     counts_per = [int(np.sum(classes == c)) for c in range(n_cls)]
 
-    decimals = decimals_for([lower, *b.tolist()], unit, people) if n_cls else 0
-    ranges = class_ranges(yv, classes[valid], lower, b, decimals, unit)
+    observed = not SCHEMES[key].user and bool(np.all(yv == np.round(yv)))
+    shown = (observed_bounds(yv, classes[valid], n_cls) if observed else [lower, *b.tolist()])
+    decimals = decimals_for(shown, unit, people) if n_cls else 0
+    ranges = class_ranges(yv, classes[valid], lower, b, decimals, unit, observed=observed)
     labels = [f"{r} ({units_text(n, names)})" for r, n in zip(ranges, counts_per, strict=True)]
 
     n_missing, n_secret = int(missing.sum()), int(secret.sum())
@@ -338,6 +367,7 @@ def classify(
         what = f"secret statistique (moins de {secrecy.get_threshold()})"
     else:
         what = fr.MISSING_LABEL
+    what = nodata or what
     nodata_label = (
         f"{what} ({units_text(n_missing + n_secret, names)})" if (n_missing or n_secret) else ""
     )

@@ -99,7 +99,10 @@ def draw_context(
     if name_column in ctx.columns:
         min_area = 0.02 * frame.area
         for name, geom in zip(ctx[name_column], clipped, strict=True):
-            visible = geom.difference(study) if study is not None else geom
+            try:
+                visible = geom.difference(study) if study is not None else geom
+            except shapely.errors.GEOSException:  # a not quite valid outline
+                visible = shapely.make_valid(geom).difference(shapely.make_valid(study))
             if visible.is_empty or visible.area < min_area:
                 continue
             parts = getattr(visible, "geoms", [visible])
@@ -119,8 +122,12 @@ def place_labels(
     context_spots: list[tuple[float, float, str]],
     reserved_axes_fraction: list[tuple[float, float, float, float]],
     dot_zorder: float = 11,
+    dots: bool = True,
 ) -> list[str]:
-    """Greedy label placement with a halo; labels that would overlap are left out."""
+    """Greedy label placement with a halo; labels that would overlap are left out.
+
+    ``dots``: a dot on each place, the name beside it (towns); without, the name centred on
+    the point, or just beside it (names of areas: EPCI, zones d'emploi)."""
     fig = ax.figure
     try:
         renderer = fig.canvas.get_renderer()
@@ -178,8 +185,11 @@ def place_labels(
         (0, 5, "center", "bottom"),
         (0, -5, "center", "top"),
     ]
+    if not dots:
+        offsets = [(0, 0, "center", "center"), (0, 7, "center", "bottom"),
+                   (0, -7, "center", "top")]
     for i, (x, y, name) in enumerate(points):
-        big = i == 0
+        big = i == 0 and dots
         (dot,) = ax.plot(
             [x],
             [y],
@@ -190,6 +200,7 @@ def place_labels(
             markeredgewidth=0.6,
             zorder=dot_zorder,
             linestyle="",
+            visible=dots,
         )
         for dx, dy, ha, va in offsets:
             h, t = halo_text(
@@ -202,8 +213,9 @@ def place_labels(
                 textcoords="offset points",
                 ha=ha,
                 va=va,
-                fontsize=8.5 if big else 7.5,
+                fontsize=8.5 if big else (7.5 if dots else 7),
                 fontweight="bold" if big else "normal",
+                style="normal" if dots else "italic",
                 color="#1a1a1a",
                 zorder=12,
                 annotation_clip=False,

@@ -20,7 +20,6 @@ plain dict the PDF and the HTML templates (``templates/``) print as they are
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import html
 import math
@@ -29,31 +28,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from coodiag import fr, secrecy
+from coodiag import fr
 from coodiag.base.indicators import Indicator
 from coodiag.outputs.captions import is_people_count, meta_text, source_line
 from coodiag.outputs.document import (
     AtlasDocument,
-    ExportTable,
     KeyFigures,
+    KeyMessages,
     MapItem,
     Paragraph,
     Recommendations,
     TableItem,
 )
-from coodiag.outputs.exports import prepare_columns
+from coodiag.outputs.tableview import (
+    MISSING_HTML,
+    as_float,
+    messages_view,
+    number_html,
+    table_view,
+)
 
 #: Largest size of a map image on an A4 page (text width, leaving room for title and sources).
-PDF_MAP_MAX_MM = (174.0, 205.0)
+PDF_MAP_MAX_MM = (170.0, 180.0)
 #: Rows of a table shown in the HTML page (the PDF shows ``TableItem.max_rows``).
 HTML_MAX_ROWS = 200
 #: Columns of a key-figure frame that are not territory levels.
 KEY_META_COLUMNS = ("indicateur", "unite", "source", "millesime", "key", "cle", "unit")
-#: A missing number in a page.
-MISSING_HTML = f'<span class="nd">{fr.MISSING}</span>'
 PRIORITES = {
     "1": ("haute", "haute"),
     "haute": ("haute", "haute"),
@@ -92,14 +92,6 @@ def snapshot_date(snapshot: Mapping[str, Any] | None) -> dt.date | None:
     return None
 
 
-def _as_float(value: Any) -> float | None:
-    if fr.is_missing(value) or isinstance(value, bool | np.bool_):
-        return None
-    if isinstance(value, int | float | np.integer | np.floating):
-        return float(value)
-    return None
-
-
 def _row_decimals(values: Sequence[float]) -> int:
     """Decimals for a row of key figures: none for whole numbers and values >= 100."""
     finite = [v for v in values if v is not None and math.isfinite(v)]
@@ -109,23 +101,6 @@ def _row_decimals(values: Sequence[float]) -> int:
         return 0
     top = max(abs(v) for v in finite)
     return 0 if top >= 100 else (1 if top >= 1 else 2)
-
-
-def _count_span(text: str) -> str:
-    return f'<span class="{secrecy.COUNT_CSS_CLASS}">{html.escape(text)}</span>'
-
-
-def _number_html(value: Any, decimals: int, *, count: bool) -> tuple[str, str]:
-    """(HTML, CSS class) of one number of a table."""
-    if isinstance(value, str):
-        text = html.escape(value)
-        return (_count_span(value) if count else text), "num"
-    x = _as_float(value)
-    if x is None:
-        return MISSING_HTML, "num"
-    if count:
-        return _count_span(secrecy.format_count(x)), "num"
-    return html.escape(fr.number(x, decimals)), "num"
 
 
 @dataclass
@@ -145,9 +120,9 @@ def _key_figures_view(item: KeyFigures) -> dict:
     for rec in frame.to_dict("records"):
         unit = "" if fr.is_missing(rec.get("unite")) else str(rec.get("unite"))
         count = is_people_count(Indicator(unit=unit))
-        numbers = [_as_float(rec.get(level)) for level in levels]
+        numbers = [as_float(rec.get(level)) for level in levels]
         dec = _row_decimals([v for v in numbers if v is not None])
-        cells = [_number_html(rec.get(level), dec, count=count)[0] for level in levels]
+        cells = [number_html(rec.get(level), dec, count=count)[0] for level in levels]
         source = "" if fr.is_missing(rec.get("source")) else str(rec.get("source"))
         vintage = "" if fr.is_missing(rec.get("millesime")) else str(rec.get("millesime"))
         if vintage and vintage.lower() not in source.lower():
@@ -166,86 +141,6 @@ def _key_figures_view(item: KeyFigures) -> dict:
         "comment": fr.typography(item.comment),
         "levels": [fr.typography(str(level)) for level in levels],
         "rows": rows,
-    }
-
-
-def _table_frame(table: ExportTable) -> pd.DataFrame:
-    """The frame as the exports write it: named index as first columns, no geometry."""
-    frame = table.frame
-    names = [n for n in frame.index.names if n is not None]
-    if names:
-        frame = frame.reset_index(level=names)
-    geom = [c for c in frame.columns if str(frame[c].dtype) == "geometry"]
-    return frame.drop(columns=geom)
-
-
-def _cell_text(value: Any, number_format: str | None) -> str:
-    """A table cell as French text (numbers with the decimals of the XLSX number format)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, int | float):
-        dec = 0
-        if number_format and "." in number_format:
-            dec = len(number_format.split(".", 1)[1])
-        return fr.number(value, dec)
-    if isinstance(value, pd.Period):
-        return value.strftime("%m/%Y")
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M" if value.time() != dt.time(0) else "%d/%m/%Y")
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
-    return fr.typography(value)
-
-
-def _table_view(item: TableItem, limit: int) -> dict:
-    table = item.export
-    frame = _table_frame(table)
-    n = len(frame)
-    # decimals as in the XLSX (from the whole column) unless the table is very long
-    shown = table if n <= 20_000 else dataclasses.replace(table, frame=table.frame.head(limit))
-    columns = prepare_columns(shown)
-    names = list(frame.columns)
-    counts = {str(c) for c in table.person_counts}
-    head = []
-    body: list[list[tuple[str, str]]] = [[] for _ in range(min(n, limit))]
-    for name, col in zip(names, columns, strict=True):
-        is_count = str(name) in counts
-        numeric = is_count or (
-            col.number_format is not None
-            and all(
-                v is None or (isinstance(v, int | float) and not isinstance(v, bool))
-                for v in col.values[:limit]
-            )
-        )
-        head.append((fr.typography(col.header), "num" if numeric else ""))
-        for i, value in enumerate(col.values[:limit]):
-            if is_count:
-                cell = _number_html(value, 0, count=True)
-            elif numeric:
-                text = _cell_text(value, col.number_format)
-                cell = (html.escape(text) if text else MISSING_HTML, "num")
-            else:
-                cell = (html.escape(_cell_text(value, col.number_format)), "")
-            body[i].append(cell)
-    more = max(0, n - limit)
-    return {
-        "kind": "table",
-        "title": fr.typography(table.title or table.name),
-        "name": fr.typography(table.name),
-        "comment": fr.typography(item.comment),
-        "head": head,
-        "rows": body,
-        "n_rows": n,
-        "more": more,
-        "more_text": (
-            f"… {fr.integer(more)} ligne{'s' if more > 1 else ''} de plus dans l'export XLSX "
-            f"(feuille «{fr.NBSP}{table.name}{fr.NBSP}»)"
-        )
-        if more
-        else "",
-        "ncols": len(head),
     }
 
 
@@ -352,13 +247,13 @@ def evolution_view(previous: Mapping[str, Any], current: Mapping[str, Any]) -> d
         for level in levels:
             old_v = before.get(level) if before else None
             new_v = rec.get(level)
-            o, n = _as_float(old_v), _as_float(new_v)
+            o, n = as_float(old_v), as_float(new_v)
             dec = _row_decimals([v for v in (o, n) if v is not None])
             rows.append(
                 {
                     "level": fr.typography(level),
-                    "old": _number_html(old_v, dec, count=count)[0],
-                    "new": _number_html(new_v, dec, count=count)[0],
+                    "old": number_html(old_v, dec, count=count)[0],
+                    "new": number_html(new_v, dec, count=count)[0],
                     "change": _change_html(o, n, unit, dec),
                 }
             )
@@ -387,12 +282,14 @@ def item_view(item: Any, assets: Mapping[str, MapAsset]) -> dict:
     if isinstance(item, MapItem):
         return _map_view(item, assets[item.name])
     if isinstance(item, TableItem):
-        view = _table_view(item, max(int(item.max_rows), 0))
-        view["web"] = _table_view(item, max(HTML_MAX_ROWS, int(item.max_rows)))
+        view = table_view(item, max(int(item.max_rows), 0))
+        view["web"] = table_view(item, max(HTML_MAX_ROWS, int(item.max_rows)))
         return view
     if isinstance(item, Paragraph):
         kind = item.kind if item.kind in {"texte", "note", "alerte"} else "texte"
         return {"kind": "paragraph", "style": kind, "text": fr.typography(item.text)}
     if isinstance(item, Recommendations):
         return _recommendations_view(item)
+    if isinstance(item, KeyMessages):
+        return messages_view(item)
     raise TypeError(f"Élément d'atlas inconnu : {type(item).__name__}")  # pragma: no cover

@@ -84,7 +84,7 @@ class GeoJsonLayer(Layer):
                     layer.on({
                         mouseover: function (e) {
                             e.target.setStyle({weight: 2.2, color: "#222222"});
-                            e.target.bringToFront();
+                            // not brought to front: the SIAE stay above
                         },
                         mouseout: function (e) { {{ this.get_name() }}.resetStyle(e.target); }
                     });
@@ -141,6 +141,7 @@ def choropleth_layer(
     palette: str | Sequence[str] | None = None,
     level: str = "communes",
     counts: bool | None = None,
+    nodata: str | None = None,
     name: str | None = None,
     name_column: str = "nom",
     code_column: str | None = "code",
@@ -162,7 +163,8 @@ def choropleth_layer(
     if column not in gdf.columns:
         raise KeyError(f"Colonne absente de la couche : « {column} ».")
     cl = classify(
-        gdf[column], scheme, k, bins=bins, meta=meta, palette=palette, level=level, counts=counts
+        gdf[column], scheme, k, bins=bins, meta=meta, palette=palette, level=level, counts=counts,
+        nodata=nodata,
     )
     geoms = simplify_for_web(gdf, tolerance)
     styles = [
@@ -228,6 +230,27 @@ def choropleth_layer(
         if calc:
             note += f". {calc}"
         m.add_child(Legend(legend_html(cl.legend_title or label, rows, note), layer=layer))
+    if not getattr(m, "_coodiag_fitted", True):
+        fit(m, gdf)
+    return layer
+
+
+def outline_layer(
+    m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str = "Communes", name_column: str = "nom"
+) -> GeoJsonLayer:
+    """The units of ``gdf`` (communes) drawn in pale grey under the points, named in a tooltip,
+    and the view fitted to them if the map has no bounds yet."""
+    names = gdf[name_column].tolist() if name_column in gdf.columns else [None] * len(gdf)
+    features = [
+        {"type": "Feature", "geometry": geometry,
+         "properties": {"_c": 0, **({"_n": html.escape(str(n))} if isinstance(n, str) else {})}}
+        for geom, n in zip(simplify_for_web(gdf), names, strict=True)
+        if (geometry := geometry_json(geom)) is not None
+    ]
+    style = {"fillColor": "#f3f1ea", "fillOpacity": 1, "color": "#9a9a9a", "weight": 0.7,
+             "opacity": 1}
+    layer = GeoJsonLayer(features, [style], name=name, overlay=True)
+    m.add_child(layer)
     if not getattr(m, "_coodiag_fitted", True):
         fit(m, gdf)
     return layer

@@ -55,6 +55,14 @@ _CSS = """
 .coodiag-legend-row i.coodiag-hatch { background: repeating-linear-gradient(45deg, #f0f0f0 0,
   #f0f0f0 3px, #a3a3a3 3px, #a3a3a3 4px); }
 .coodiag-legend-note { margin-top: 5px; color: #555; font-size: 11px; font-style: italic; }
+.coodiag-legend { max-height: 60vh; overflow-y: auto; }
+.coodiag-legend-title { cursor: pointer; user-select: none; }
+.coodiag-legend-title::before { content: "\\25BE\\00A0"; color: #555; }
+.coodiag-legend.coodiag-collapsed .coodiag-legend-title::before { content: "\\25B8\\00A0"; }
+.coodiag-legend.coodiag-collapsed .coodiag-legend-title { margin-bottom: 0; }
+.coodiag-legend.coodiag-collapsed > :not(.coodiag-legend-title) { display: none; }
+@media (max-width: 520px) { .coodiag-legend { max-width: 190px; font-size: 11px; } }
+.leaflet-interactive:focus, .leaflet-container path:focus { outline: none; }
 .coodiag-popup table { border-collapse: collapse; font-size: 12px; }
 .coodiag-popup th { text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: normal;
   vertical-align: top; }
@@ -125,6 +133,29 @@ class _Setup(MacroElement):
             L.control.scale({imperial: false, position: "bottomleft"})
                 .addTo({{ this._parent.get_name() }});
             {{ this._parent.get_name() }}.attributionControl.setPrefix(false);
+            // Legends cover at most a fifth of the map: fold the largest until they do (the
+            // point legends, at the top, before the choropleth's, at the bottom).
+            window.coodiagFitLegends = window.coodiagFitLegends || function (map) {
+                var box = map.getContainer();
+                var limit = 0.2 * box.clientWidth * box.clientHeight;
+                function score(el) {
+                    var top = el.closest(".leaflet-top") ? 1e9 : 0;
+                    return top + el.offsetWidth * el.offsetHeight;
+                }
+                for (var n = 0; n < 20; n++) {
+                    var legends = box.querySelectorAll(".coodiag-legend"), total = 0, big = null;
+                    legends.forEach(function (el) {
+                        total += el.offsetWidth * el.offsetHeight;
+                        if (!el.classList.contains("coodiag-collapsed")
+                            && (!big || score(el) > score(big))) { big = el; }
+                    });
+                    if (total <= limit || !big) { return; }
+                    big.classList.add("coodiag-collapsed");
+                }
+            };
+            {{ this._parent.get_name() }}.on("resize", function (e) {
+                coodiagFitLegends(e.target);
+            });
             if (!document.getElementById("coodiag-hatch")) {
                 document.body.insertAdjacentHTML("beforeend", {{ this.hatch|tojson }});
             }
@@ -170,8 +201,53 @@ def offline_map(
     return m
 
 
+class Refit(MacroElement):
+    """Fit the view to the territory again whenever the map's frame changes size (an iframe
+    laid out after the map was made, a hidden section opened, a window resized), until the
+    reader moves or zooms the map: a map made in a frame of size 0 otherwise shows the world."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (map, bounds) {
+                var touched = false, box = map.getContainer();
+                ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (ev) {
+                    box.addEventListener(ev, function () { touched = true; }, {passive: true});
+                });
+                var fitted = "";
+                function refit() {
+                    var now = box.clientWidth + "x" + box.clientHeight;
+                    if (touched || now === fitted) { return; }
+                    map.invalidateSize(false);
+                    if (box.clientWidth > 40 && box.clientHeight > 40) {
+                        map.fitBounds(bounds, {animate: false, padding: [8, 8]});
+                        fitted = now;
+                    }
+                }
+                if (window.ResizeObserver) { new ResizeObserver(refit).observe(box); }
+                window.addEventListener("resize", refit);
+                window.addEventListener("load", refit);
+                document.addEventListener("visibilitychange", refit);
+                setTimeout(refit, 0);
+                // a frame shown later may not tell (throttled hidden frames): look now and then
+                var polls = 0, timer = setInterval(function () {
+                    refit();
+                    if (touched || ++polls > 120) { clearInterval(timer); }
+                }, 500);
+            })({{ this._parent.get_name() }}, {{ this.bounds_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "CoodiagRefit"
+        self.bounds_json = js_literal(bounds)
+
+
 def fit(m: folium.Map, bounds: Any) -> None:
-    """Fit the view of ``m`` to ``bounds`` (see :func:`offline_map`)."""
+    """Fit the view of ``m`` to ``bounds`` (see :func:`offline_map`), now and whenever its
+    frame changes size until the reader moves the map (:class:`Refit`)."""
     if isinstance(bounds, gpd.GeoDataFrame | gpd.GeoSeries):
         geo = (
             bounds.to_crs(4326)
@@ -182,6 +258,7 @@ def fit(m: folium.Map, bounds: Any) -> None:
     else:
         minx, miny, maxx, maxy = (float(v) for v in bounds)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
+    m.add_child(Refit([[miny, minx], [maxy, maxx]]), name="coodiag_refit")
     m.location = [(miny + maxy) / 2, (minx + maxx) / 2]
     m._coodiag_fitted = True
 
@@ -213,6 +290,18 @@ class Legend(MacroElement):
                 div.innerHTML = {{ this.html_json }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
+                var head = div.querySelector(".coodiag-legend-title");
+                if (head) {  // click the title: fold / unfold the legend
+                    head.title = "Replier / déplier la légende";
+                    head.addEventListener("click", function () {
+                        div.classList.toggle("coodiag-collapsed");
+                    });
+                }
+                setTimeout(function () {
+                    if (window.coodiagFitLegends) {
+                        coodiagFitLegends({{ this._parent.get_name() }});
+                    }
+                }, 0);
                 return div;
             };
             {%- if this.layer %}

@@ -23,6 +23,7 @@ from coodiag.analyses import (
     impact,
     occupations,
     offer,
+    profile,
     prospect,
     recommend,
     specificity,
@@ -66,6 +67,12 @@ class Diagnostic:
     evolution: CensusEvolution | None = None  # évolution 2018-2021 (census)
     #: residence communes far from the structure, left out of the territory (masked counts)
     residences_eloignees: pd.DataFrame | None = None
+    #: profile of the salariés (analyses.profile.roster_profile, under secrecy); attrs
+    #: « infbac » / « recensement_infbac »: share below the bac of the salariés / of the
+    #: territory's population of 15 or more (census 2022), or None
+    profil: pd.DataFrame | None = None
+    #: the zones d'emploi of the structure's région (Lambert-93), for the map of their typology
+    zones_geo: gpd.GeoDataFrame | None = None
 
     def snapshot(self) -> dict:
         """A machine-readable summary of the figures (JSON-able), for later comparison."""
@@ -222,15 +229,9 @@ def run(
     communes = gpd.GeoDataFrame(communes, geometry="geometry", crs=metro.crs)
 
     deps = sorted(set(communes["dep"]))
-    neighbours = ctx.base.level("departements", zone="metro")
-    bbox = communes.total_bounds
-    contexte = neighbours[
-        neighbours.intersects(
-            gpd.GeoSeries.from_xy([bbox[0], bbox[2]], [bbox[1], bbox[3]])
-            .union_all()
-            .envelope.buffer(20_000)
-        )
-    ]
+    # every département: the maps draw those in their frame around the territory (the rest of
+    # its own département too: land out of the territory, not sea) and France in the locator
+    contexte = ctx.base.level("departements", zone="metro")
 
     offre = registry[registry["geometry"].notna()].to_crs(metro.crs)
     offre = offre[offre.intersects(communes.union_all().buffer(10_000))]
@@ -306,6 +307,15 @@ def run(
         results, type_siae=str(main["type_siae"]), threshold=threshold
     )
 
+    profil = None
+    if n_c is not None:
+        start, end = periode if periode else (None, None)
+        profil = profile.roster_profile(
+            salaries, mode="stock" if date_stock is not None else "periode", start=start,
+            end=end, date=date_stock, threshold=threshold,
+        )
+        profil.attrs["infbac"] = profile.below_bac_share(profil)
+        profil.attrs["recensement_infbac"] = profile.census_below_bac(ind, codes_in)
     figures = key_figures(communes_all, inside, ind, registry, str(main["dep"]), str(main["reg"]),
                           official=official_tables(ctx))
     evolution = census_evolution(
@@ -313,7 +323,11 @@ def run(
         comparison_levels(communes_all, inside, ze=str(main["ze2020"]), dep=str(main["dep"])),
         meta=ctx.meta,
     )
+    region_ze = set(communes_all.loc[communes_all["reg"] == main["reg"], "ze2020"])
+    zones_geo = ctx.base.level("zones_emploi", zone="metro")
+    zones_geo = zones_geo[zones_geo["code"].isin(region_ze)][["code", "nom", "geometry"]]
     return Diagnostic(
+        zones_geo=zones_geo,
         siret=str(main["siret"]),
         structure={
             k: (list(v) if isinstance(v, (list, np.ndarray)) else v)
@@ -338,6 +352,7 @@ def run(
         notes=notes,
         evolution=evolution,
         residences_eloignees=far if far is not None and len(far) else None,
+        profil=profil,
         parametres={
             "denominateur_impact": impact.UNEMPLOYED[denominator][1],
             "rayon_prospection_km": rayon_km,

@@ -110,6 +110,8 @@ def run(
         how="left",
     )
     communes["acces_pour_1000"] = 1000 * communes["acces_ensemble"]
+    if "pop22" not in communes.columns and "pop22" in ind.columns:  # names the main towns
+        communes = communes.merge(ind[["code", "pop22"]], on="code", how="left")
     communes = gpd.GeoDataFrame(communes, geometry="geometry", crs=metro.crs)
 
     uncovered = cov_in[cov_in["classe"] == coverage.LOW_ACCESS].sort_values(
@@ -137,7 +139,8 @@ def run(
             .reset_index().rename(columns={"reseaux": "reseau"})
         )
     else:
-        notes.append("Sans fichier d'appartenance aux réseaux (--reseaux), l'offre n'est pas "
+        notes.append("Sans fichier d'appartenance des SIAE aux réseaux (modèle "
+                     "« modele_reseaux.csv »), l'offre n'est pas "
                      "ventilée par réseau.")
 
     offer_epci = ctx.offer_by("epci", registry[registry["code_commune"].isin(codes_in)])
@@ -187,11 +190,9 @@ def run(
 
     zones_geo = ctx.base.level("zones_emploi", zone="metro")
     zones_geo = zones_geo[zones_geo["code"].isin(set(communes["ze2020"]))]
+    # every other département: the maps draw those in their frame, France in the locator
     contexte = ctx.base.level("departements", zone="metro")
-    bbox = communes.total_bounds
-    area = gpd.GeoSeries.from_xy([bbox[0], bbox[2]], [bbox[1], bbox[3]]).union_all().envelope
-    contexte = contexte[contexte.intersects(area.buffer(20_000))
-                        & ~contexte["code"].isin(set(communes["dep"]))]
+    contexte = contexte[~contexte["code"].isin(set(communes["dep"]))]
     return TerritoryAtlas(
         territoire=str(terr),
         label=terr.label(communes_all),

@@ -116,22 +116,29 @@ def _residence_one(c: str, p: str, n: str, info: dict) -> tuple[str | None, str 
     return None, "code_commune", M_COMMUNE_MISSING
 
 
-def resolve_residence(frame: pd.DataFrame, col: Collector) -> pd.Series:
+def resolve_residence(frame: pd.DataFrame, col: Collector, cache: dict | None = None) -> pd.Series:
     """COG 2025 commune of each row from code_commune, or code_postal + commune.
 
-    Computed once per distinct (code, postal code, name) triple, then spread over the rows.
+    Computed once per distinct (code, postal code, name) triple, then spread over the rows;
+    ``cache`` keeps the triples already resolved (a file read in chunks resolves each once).
     """
+    cache = {} if cache is None else cache
     code = text_column(frame, "code_commune").str.upper().str.replace(r"\.0$", "", regex=True)
     code = code.where(~code.str.fullmatch(r"\d{4}").fillna(False).astype(bool), "0" + code)
     triples = pd.DataFrame(
         {"c": code, "p": text_column(frame, "code_postal"), "n": text_column(frame, "commune")}
     ).astype(object)
     uniq = triples.drop_duplicates()
-    wellformed = [c for c in uniq["c"].unique() if c and codes.is_commune_code(c)]
-    lineage = cog.current_code(pd.Series(wellformed, dtype="string"))
-    info = {r.code: (r.code_2025, r.status, r.detail) for r in lineage.itertuples(index=False)}
+    keys = list(uniq.itertuples(index=False, name=None))
+    todo = [k for k in keys if k not in cache]
+    if todo:
+        wellformed = list(dict.fromkeys(c for c, _p, _n in todo if c and codes.is_commune_code(c)))
+        lineage = cog.current_code(pd.Series(wellformed, dtype="string"))
+        info = {r.code: (r.code_2025, r.status, r.detail) for r in lineage.itertuples(index=False)}
+        for c, p, n in todo:
+            cache[(c, p, n)] = _residence_one(c, p, n, info)
     found = pd.DataFrame(
-        [_residence_one(c, p, n, info) for c, p, n in uniq.itertuples(index=False)],
+        [cache[k] for k in keys],
         columns=["code", "colonne", "texte"],
         index=pd.MultiIndex.from_frame(uniq),
     )
@@ -143,9 +150,11 @@ def resolve_residence(frame: pd.DataFrame, col: Collector) -> pd.Series:
         col.add(column, rows["texte"].where(bad).astype("string"))
     warn = rows["colonne"].isna() & rows["texte"].notna()
     source = code.ne("")
+    notes = []
     for line, text, by_code in zip(
         frame.loc[warn, "ligne"], rows.loc[warn, "texte"], source[warn], strict=True
     ):
         column = "code_commune" if by_code else "commune"
-        col.warnings.append(f"ligne {line}, colonne {column} : {text}")
+        notes.append(f"ligne {line}, colonne {column} : {text}")
+    col.note("résidence", notes)
     return out

@@ -14,12 +14,13 @@ options are keyword-only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 import pandas as pd
 
 from coodiag import codes
-from coodiag.userfiles.reader import RawTable
+from coodiag.userfiles.reader import RawTable, TableStream
 from coodiag.userfiles.result import REJECT_COLUMNS, ImportResult
 
 # ---------------------------------------------------------------------------------------------
@@ -28,12 +29,42 @@ from coodiag.userfiles.result import REJECT_COLUMNS, ImportResult
 
 
 class Collector:
-    """Reject lines of one file, cell by cell."""
+    """Reject lines of one file, cell by cell (for a file read in chunks: :meth:`start` each)."""
 
-    def __init__(self, table: RawTable) -> None:
-        self.frame = table.frame
-        self.rows: list[pd.DataFrame] = [pd.DataFrame(table.rejects, columns=REJECT_COLUMNS)]
+    def __init__(self, table: RawTable | TableStream) -> None:
+        frame = getattr(table, "frame", None)
+        rejects = getattr(table, "rejects", [])
+        self.frame = frame
+        self.rows: list[pd.DataFrame] = [pd.DataFrame(rejects, columns=REJECT_COLUMNS)]
         self.warnings = list(table.warnings)
+        self.n_read = (0 if frame is None else len(frame)) + len(rejects)
+        self._first = 1  # self.rows[_first:]: the rejects of the current chunk
+        # Warnings gathered over the chunks, then written in the order of their first call.
+        self._slots: dict[tuple, list] = {}
+
+    def start(self, chunk: RawTable) -> None:
+        """Validate the rows of a new chunk of the file (its rejects and warnings kept)."""
+        self.frame = chunk.frame
+        if chunk.rejects:
+            self.rows.append(pd.DataFrame(chunk.rejects, columns=REJECT_COLUMNS))
+        self._first = len(self.rows)
+        self.n_read += len(chunk.frame) + len(chunk.rejects)
+        self.note("lecture", chunk.warnings)
+
+    def note(self, slot: str, texts: list[str]) -> None:
+        """Warnings of the current chunk, kept after the earlier chunks' ones of ``slot``."""
+        self._slots.setdefault(("note", slot), []).extend(texts)
+
+    def close(self) -> None:
+        """Write the warnings gathered over the chunks (once all are read)."""
+        for key, value in self._slots.items():
+            if key[0] == "note":
+                self.warnings += value
+            elif value[0]:
+                count, lines, (_kind, column, text) = value[0], value[1], key
+                shown = ", ".join(map(str, lines[:5])) + (" …" if count > 5 else "")
+                self.warnings.append(f"colonne {column}, {count} ligne(s) ({shown}) : {text}")
+        self._slots = {}
 
     def add(self, column: str, motif: pd.Series, *, show_value: bool = True) -> None:
         """Reject the rows where ``motif`` is set, citing ``column``'s cell."""
@@ -53,16 +84,19 @@ class Collector:
         )
 
     def warn_lines(self, column: str, mask: pd.Series, text: str) -> None:
-        """A warning about the rows of ``mask`` (kept, but changed): « colonne c, lignes … »."""
+        """A warning about the rows of ``mask`` (kept, but changed): « colonne c, lignes … »,
+        written by :meth:`close` (the lines of every chunk counted)."""
+        slot = self._slots.setdefault(("lines", column, text), [0, []])
         if not mask.any():
             return
-        lines = self.frame.loc[mask, "ligne"].astype(int).tolist()
-        shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
-        self.warnings.append(f"colonne {column}, {len(lines)} ligne(s) ({shown}) : {text}")
+        lines = self.frame.loc[mask, "ligne"]
+        slot[0] += len(lines)
+        if len(slot[1]) < 5:
+            slot[1] += lines.head(5 - len(slot[1])).astype(int).tolist()
 
     def bad_mask(self) -> pd.Series:
         lines = set()
-        for r in self.rows[1:]:
+        for r in self.rows[self._first :]:
             lines |= set(r["ligne"])
         return self.frame["ligne"].isin(lines)
 
@@ -77,6 +111,25 @@ class Collector:
         for c in ("colonne", "valeur", "motif"):
             out[c] = out[c].astype("string").fillna("")
         return out.sort_values(["ligne", "colonne"], kind="stable").reset_index(drop=True)
+
+
+def per_value(parser: Callable) -> Callable:
+    """An elementwise parser of a column, run once per distinct value then spread over the rows
+    (a roster repeats its dates, years and codes: much faster, same result)."""
+
+    @functools.wraps(parser)
+    def wrapper(values: pd.Series, *args, **kwargs):
+        codes, uniques = pd.factorize(values)
+        if 2 * len(uniques) > len(values):
+            return parser(values, *args, **kwargs)
+        out = parser(pd.Series(uniques, dtype=values.dtype), *args, **kwargs)
+        fill = bool((codes < 0).any())
+        return tuple(
+            pd.Series(o.array.take(codes, allow_fill=fill), index=values.index, name=o.name)
+            for o in out
+        )
+
+    return wrapper
 
 
 def _na(index: pd.Index) -> pd.Series:
@@ -116,12 +169,14 @@ M_MISSING = "valeur manquante"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
+@per_value
 def excel_serial_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates typed as Excel serial numbers (``45292`` = 01/01/2024), a CSV saved from a column
     not formatted as dates: ``(dates, mask)`` for the whole numbers of 1990 to two years ahead."""
     s = values.astype("string").str.strip()
-    n = pd.to_numeric(s.where(s.str.fullmatch(r"\d{5}").fillna(False).astype(bool)),
-                      errors="coerce")
+    n = pd.to_numeric(
+        s.where(s.str.fullmatch(r"\d{5}").fillna(False).astype(bool)), errors="coerce"
+    )
     lo = (pd.Timestamp("1990-01-01") - EXCEL_EPOCH).days
     hi = (pd.Timestamp(dt.date.today().year + 3, 1, 1) - EXCEL_EPOCH).days
     mask = (n >= lo) & (n < hi)
@@ -130,6 +185,7 @@ def excel_serial_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return dates, mask
 
 
+@per_value
 def parse_dates(values: pd.Series, *, required: bool) -> tuple[pd.Series, pd.Series]:
     """DD/MM/YYYY, YYYY-MM-DD, DD-MM-YYYY; a trailing time (spreadsheet date cells with a time,
     « 2024-01-02 08:30:00 ») is ignored; Excel serial numbers are converted
@@ -169,15 +225,15 @@ M_SIRET_SCI = (
 )
 
 
+@per_value
 def parse_siret(values: pd.Series, *, required: bool) -> tuple[pd.Series, pd.Series]:
     """Spaces and dots dropped; 14 digits and a valid check key required."""
     s = values.str.replace(r"[\s.\u00a0]", "", regex=True)
     sci = values.str.match(r"^\d(?:[.,]\d+)?[eE]\+?\d+$").fillna(False).astype(bool)
     digits = s.str.fullmatch(codes.SIRET_PATTERN).fillna(False).astype(bool)
     empty = values == ""
-    luhn = pd.Series(
-        [codes.is_siret(v) if d else False for v, d in zip(s, digits, strict=True)], index=s.index
-    )
+    valid = [v for v in s[digits].unique() if codes.is_siret(v)]
+    luhn = s.isin(valid).fillna(False).astype(bool) & digits
     motif = first_reason(
         reason_where(empty, M_MISSING) if required else _na(s.index),
         reason_where(sci, M_SIRET_SCI),
@@ -190,6 +246,7 @@ def parse_siret(values: pd.Series, *, required: bool) -> tuple[pd.Series, pd.Ser
 M_NUMBER = "nombre invalide (chiffres attendus, virgule ou point décimal)"
 
 
+@per_value
 def parse_number(values: pd.Series, *, integer: bool = False) -> tuple[pd.Series, pd.Series]:
     """Decimal comma or point, spaces as thousands separators; negative values rejected."""
     s = values.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
@@ -225,6 +282,7 @@ def finish(
     dup_motif: Callable[[int], str] | None = None,
 ) -> ImportResult:
     """Drop rejected rows, reject duplicates (first kept), assemble the result."""
+    col.close()
     bad = col.bad_mask()
     good = data[~bad.to_numpy()]
     if key:
@@ -235,7 +293,7 @@ def finish(
             dups = good[dup]
             keys = list(zip(*[dups[k] for k in key], strict=True))
             motif = pd.Series(
-                [(dup_motif or _dup_text)(int(first_line[k])) for k in keys],
+                [(dup_motif or dup_text)(int(first_line[k])) for k in keys],
                 index=dups.index,
                 dtype="string",
             )
@@ -251,7 +309,7 @@ def finish(
             )
             good = good[~dup]
     rejects = col.rejects()
-    n_read = len(table.frame) + len(table.rejects)
+    n_read = col.n_read
     n_rejected = rejects["ligne"].nunique()
     result = ImportResult(
         kind=kind,
@@ -269,5 +327,5 @@ def finish(
     return result
 
 
-def _dup_text(first: int) -> str:
+def dup_text(first: int) -> str:
     return f"doublon de la ligne {first} (ligne identique ignorée)"

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from coodiag.reference import geocode
@@ -13,15 +14,16 @@ from coodiag.userfiles._residence import resolve_residence
 from coodiag.userfiles._validate import (
     Collector,
     excel_serial_dates,
-    finish,
     first_reason,
     parse_dates,
     parse_number,
     parse_siret,
+    per_value,
     reason_where,
     text_column,
 )
-from coodiag.userfiles.reader import read_table
+from coodiag.userfiles.assemble import Chunks, system_arrow_pool
+from coodiag.userfiles.reader import iter_table
 from coodiag.userfiles.result import ImportResult
 
 # ---------------------------------------------------------------------------------------------
@@ -225,6 +227,7 @@ def _key(values: pd.Series) -> pd.Series:
     return values.map(table).astype("string")
 
 
+@per_value
 def _lookup(values: pd.Series, aliases: dict[str, int], labels: tuple[str, ...], motif: str):
     k = _key(values)
     idx = k.map(aliases)
@@ -232,35 +235,36 @@ def _lookup(values: pd.Series, aliases: dict[str, int], labels: tuple[str, ...],
     return out, reason_where((values != "") & idx.isna(), motif)
 
 
+def _parse_one_public(v: str) -> tuple[frozenset[str], str | None]:
+    found, unknown = set(), []
+    for token in re.split(r"[,;|/+]", v):
+        t = re.sub(r"[^A-Z0-9]+", " ", geocode.ascii_fold(token).upper()).strip()
+        if not t:
+            continue
+        p = _PUBLIC_ALIASES.get(t)
+        if p:
+            found.add(p)
+        else:
+            unknown.append(token.strip())
+    why = None
+    if unknown:
+        why = (
+            f"public non reconnu : « {unknown[0]} » (attendu : DELD, BRSA, QPV, RQTH, "
+            "JEUNE, SENIOR, séparés par , ; | ou /)"
+        )
+    return frozenset(found), why
+
+
 def _parse_public(values: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
-    flags = {p: [] for p in PUBLICS}
-    motifs = []
-    cache: dict[str, tuple[frozenset[str], str | None]] = {}
-    for v in values.tolist():
-        if v not in cache:
-            found, unknown = set(), []
-            for token in re.split(r"[,;|/+]", v):
-                t = re.sub(r"[^A-Z0-9]+", " ", geocode.ascii_fold(token).upper()).strip()
-                if not t:
-                    continue
-                p = _PUBLIC_ALIASES.get(t)
-                if p:
-                    found.add(p)
-                else:
-                    unknown.append(token.strip())
-            why = None
-            if unknown:
-                why = (
-                    f"public non reconnu : « {unknown[0]} » (attendu : DELD, BRSA, QPV, RQTH, "
-                    "JEUNE, SENIOR, séparés par , ; | ou /)"
-                )
-            cache[v] = (frozenset(found), why)
-        found, why = cache[v]
-        for p in PUBLICS:
-            flags[p].append(p in found)
-        motifs.append(why)
-    frame = pd.DataFrame(flags, index=values.index)
-    return frame, pd.Series(motifs, index=values.index, dtype="string")
+    """Flags of the priority publics and a motif per row, computed once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    parsed = [_parse_one_public(v) for v in uniques]
+    frame = pd.DataFrame(
+        {p: np.array([p in f for f, _w in parsed], dtype=bool)[codes] for p in PUBLICS},
+        index=values.index,
+    )
+    whys = pd.array([w for _f, w in parsed], dtype="string")
+    return frame, pd.Series(whys.take(codes), index=values.index, dtype="string")
 
 
 def read_salaries(path: Path | str) -> ImportResult:
@@ -276,13 +280,29 @@ def read_salaries(path: Path | str) -> ImportResult:
         date_fin`` (datetime; date_fin missing = ongoing), ``en_cours`` (bool), ``type_sortie``
         (one of :data:`SORTIES` or missing), ``siret``. ``personal`` is True.
     """
-    table = read_table(
+    stream = iter_table(
         path, synonyms=SALARIES_COLUMNS, required=SALARIES_REQUIRED, label="salariés en parcours"
     )
-    f = table.frame
-    col = Collector(table)
+    col = Collector(stream)
+    kept: Chunks | None = None
+    cache: dict = {}
+    with system_arrow_pool():
+        for chunk in stream:  # bounded memory: CHUNK_ROWS rows at a time
+            col.start(chunk)
+            data = _chunk_data(col, cache)
+            if kept is None:
+                kept = Chunks([c for c in data.columns if c != "ligne"], stream.max_rows)
+            kept.add(data, col)
+            del data
+        assert kept is not None  # a stream yields at least one chunk
+        return kept.finish("salariés en parcours", stream, col, personal=True)
+
+
+def _chunk_data(col: Collector, cache: dict) -> pd.DataFrame:
+    """The typed rows of the collector's current chunk (rejects gathered in ``col``)."""
+    f = col.frame
     idx = f.index
-    commune = resolve_residence(f, col)
+    commune = resolve_residence(f, col, cache)
     this_year = dt.date.today().year
     annee, m = parse_number(text_column(f, "annee_naissance"), integer=True)
     bad_year = annee.notna() & ((annee < 1930) | (annee > this_year - 14))
@@ -364,11 +384,4 @@ def read_salaries(path: Path | str) -> ImportResult:
     )
     data["jeune"] = data["jeune"] | (data["age_entree"] < 26).fillna(False).astype(bool)
     data["senior"] = data["senior"] | (data["age_entree"] >= 50).fillna(False).astype(bool)
-    return finish(
-        "salariés en parcours",
-        table,
-        col,
-        data,
-        key=[c for c in data.columns if c != "ligne"],
-        personal=True,
-    )
+    return data

@@ -1,4 +1,4 @@
-"""A user's text file (CSV) read as a grid of strings: encoding, line ends, delimiter, quotes.
+"""A user's text file (CSV) read as a stream of records: encoding, line ends, delimiter, quotes.
 
 What people really have: UTF-8 with or without BOM, UTF-16 with or without BOM, Windows-1252,
 Latin-1, Mac Roman; CR-only line ends (old Mac exports), CRLF or LF; ``;``, ``,``, tab or ``|``.
@@ -6,6 +6,10 @@ Two encodings mixed in one file (lines pasted from another export) are diagnosed
 numbers instead of being decoded into mojibake. A stray double quote that would silently swallow
 the following lines into one value stops the import with the line of the opening quote: the
 physical lines are counted as well as the parsed records.
+
+The file is never held whole in memory: a first pass over its bytes (in blocks) chooses the
+encoding, a second one decodes and parses it record by record (:func:`read_csv_records`), so
+that a roster of a gigabyte is read in bounded memory.
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Sequence
+import itertools
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from coodiag.errors import DataError
 
@@ -24,6 +31,15 @@ DELIM_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "b
 FIELD_LIMIT = csv.field_size_limit()
 #: How many line numbers a message lists before « … ».
 MAX_LINES_LISTED = 5
+#: Bytes read at a time when scanning a file.
+BLOCK_BYTES = 1 << 23
+#: Bytes that Windows-1252 leaves undefined (a file holding them is Latin-1).
+_CP1252_HOLES = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+_MAC_LETTERS = (0x8E, 0x8F, 0x88, 0x8D, 0x90, 0x99, 0x9D, 0x94, 0x83)
+#: Exceptions a (possibly gzip-compressed) file may raise while being read.
+READ_ERRORS = (OSError, EOFError, zlib.error)
+
+Opener = Callable[[], BinaryIO]
 
 
 @dataclass
@@ -39,9 +55,52 @@ class Grid:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Records:
+    """A table read record by record: header, then ``(cells, line)`` pairs (cells unstripped)."""
+
+    header: list[str]
+    header_line: int
+    source: str
+    records: Iterator[tuple[list[str], int]]
+    formula_lines: set[tuple[int, int]] = field(default_factory=set)  # (line, col index)
+    warnings: list[str] = field(default_factory=list)
+    close: Callable[[], None] = lambda: None  # the file, when the records are not read
+    max_rows: int = 0  # about the most records the file may hold (0: unknown)
+
+
+def grid_records(grid: Grid) -> Records:
+    """A workbook sheet's :class:`Grid` as :class:`Records`."""
+    flagged = {(grid.lines[k], j) for k, j in grid.formula_cells}
+    return Records(
+        grid.header,
+        grid.header_line,
+        grid.source,
+        zip(grid.rows, grid.lines, strict=True),
+        flagged,
+        grid.warnings,
+        max_rows=len(grid.rows),
+    )
+
+
 def _listed(lines: Sequence[int]) -> str:
     shown = ", ".join(str(n) for n in lines[:MAX_LINES_LISTED])
     return shown + (" …" if len(lines) > MAX_LINES_LISTED else "")
+
+
+def _blocks(opener: Opener) -> Iterator[bytes]:
+    with opener() as fh:
+        while block := fh.read(BLOCK_BYTES):
+            yield block
+
+
+def _line_ends(opener: Opener) -> int:
+    """About the number of physical lines (line-end bytes counted; enough for a CRLF file)."""
+    lf = cr = 0
+    for block in _blocks(opener):
+        lf += block.count(b"\n")
+        cr += block.count(b"\r")
+    return max(lf, cr) + 1
 
 
 def _utf16_without_bom(raw: bytes) -> str | None:
@@ -58,11 +117,35 @@ def _utf16_without_bom(raw: bytes) -> str | None:
     return None
 
 
-def _mixed_encodings(raw: bytes, name: str) -> None:
+def _decodes(opener: Opener, codec: str, skip: int = 0) -> bool:
+    """True when the whole file decodes with ``codec`` (read in blocks)."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        for n, block in enumerate(_blocks(opener)):
+            decoder.decode(block[skip:] if n == 0 else block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _physical_lines(opener: Opener) -> Iterator[bytes]:
+    """The file's physical lines as bytes (CR, LF and CRLF ends), read in blocks."""
+    rest = b""
+    for block in _blocks(opener):
+        block = rest + block
+        cut = len(block) - 1 if block.endswith(b"\r") else len(block)  # a CRLF split in two
+        parts = block[:cut].replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        rest = parts.pop() + block[cut:]
+        yield from parts
+    if rest:
+        yield from rest.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+
+
+def _mixed_encodings(opener: Opener, name: str) -> None:
     """Stop when some lines are UTF-8 and others another encoding (lines named)."""
     utf8, other = [], []
-    physical = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-    for number, line in enumerate(physical, 1):
+    for number, line in enumerate(_physical_lines(opener), 1):
         if line.isascii():
             continue
         try:
@@ -79,41 +162,46 @@ def _mixed_encodings(raw: bytes, name: str) -> None:
         )
 
 
-def _looks_mac_roman(raw: bytes) -> bool:
+def _byte_counts(opener: Opener) -> list[int]:
+    counts = [0] * 256
+    for block in _blocks(opener):
+        for b in range(0x80, 0x100):
+            counts[b] += block.count(b)
+    return counts
+
+
+def _looks_mac_roman(counts: Sequence[int]) -> bool:
     """Mac Roman puts French accented letters in 0x80-0x9F, Windows-1252/Latin-1 in 0xC0-0xFF."""
-    high = sum(raw.count(bytes([b])) for b in range(0xC0, 0x100))
-    mac = sum(raw.count(bytes([b])) for b in (0x8E, 0x8F, 0x88, 0x8D, 0x90, 0x99, 0x9D, 0x94, 0x83))
+    high = sum(counts[0xC0:0x100])
+    mac = sum(counts[b] for b in _MAC_LETTERS)
     return mac > 0 and mac > 2 * high
 
 
-def decode(raw: bytes, name: str) -> tuple[str, str]:
-    """Bytes -> (text, French name of the encoding)."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "UTF-8 avec BOM"
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), "UTF-16"
-    utf16 = _utf16_without_bom(raw)
-    if utf16:
-        try:
-            return raw.decode(utf16), "UTF-16 sans BOM"
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in raw[:4096]:
+def sniff_encoding(opener: Opener, head: bytes, name: str) -> tuple[str, str]:
+    """(Python codec, French name of the encoding) of a text file, scanned in blocks."""
+    if head.startswith(codecs.BOM_UTF8) and _decodes(opener, "utf-8", len(codecs.BOM_UTF8)):
+        return "utf-8-sig", "UTF-8 avec BOM"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if not _decodes(opener, "utf-16"):
+            raise DataError(f"{name} : fichier UTF-16 illisible (octets invalides).")
+        return "utf-16", "UTF-16"
+    utf16 = _utf16_without_bom(head)
+    if utf16 and _decodes(opener, utf16):
+        return utf16, "UTF-16 sans BOM"
+    if b"\x00" in head[:4096]:
         raise DataError(
             f"{name} : fichier illisible : ce n'est ni un fichier texte (CSV) ni un classeur "
             "(.xlsx, .ods). Enregistrez-le au format CSV UTF-8 ou .xlsx."
         )
-    try:
-        return raw.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    _mixed_encodings(raw, name)
-    if _looks_mac_roman(raw):
-        return raw.decode("mac_roman"), "Mac Roman"
-    try:
-        return raw.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "Latin-1 (ISO-8859-1)"
+    if _decodes(opener, "utf-8"):
+        return "utf-8", "UTF-8"
+    _mixed_encodings(opener, name)
+    counts = _byte_counts(opener)
+    if _looks_mac_roman(counts):
+        return "mac_roman", "Mac Roman"
+    if not any(counts[b] for b in _CP1252_HOLES):
+        return "cp1252", "Windows-1252"
+    return "latin-1", "Latin-1 (ISO-8859-1)"
 
 
 def sniff_delimiter(lines: Sequence[str]) -> str:
@@ -134,72 +222,102 @@ def sniff_delimiter(lines: Sequence[str]) -> str:
 
 def _unclosed_quote(name: str, first: int, last: int) -> DataError:
     return DataError(
-        f"{name} : ligne {first} : guillemet « \" » ouvert et jamais refermé : les lignes "
+        f'{name} : ligne {first} : guillemet « " » ouvert et jamais refermé : les lignes '
         f"{first + 1} à {last} ont été lues comme une seule valeur. Supprimez ou doublez ce "
-        "guillemet (« \"\" ») puis réimportez le fichier : aucune ligne n'a été importée."
+        'guillemet (« "" ») puis réimportez le fichier : aucune ligne n\'a été importée.'
     )
 
 
-def read_csv_grid(raw: bytes, name: str, compressed: bool) -> Grid:
-    """Parse a CSV (already decompressed) into a :class:`Grid`; line numbers as the user sees
-    them (the header is line 1; a record spanning several lines counts at its first line)."""
-    text, encoding = decode(raw, name)
-    text = text.lstrip("\ufeff")
-    line_ends = "LF"
-    if "\r" in text:
-        line_ends = "CRLF" if "\r\n" in text else "CR"
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    offset = 0
-    # ASP extranet exports ("fluxIAE") start with a "DEB..." line of pipes before the header.
-    first = lines[0].split("|") if lines else []
-    if len(first) > 2 and first[0].startswith("DEB") and not any(first[1:]):
-        offset = 1
-    non_empty = [ln for ln in lines[offset : offset + 60] if ln.strip()]
+def _too_long(name: str, line: int) -> DataError:
+    return DataError(
+        f"{name} : ligne {line} : valeur de plus de {FIELD_LIMIT:,} caractères".replace(
+            ",", "\u202f"
+        )
+        + ' : un guillemet « " » est probablement ouvert et jamais refermé à partir de '
+        "cette ligne ; corrigez-le puis réimportez le fichier."
+    )
+
+
+def read_csv_records(opener: Opener, head: bytes, name: str, compressed: bool) -> Records:
+    """Open a CSV (``opener`` gives its decompressed bytes) as :class:`Records`; line numbers as
+    the user sees them (the header is line 1; a record spanning several lines counts at its first
+    line). The records are parsed lazily: a stray quote or an over-long value raises
+    :class:`DataError` while iterating; ``source`` is complete once they are all read."""
+    codec, encoding = sniff_encoding(opener, head, name)
+    fh = opener()
+    # Universal newlines: CR, LF and CRLF all end a line (inside quoted values too).
+    text = io.TextIOWrapper(fh, encoding=codec, newline=None)
+    try:
+        first = text.readline().lstrip("\ufeff")
+        offset = 0
+        # ASP extranet exports ("fluxIAE") start with a "DEB..." line of pipes before the header.
+        cells = first.rstrip("\n").split("|")
+        if len(cells) > 2 and cells[0].startswith("DEB") and not any(cells[1:]):
+            offset, first = 1, text.readline()
+        sample = [first] + [ln for ln in itertools.islice(text, 59) if ln]
+        sample = [ln for ln in sample if ln]
+    except READ_ERRORS as exc:
+        fh.close()
+        raise DataError(f"{name} : lecture impossible ({exc}).") from exc
+    non_empty = [ln.rstrip("\n") for ln in sample if ln.strip()]
     if not non_empty:
+        fh.close()
         raise DataError(f"{name} : fichier vide (aucune ligne d'en-tête).")
     delim = sniff_delimiter(non_empty)
-    reader = csv.reader(io.StringIO("\n".join(lines[offset:])), delimiter=delim)
+    reader = csv.reader(itertools.chain(sample, text), delimiter=delim)
     header: list[str] | None = None
     header_line = 0
-    rows: list[list[str]] = []
-    numbers: list[int] = []
     start = offset + 1
-    line = start
     try:
         for record in reader:
-            line = start
-            start = offset + reader.line_num + 1
-            span = start - line
-            if span > 1 and header is not None:
-                swallowed = lines[line : start - 1]  # physical lines after the first one
-                if any(ln.count(delim) >= len(header) - 1 for ln in swallowed):
-                    raise _unclosed_quote(name, line, start - 1)
-            if not record or all(not c.strip() for c in record):
+            line, start = start, offset + reader.line_num + 1
+            if not record or not "".join(record).strip():
                 continue
-            if header is None:
-                header, header_line = [c.strip() for c in record], line
-                continue
-            rows.append([c.strip() for c in record])
-            numbers.append(line)
+            header, header_line = [c.strip() for c in record], line
+            break
     except csv.Error as exc:
+        fh.close()
         if "field larger than field limit" in str(exc):
-            raise DataError(
-                f"{name} : ligne {start} : valeur de plus de {FIELD_LIMIT:,} caractères".replace(
-                    ",", "\u202f"
-                )
-                + " : un guillemet « \" » est probablement ouvert et jamais refermé à partir de "
-                "cette ligne ; corrigez-le puis réimportez le fichier."
-            ) from exc
+            raise _too_long(name, start) from exc
         raise DataError(f"{name} : ligne {start} : lecture CSV impossible ({exc}).") from exc
     if header is None:
+        fh.close()
         raise DataError(f"{name} : fichier vide (aucune ligne d'en-tête).")
     kind = "CSV compressé (gzip)" if compressed else "CSV"
     source = f"{kind}, encodage {encoding}, séparateur {DELIM_NAMES[delim]} « {delim} »".replace(
         "« \t »", "(tab)"
     )
-    if line_ends == "CR":
-        source += ", fins de ligne Mac (CR)"
-    return Grid(header, rows, numbers, header_line, source)
+    width = len(header)
+
+    def records() -> Iterator[tuple[list[str], int]]:
+        line = start
+        try:
+            for record in reader:
+                first, line = line, offset + reader.line_num + 1
+                if line - first > 1:
+                    # The physical lines after the record's first one (its values' line ends).
+                    swallowed = delim.join(record).split("\n")[1:]
+                    if any(ln.count(delim) >= width - 1 for ln in swallowed):
+                        raise _unclosed_quote(name, first, line - 1)
+                if not record or not "".join(record).strip():
+                    continue
+                yield record, first
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise _too_long(name, line) from exc
+            raise DataError(f"{name} : ligne {line} : lecture CSV impossible ({exc}).") from exc
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{name} : ligne {line} : encodage illisible ({exc}).") from exc
+        except READ_ERRORS as exc:
+            raise DataError(f"{name} : lecture impossible ({exc}).") from exc
+        finally:
+            newlines = text.newlines or ()
+            kinds = {newlines} if isinstance(newlines, str) else set(newlines)
+            if "\r" in kinds and "\r\n" not in kinds:
+                out.source += ", fins de ligne Mac (CR)"  # known once the file is read
+            fh.close()
+
+    out = Records(
+        header, header_line, source, records(), close=fh.close, max_rows=_line_ends(opener)
+    )
+    return out

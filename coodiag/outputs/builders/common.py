@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from coodiag.base.indicators import Indicator
-from coodiag.outputs import maps, weblayers
+from coodiag.outputs import maps, weblayers, webmap
 from coodiag.outputs.document import (
     ExportTable,
     KeyFigures,
@@ -18,6 +18,7 @@ from coodiag.outputs.document import (
     Section,
     TableItem,
 )
+from coodiag.outputs.wording import display_name
 from coodiag.reports.context import COVERAGE_CLASSES as _KEYS
 from coodiag.reports.key_figures import FILOSOFI_NOTE
 
@@ -45,10 +46,18 @@ def siae_points(offre: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return pts
 
 
+def territory_siae(offre: gpd.GeoDataFrame, communes: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The SIAE located in ``communes`` (drawn over the maps of areas)."""
+    return offre[offre["code_commune"].isin(set(communes["code"]))]
+
+
 def offer_map(offre: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
               context: gpd.GeoDataFrame, *, comment: str) -> MapItem:
-    """The map of the SIAE by type, sized by capacity."""
-    pts = siae_points(offre)
+    """The map of the SIAE of ``communes`` by type, sized by capacity (the SIAE nearby, kept
+    for the accessibility, drawn small and grey, counted apart)."""
+    every = siae_points(offre)
+    inside = every["code_commune"].isin(set(communes["code"]))
+    pts, nearby = every[inside], every[~inside]
     m_off = Indicator(label="Structures d'insertion par type", unit="structures",
                       source=SRC_SIAE, vintage="2019-2021", method=SRC_CAPACITY)
     return MapItem(
@@ -56,11 +65,14 @@ def offer_map(offre: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
         title="Les structures d'insertion par type",
         figure=lambda: maps.points_map(
             pts, by="type_siae", size="capacite_affichee", estimated="capacite_estimee",
-            size_label="salariés", base=communes, context=context, meta=m_off,
+            size_label="salariés", base=communes, context=context, others=nearby,
+            meta=m_off,
             title="Structures d'insertion par type et capacité",
         ),
         comment=comment,
-        web=lambda m: weblayers.points_layer(m, pts.to_crs(4326), by="type_siae"),
+        web=lambda m: (weblayers.outline_layer(m, communes.to_crs(4326)),
+                       weblayers.points_layer(m, pts.to_crs(4326), by="type_siae"),
+                       webmap.fit(m, communes)),  # the territory, not only its SIAE
         meta=[m_off],
         layer=pts[["siret", "type_siae", "nom", "commune", "capacite", "geometry"]],
     )
@@ -72,9 +84,10 @@ def offer_table(offre: pd.DataFrame, codes_in: set[str]) -> ExportTable:
         ["type_siae", "commune", "nom"]
     )
     frame = pd.DataFrame({
-        "siret": rows["siret"], "type_siae": rows["type_siae"], "nom": rows["nom"],
+        "siret": rows["siret"], "type_siae": rows["type_siae"],
+        "nom": rows["nom"].map(display_name),
         "commune": rows["commune"], "code_commune": rows["code_commune"],
-        "capacite": rows["capacite"].round(1),
+        "capacite": rows["capacite"].round(0),
         "capacite_estimee": rows["capacite_estimee"].map({True: "oui", False: "non"}),
         "listes": rows["listes"],
     })
@@ -91,9 +104,9 @@ def offer_table(offre: pd.DataFrame, codes_in: set[str]) -> ExportTable:
 
 
 def context_layer(communes: gpd.GeoDataFrame, contexte: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The neighbouring territories drawn in grey: not the départements studied."""
-    deps = set(communes["dep"])
-    return contexte[~contexte["code"].isin(deps)] if "code" in contexte else contexte
+    """The territories drawn in grey around the map (and France in its locator inset): every
+    département, the studied ones too (their part out of the territory is land, not sea)."""
+    return contexte
 
 
 def key_figures_item(frame: pd.DataFrame) -> KeyFigures:
@@ -209,7 +222,7 @@ def evolution_section(evolution: Any) -> Section:
             name="Évolution par commune", frame=per_commune.reset_index(drop=True),
             title="Évolution 2018-2021 par commune du territoire (RP 2018 et RP 2021)",
             columns=HEADERS, meta=evolution.meta,
-        ), max_rows=30),
+        ), max_rows=20),
     ]
     if evolution.note:
         items.append(Paragraph(evolution.note, kind="note"))

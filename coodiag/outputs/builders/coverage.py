@@ -17,6 +17,7 @@ from coodiag.outputs.builders.common import (
     COVERAGE_COLORS,
     NEED_SHORT,
     SRC_SIAE,
+    territory_siae,
 )
 from coodiag.outputs.document import ExportTable, MapItem, Paragraph, Section, TableItem
 from coodiag.reports.context import COVERAGE_CLASSES as COVERAGE_KEYS
@@ -104,9 +105,11 @@ def classes_indicator(cov: pd.DataFrame) -> Indicator:
 
 
 def coverage_map(layer: gpd.GeoDataFrame, cov: pd.DataFrame, context: Any, *,
-                 name: str = "classes_couverture") -> MapItem:
+                 name: str = "classes_couverture", towns: Any = None,
+                 points: Any = None) -> MapItem:
     """The map of the coverage classes (``layer``: ``classe``[, ``besoin_estime``]); ``cov``
-    the classification (its attrs give the reference and the thresholds)."""
+    the classification (its attrs give the reference and the thresholds); ``towns`` the
+    communes whose main towns are named, ``points`` the SIAE drawn over it."""
     shown = layer.copy()
     shown["classe"] = class_shown(layer)
     cats, colors = coverage_legend(shown["classe"])
@@ -119,7 +122,8 @@ def coverage_map(layer: gpd.GeoDataFrame, cov: pd.DataFrame, context: Any, *,
         title=title,
         figure=lambda: maps.categorical(shown, "classe", categories=cats, colors=colors,
                                         meta=m_cls, context=context, title=title,
-                                        subtitle=thresholds_subtitle(cov)),
+                                        subtitle=thresholds_subtitle(cov), towns=towns,
+                                        points=points),
         comment=comment,
         meta=[m_cls],
         layer=shown,
@@ -148,22 +152,25 @@ def coverage_section(diag: Any, context: Any) -> Section:
     for col in ("besoin", "offre", "dist_ACI_km", "dist_AI_km", "dist_EI_km", "dist_ETTI_km"):
         cov_table[col] = cov_table[col].round(1)
     cov_table = cov_table.sort_values(["classe", "code"])
-    cov_map = coverage_map(cov_layer.drop(columns=["acces_ensemble"]), cov, context)
+    siae_in = territory_siae(diag.offre, diag.communes)
+    cov_map = coverage_map(cov_layer.drop(columns=["acces_ensemble"]), cov, context,
+                           towns=diag.communes, points=siae_in)
     return Section(
         "Couverture du territoire et accessibilité",
         [
+            cov_map,
             Paragraph(
                 f"Répartition des communes : {class_counts_text(cov)}. "
                 f"{fr.integer(len(uncovered))} commune(s) à l'accessibilité faible au regard "
                 f"du besoin. {thresholds_text(cov)} {estimate_text(cov)}"
             ),
-            cov_map,
             MapItem(
                 name="accessibilite",
                 title="Accessibilité à l'offre d'insertion (toutes SIAE)",
                 figure=lambda: maps.choropleth(
                     cov_layer, "acces_pour_1000", meta=m_acc, context=context,
-                    title="Accessibilité à l'offre d'insertion",
+                    title="Accessibilité à l'offre d'insertion", towns=diag.communes,
+                    points=siae_in,
                 ),
                 comment="Salariés en insertion accessibles (rayon 30 km, 2SFCA) pour 1 000 "
                 "chômeurs : la capacité de chaque SIAE est partagée entre les chômeurs de sa "
@@ -189,8 +196,8 @@ def coverage_section(diag: Any, context: Any) -> Section:
                              "dist_ETTI_km": "ETTI la plus proche (km)"},
                     meta=[m_acc, classes_indicator(cov)],
                 ),
-                comment=thresholds_text(cov),
-                max_rows=20,
+                comment="Classes de couverture : seuils et définitions sous la carte des classes.",
+                max_rows=12,
             ),
         ],
     )

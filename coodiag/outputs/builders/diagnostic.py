@@ -6,14 +6,15 @@ invented; counts of people arrive under statistical secrecy.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from coodiag import fr
 from coodiag.base import registry as siae
+from coodiag.base.indicator_specs import JOB_SEEKERS, JOB_SEEKERS_DATE
 from coodiag.base.indicators import Indicator
 from coodiag.outputs.builders.common import (
     NEED_METHOD,
+    SRC_SIAE,
     collect_sources,
     context_layer,
     elderly_typology_items,
@@ -22,7 +23,10 @@ from coodiag.outputs.builders.common import (
     offer_table,
 )
 from coodiag.outputs.builders.coverage import coverage_section
-from coodiag.outputs.builders.impact import impact_section, summary_section
+from coodiag.outputs.builders.impact import impact_section, profile_section, summary_section
+from coodiag.outputs.builders.sheets import workbook_sheets
+from coodiag.outputs.builders.synthesis import evolution_warning, missing_sections
+from coodiag.outputs.builders.typology_maps import zone_typology_map
 from coodiag.outputs.document import (
     AtlasDocument,
     ExportTable,
@@ -31,6 +35,7 @@ from coodiag.outputs.document import (
     Section,
     TableItem,
 )
+from coodiag.outputs.wording import display_name
 
 
 def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocument:
@@ -39,7 +44,7 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
     communes = diag.communes
     context = context_layer(communes, diag.contexte)
     threshold = diag.parametres["seuil_secret"]
-    title = f"Diagnostic territorial — {s['nom']}"
+    title = f"Diagnostic territorial — {display_name(s['nom'])}"
     subtitle = f"{s['type_siae']} ({siae.TYPES.get(s['type_siae'], '')}), {s['commune']}"
     chapters = (
         summary_section(diag),
@@ -51,6 +56,7 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
             TableItem(offer_table(diag.offre, set(communes["code"]))),
         ]),
         impact_section(diag, context),
+        profile_section(diag),
         coverage_section(diag, context),
         _typologies(diag, context),
         _zones(diag),
@@ -66,17 +72,17 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
         "Impact sur le chômage : salariés en parcours résidant dans la commune ("
         + (diag.parametres.get("salaries_comptes") or "personnes distinctes sur la période")
         + ") / " + diag.parametres["denominateur_impact"] + " × 100. Par défaut, toutes les "
-        "personnes passées par la structure sur la période du fichier ; option --date : les "
+        "personnes passées par la structure sur la période du fichier ; sur demande, les "
         "personnes sous contrat à une date. Le dénominateur (effectif pondéré du recensement) "
         "est arrondi à l'unité avant le calcul, pour que l'impact publié se déduise des "
         "effectifs publiés. Communes de résidence hors de la zone d'emploi de la structure et à "
         f"plus de {fr.km(diag.parametres.get('rayon_eloignement_km'), 0)} (ou outre-mer) : "
-        "listées à part, hors du territoire étudié (option "
-        "--inclure-eloignees pour les y inclure).",
+        "listées à part, hors du territoire étudié (sauf demande contraire).",
         "Capacité des SIAE : fichier de capacité de l'utilisateur s'il est fourni (année la "
-        "plus récente de chaque SIRET, ou --annee ; jamais plusieurs années additionnées), sinon "
-        "moyenne nationale du type (DARES, 31/12/2019 : ACI 52 800 salariés / 1 907 structures ; "
-        "EI 15 800 / 981 ; AI 51 800 / 655 ; ETTI 13 900 / 300), signalée « ≈ ».",
+        "plus récente de chaque SIRET, ou l'année demandée ; jamais plusieurs années "
+        "additionnées), sinon moyenne nationale du type (DARES, 31/12/2019 : ACI 52 800 "
+        "salariés / 1 907 structures ; EI 15 800 / 981 ; AI 51 800 / 655 ; ETTI 13 900 / "
+        "300), signalée « ≈ ».",
         "Accessibilité (2SFCA) : R_j = capacité_j / Σ chômeurs des communes à moins de 30 km ; "
         f"A_i = Σ R_j des SIAE à moins de 30 km. Chômeurs : {NEED_METHOD}.",
         "Typologies : ACP normée puis classification ascendante hiérarchique de Ward, "
@@ -89,7 +95,6 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
     cover = [
         f"SIRET {s['siret']} — {s['type_siae']} — {s['commune']} ({s['dep']})",
         f"Territoire : {diag.territoire_label}",
-        f"Édité le {fr.short_date(date.today())} avec coodiag",
     ]
     return AtlasDocument(
         title=title,
@@ -100,7 +105,14 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
         methods=methods,
         sources=collect_sources(sections),
         snapshot=diag.snapshot(),
-        warnings=list(diag.notes),
+        warnings=[*diag.notes, *missing_sections(diag),
+                  *evolution_warning(getattr(diag, "evolution", None))],
+        extra_tables=workbook_sheets(
+            diag.chiffres_cles, diag.recommandations, diag.typologie or {},
+            diag.communes[["code", "nom"]],
+            diag.communes[["ze2020", "ze_nom"]].rename(columns={"ze2020": "code",
+                                                                "ze_nom": "nom"}),
+        ),
     )
 
 
@@ -123,10 +135,13 @@ def _typologies(diag: Any, context: Any) -> Section | None:
         k = zones_res.classes.get(code_ze)
         if k is not None:
             items.append(Paragraph(
-                f"Zone d'emploi de {diag.structure['ze_nom']} : classe {k} de la typologie "
+                f"Zone d'emploi {fr.de(diag.structure['ze_nom'])} : classe {k} de la typologie "
                 f"nationale des zones d'emploi selon l'offre d'insertion, « "
                 f"{zones_res.names[k]} » ({zones_res.sizes[k]} zones)."
             ))
+        zone_map = zone_typology_map(diag, zones_res, context)
+        if zone_map is not None:
+            items.append(zone_map)
     return Section("Typologies", items) if items else None
 
 
@@ -135,7 +150,7 @@ def _zones(diag: Any) -> Section | None:
     zt = diag.zones.copy()
     if not len(zt):
         return None
-    zt["impact_pct"] = zt["impact_pct"].round(2)
+    zt["impact_pct"] = zt["impact_pct"].round(1)
     zt["capacite"] = zt["capacite"].round(0)
     zt["capacite_estimee_part"] = (100 * zt["capacite_estimee_part"]).round(0)
     ze_names = diag.communes.drop_duplicates("ze2020").set_index("ze2020")["ze_nom"]
@@ -146,8 +161,14 @@ def _zones(diag: Any) -> Section | None:
             title="Capacité de toutes les SIAE de la zone rapportée à ses demandeurs "
             "d'emploi",
             columns={"code": "Zone d'emploi", "nom": "Nom", "n_siae": "SIAE",
-                     "capacite": "Capacité", "capacite_estimee_part": "Part estimée (%)",
+                     "capacite": "Capacité (salariés)",
+                     "capacite_estimee_part": "Part estimée (%)",
                      "chomeurs": "Demandeurs d'emploi", "impact_pct": "Impact (%)"},
+            meta=[Indicator(label="Poids de l'offre par zone d'emploi", unit="%",
+                            source=f"{SRC_SIAE} ; {JOB_SEEKERS}",
+                            vintage=f"SIAE 2019-2021 ; demandeurs d'emploi : {JOB_SEEKERS_DATE}",
+                            numerator="capacité des SIAE de la zone",
+                            denominator="demandeurs d'emploi de la zone")],
         ),
         comment="Impact = capacité des SIAE de la zone / demandeurs d'emploi de la zone × "
         "100, en supposant que les salariés habitent la zone de leur SIAE.",
@@ -166,10 +187,17 @@ def _prospecting(diag: Any) -> Section | None:
     ):
         if table is not None and len(table):
             t = table.copy()
+            if "n" in t.columns and "part" in t.columns and t["n"].round(2).equals(
+                    t["part"].round(2)):  # the source gives shares only: no count column
+                t = t.drop(columns=[c for c in ("n", "n_ref") if c in t.columns])
             for col in t.select_dtypes("number").columns:
-                t[col] = t[col].round(3)
+                t[col] = t[col].round(2 if col == "indice" else (1 if "part" in col else 0))
             pitems.append(TableItem(ExportTable(
                 name=name, frame=t.reset_index(drop=True), title=title_t,
+                meta=[Indicator(label=name, unit="indice", source=(
+                    getattr(table, "attrs", {}).get("millesime") or "INSEE, Flores 2021")
+                    if name.endswith("sectorielle") else "INSEE, emploi par secteur des zones "
+                    "d'emploi (parts nationales de la source)")],
                 columns={"secteur": "Secteur", "libelle": "Libellé", "n": "Territoire",
                          "part": "Part (%)", "n_ref": "Référence", "part_ref": "Part réf. (%)",
                          "indice": "Indice de spécificité"},
@@ -180,6 +208,9 @@ def _prospecting(diag: Any) -> Section | None:
                       "tension", "adequation", "correspondance"]].copy()
         for col in ("part_difficiles", "part_saisonniers"):
             b[col] = b[col].round(1)
+        typo = b["metier_nom"].astype(str).str.contains("Ouviers", regex=False)
+        b["metier_nom"] = b["metier_nom"].astype(str).str.replace("Ouviers", "Ouvriers",
+                                                                  regex=False)
         pitems.append(TableItem(
             ExportTable(
                 name="Métiers BMO 2024", frame=b.reset_index(drop=True),
@@ -194,13 +225,16 @@ def _prospecting(diag: Any) -> Section | None:
                                 method="« * » de la source (secret) laissé non disponible")],
             ),
             comment="Métier en tension : au moins 50 % de projets jugés difficiles et 20 "
-            "projets ; « adéquation » : métier proche des activités de la structure.",
+            "projets ; « adéquation » : métier proche des activités de la structure."
+            + (" « Ouviers » de la source corrigé en « Ouvriers »." if typo.any() else ""),
             max_rows=20,
         ))
     if diag.prospects is not None and len(diag.prospects):
         pitems.append(TableItem(
             ExportTable(name="Établissements proches", frame=diag.prospects.reset_index(
-                drop=True), title="Établissements SIRENE à proximité, classés"),
+                drop=True), title="Établissements SIRENE à proximité, classés",
+                meta=[Indicator(label="Établissements à prospecter", unit="établissements",
+                                source="fichier SIRENE fourni par l'utilisateur (INSEE)")]),
             max_rows=30,
         ))
     if not pitems:

@@ -3,6 +3,7 @@ unemployment (counts of people under statistical secrecy)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -15,22 +16,24 @@ from coodiag.outputs.builders.common import (
     ESTIMATE_NOTE,
     key_figures_item,
 )
+from coodiag.outputs.builders.synthesis import structure_text, synthesis_items
 from coodiag.outputs.document import ExportTable, MapItem, Paragraph, Section, TableItem
 
 
 def summary_section(diag: Any) -> Section:
-    """The structure, its territory, the key figures and what its stopping would mean."""
+    """The synthèse: what is missing, the key messages of the four Coodiag questions and their
+    chart (:mod:`coodiag.outputs.builders.synthesis`), then the structure, its territory, the
+    key figures and what its stopping would mean."""
     s = diag.structure
     cap_txt = fr.number(s.get("capacite"), 0)
     estimated = bool(s.get("capacite_estimee"))
     summary = [
+        *synthesis_items(diag),
         Paragraph(
-            f"{s['nom']} ({s['type_siae']}, SIRET {s['siret']}) est implantée à {s['commune']} "
-            f"({s['code_commune']}), zone d'emploi de {s['ze_nom']}, "
-            f"{s['epci_nom']}. Capacité : {'≈ ' if estimated else ''}{cap_txt} salariés en "
-            f"insertion{ESTIMATE_NOTE if estimated else ''}."
+            f"{structure_text(diag)} Capacité : {'≈ ' if estimated else ''}{cap_txt} salariés "
+            f"en insertion{ESTIMATE_NOTE if estimated else ''}. Territoire étudié : "
+            f"{diag.territoire_label} ({len(diag.communes)} communes)."
         ),
-        Paragraph(f"Territoire étudié : {diag.territoire_label} ({len(diag.communes)} communes)."),
         key_figures_item(diag.chiffres_cles),
     ]
     if diag.impact_publie is not None:
@@ -76,7 +79,15 @@ def impact_section(diag: Any, context: Any) -> Section | None:
         layer["salaries"].map(lambda v: np.nan if isinstance(v, str) else v),
         errors="coerce",
     )
+    nobody = ~layer["code"].isin(set(pub["code"]))  # no salarié lives there: 0 is a value
+    layer.loc[nobody, "salaries_n"] = 0.0
+    layer.loc[nobody, "impact_pct"] = 0.0
     layer["salaries"] = layer["salaries"].astype(object)
+    layer.loc[nobody, "salaries"] = 0
+    secret_rows = layer["salaries"].map(lambda v: isinstance(v, str))
+    hidden_label = f"secret statistique (moins de {threshold} salariés)"
+    if (layer["impact_pct"].isna() & ~secret_rows).any():
+        hidden_label = "secret statistique ou non disponible"
     den = diag.parametres["denominateur_impact"]
     window = diag.parametres.get("fenetre_salaries") or "période non précisée"
     m_rec = Indicator(label="Salariés en parcours par commune de résidence", unit="personnes",
@@ -96,12 +107,15 @@ def impact_section(diag: Any, context: Any) -> Section | None:
                 figure=lambda: maps.choropleth(
                     layer, "salaries_n", meta=m_rec, context=context, counts=True,
                     title="Salariés en parcours par commune de résidence",
+                    nodata=f"secret statistique (moins de {threshold})", towns=diag.communes,
                 ),
                 comment=f"{diag.parametres.get('salaries_comptes', 'Personnes distinctes')}"
                 f" ; les communes comptant moins de {threshold} salariés (secret statistique) "
-                "sont grisées comme celles sans salarié, quelle que soit leur valeur.",
+                "sont hachurées en gris, quelle que soit leur valeur ; celles où ne vit aucun "
+                "salarié forment la classe « 0 ».",
                 web=lambda m: weblayers.choropleth_layer(
-                    m, layer.to_crs(4326), "salaries_n", meta=m_rec, counts=True
+                    m, layer.to_crs(4326), "salaries_n", meta=m_rec, counts=True,
+                    nodata=f"secret statistique (moins de {threshold})",
                 ),
                 meta=[m_rec],
                 layer=layer[["code", "nom", "salaries", "salaries_n", "impact_pct",
@@ -114,13 +128,15 @@ def impact_section(diag: Any, context: Any) -> Section | None:
                 figure=lambda: maps.choropleth(
                     layer, "impact_pct", meta=m_imp, context=context,
                     title="Hausse du chômage si la structure s'arrêtait (%)",
+                    nodata=hidden_label,
+                    towns=diag.communes,
                 ),
                 comment=f"impact = salariés en parcours résidant dans la commune ({window}) / "
                 f"{den} (arrondis à l'unité) × 100. Lecture : si la structure s'arrêtait et "
                 "que ses salariés redevenaient chômeurs, le chômage de la commune "
                 "augmenterait d'autant.",
                 web=lambda m: weblayers.choropleth_layer(
-                    m, layer.to_crs(4326), "impact_pct", meta=m_imp
+                    m, layer.to_crs(4326), "impact_pct", meta=m_imp, nodata=hidden_label
                 ),
                 meta=[m_imp],
             ),
@@ -149,10 +165,10 @@ def salaries_counted_text(diag: Any, total: Any) -> str:
     p = diag.parametres
     window = p.get("fenetre_salaries") or "sur la période"
     if p.get("decompte") == "stock":
-        how = "personnes sous contrat à cette date, option --date"
+        how = "personnes sous contrat à cette date"
     else:
         how = ("personnes distinctes ayant eu au moins un contrat sur la période du fichier, "
-               "décompte par défaut ; --date JJ/MM/AAAA compte les présents à une date")
+               "décompte par défaut ; un décompte des présents à une date est possible")
     count = secrecy.format_count(total, threshold=p.get("seuil_secret"))
     text = f"{count} salariés en parcours {window} ({how})."
     n_far = diag.impact_publie.attrs.get("n_eloignees", 0)
@@ -185,8 +201,59 @@ def far_residences_items(diag: Any, m_rec: Indicator) -> list[TableItem]:
             ),
             comment=f"Communes de résidence hors de la zone d'emploi de la structure et à plus "
             f"de {km} (ou outre-mer) : leurs salariés sont comptés dans le total, mais ces "
-            "communes n'entrent ni dans le territoire étudié ni dans ses chiffres clés "
-            "(option --inclure-eloignees pour les y inclure). Distance à vol d'oiseau.",
+            "communes n'entrent ni dans le territoire étudié ni dans ses chiffres clés (elles "
+            "peuvent y être incluses à la demande). Distance à vol d'oiseau.",
         )
     ]
 
+
+
+def profile_section(diag: Any) -> Section | None:
+    """« Profil des salariés en parcours »: sex, age, training level, publics, exits (DARES
+    sorties dynamiques), under secrecy (:func:`coodiag.analyses.profile.roster_profile`)."""
+    prof = getattr(diag, "profil", None)
+    if prof is None:
+        return None
+    threshold = diag.parametres["seuil_secret"]
+    window = diag.parametres.get("fenetre_salaries") or "période non précisée"
+    meta = dataclasses.replace(prof.attrs["indicateurs"][0], vintage=window)
+    table = prof[(prof["modalite"] != "ensemble") | (prof["theme"] == "Sorties")].copy()
+    table["part"] = table["part"].round(0)
+    lines = []
+    rate = prof.attrs.get("taux_dynamiques")
+    if rate is not None:
+        lines.append(f"Taux de sorties dynamiques : {fr.number(rate, 0)} % des "
+                     f"{fr.integer(prof.attrs['sorties'])} sorties de la période dont le type "
+                     "est connu (emploi durable, emploi de transition, sortie positive ; "
+                     "définition DARES), contre 70 % en Île-de-France en 2016.")
+    low = prof.attrs.get("infbac")
+    census = prof.attrs.get("recensement_infbac")
+    if low is not None:
+        text = (f"Niveau inférieur au bac (sans diplôme, CAP-BEP) : {fr.number(low, 0)} % des "
+                "salariés dont le niveau est connu")
+        text += (f", contre {fr.number(census, 0)} % de la population non scolarisée de 15 ans "
+                 "ou plus du territoire (recensement 2022, moyenne des communes pondérée par "
+                 "leur population de 15 ans ou plus)." if census is not None else
+                 " ; le recensement à l'IRIS ne donne pas la comparaison pour ce territoire.")
+        lines.append(text)
+    return Section("Profil des salariés en parcours", [
+        Paragraph(f"{secrecy.format_count(prof.attrs.get('personnes'), threshold=threshold)} "
+                  f"salariés en parcours {window}, chacun décrit par son dernier contrat de la "
+                  "période ; les sorties sont les contrats terminés sur la période avec un type "
+                  "de sortie."),
+        *[Paragraph(line) for line in lines],
+        TableItem(
+            ExportTable(
+                name="Profil des salariés", frame=table.reset_index(drop=True),
+                title="Profil des salariés en parcours et sorties",
+                columns={"theme": "Thème", "modalite": "Modalité",
+                         "effectif": "Salariés ou sorties", "part": "Part (%)"},
+                meta=[meta], person_counts=["effectif"],
+            ),
+            comment=f"« {secrecy.default_label(threshold)} » : moins de {threshold} personnes "
+            "(secret statistique) ; « s » : valeur masquée pour protéger une autre (secret "
+            "secondaire). Part : en % des salariés de la période (sorties : en % des "
+            "sorties) ; un salarié peut relever de plusieurs publics prioritaires.",
+            max_rows=40,
+        ),
+    ])

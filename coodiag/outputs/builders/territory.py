@@ -4,11 +4,11 @@ white zones (need without offer) and typologies, from a
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from coodiag import fr
 from coodiag.base.indicator_specs import JOB_SEEKERS, JOB_SEEKERS_DATE
@@ -31,6 +31,8 @@ from coodiag.outputs.builders.coverage import (
     coverage_map,
     estimate_text,
 )
+from coodiag.outputs.builders.sheets import workbook_sheets
+from coodiag.outputs.builders.synthesis import evolution_warning, territory_synthesis_items
 from coodiag.outputs.document import (
     AtlasDocument,
     ExportTable,
@@ -53,6 +55,7 @@ def territory_document(atlas: Any) -> AtlasDocument:
         f"{int(r.structures)} {r.type_siae}" for r in atlas.par_type.itertuples(index=False)
     )
     summary: list = [
+        *territory_synthesis_items(atlas),
         Paragraph(
             f"{atlas.label} : {len(communes)} communes, {n_siae} structures d'insertion "
             f"({by_type}), capacité ≈ {fr.number(cap)} salariés en insertion (estimée par les "
@@ -70,7 +73,7 @@ def territory_document(atlas: Any) -> AtlasDocument:
     offer_items: list = [
         offer,
         TableItem(ExportTable(
-            name="Offre par type", frame=atlas.par_type.round(1),
+            name="Offre par type", frame=atlas.par_type.round(0),
             title="Structures et capacité par type de SIAE",
             columns={"type_siae": "Type", "structures": "Structures",
                      "capacite": "Capacité (salariés)",
@@ -83,8 +86,13 @@ def territory_document(atlas: Any) -> AtlasDocument:
             name="Offre par réseau", frame=atlas.par_reseau,
             title="Structures par réseau et par type (une structure peut adhérer à plusieurs "
             "réseaux)",
+            meta=[Indicator(label="Structures par réseau", unit="structures",
+                            source=f"{SRC_SIAE} ; fichier d'appartenance aux réseaux")],
         )))
-    offer_items.append(TableItem(offer_table(atlas.offre, set(communes["code"])), max_rows=40))
+    offer_items.append(TableItem(offer_table(atlas.offre, set(communes["code"])),
+                                 max_rows=len(atlas.offre) + 1,
+                                 comment="Toutes les structures du territoire ; capacité "
+                                 "arrondie à l'unité (estimée : moyenne nationale du type)."))
     sections.append(Section("L'offre d'insertion", offer_items))
 
     ep = atlas.epci.copy()
@@ -111,12 +119,15 @@ def territory_document(atlas: Any) -> AtlasDocument:
             meta=[m_w],
             layer=ep[["code", "nom", "n_siae", "capacite", col, "geometry"]],
         ),
+        epci_table(ep, m_w),
         TableItem(ExportTable(
-            name="Zones d'emploi", frame=atlas.zones.round(2).reset_index(drop=True),
+            name="Zones d'emploi", frame=zones_frame(atlas.zones),
             title="Poids de l'offre dans le chômage de chaque zone d'emploi",
             columns={"code": "Zone d'emploi", "nom": "Nom", "n_siae": "SIAE",
-                     "capacite": "Capacité", "capacite_estimee_part": "Part estimée",
+                     "capacite": "Capacité (salariés)",
+                     "capacite_estimee_part": "Part estimée (%)",
                      "chomeurs": "Demandeurs d'emploi", "impact_pct": "Impact (%)"},
+            meta=[m_w],
         ), comment="Impact = capacité des SIAE de la zone / demandeurs d'emploi × 100."),
     ]))
 
@@ -124,15 +135,16 @@ def territory_document(atlas: Any) -> AtlasDocument:
     unc = atlas.non_couvertes[["code", "nom", "demande", "besoin", "offre",
                                *[c for c in atlas.non_couvertes.columns
                                  if c.startswith("dist_")]]].round(1)
+    unc["demande"] = unc["demande"].round(0)  # a weighted census count: whole persons
     if "besoin_estime" in atlas.non_couvertes.columns:
         unc.insert(4, "besoin_estime", atlas.non_couvertes["besoin_estime"].map(
             lambda v: "oui" if v is True or v == 1 else "non"))
     sections.append(Section("Zones blanches : accessibilité faible au regard du besoin", [
-        Paragraph(f"Répartition des communes : {class_counts_text(communes)}. "
-                  f"{atlas.seuils_couverture} {estimate_text(communes)}"),
         coverage_map(communes[["code", "nom", "classe", "besoin", "offre", "geometry",
                                *[c for c in ("besoin_estime",) if c in communes.columns]]],
                      atlas.couverture, context),
+        Paragraph(f"Répartition des communes : {class_counts_text(communes)}. "
+                  f"{estimate_text(communes)}"),
         TableItem(ExportTable(
             name="Communes non couvertes", frame=unc.reset_index(drop=True),
             title="Communes à l'accessibilité faible au regard du besoin, par nombre de "
@@ -192,13 +204,17 @@ def territory_document(atlas: Any) -> AtlasDocument:
         title=f"Atlas de l'insertion par l'activité économique — {atlas.label}",
         subtitle="Offre, besoins, couverture et typologies",
         slug=slug,
-        cover_lines=[f"Territoire : {atlas.label}",
-                     f"Édité le {fr.short_date(date.today())} avec coodiag"],
+        cover_lines=[f"Territoire : {atlas.label}"],
         sections=sections,
         methods=methods,
         sources=sources,
         snapshot=atlas.snapshot(),
-        warnings=list(atlas.notes),
+        warnings=[*atlas.notes, *evolution_warning(getattr(atlas, "evolution", None))],
+        extra_tables=workbook_sheets(
+            atlas.chiffres_cles, getattr(atlas, "recommandations", []),
+            {"personnes_agees": atlas.typologie_communes, "zones": atlas.typologie_zones},
+            communes[["code", "nom"]], atlas.zones_geo[["code", "nom"]],
+        ),
     )
 
 
@@ -207,3 +223,49 @@ def zones_layer(atlas: Any, result: Any) -> gpd.GeoDataFrame:
     layer = atlas.zones_geo[["code", "nom", "geometry"]].copy()
     layer["classe"] = layer["code"].map(result.classes.astype(str))
     return layer
+
+
+def zones_frame(zones: Any) -> Any:
+    """The zones d'emploi table, rounded as the figures deserve (capacity estimated: whole
+    salariés; share estimated in %)."""
+    out = zones.reset_index(drop=True).copy()
+    for col in ("capacite", "chomeurs"):
+        if col in out.columns:
+            out[col] = out[col].round(0)
+    if "capacite_estimee_part" in out.columns:
+        out["capacite_estimee_part"] = (100 * out["capacite_estimee_part"]).round(0)
+    if "impact_pct" in out.columns:
+        out["impact_pct"] = out["impact_pct"].round(1)
+    return out
+
+
+def epci_table(ep: Any, meta: Indicator) -> TableItem:
+    """One row per EPCI of the territory: its SIAE by type, capacity, capacity for 1 000 job
+    seekers (0 where no SIAE is located), the least endowed first."""
+    col = "capacite_pour_1000_demandeurs"
+    types = [c for c in ("n_ACI", "n_AI", "n_EI", "n_ETTI") if c in ep.columns]
+    frame = ep[["code", "nom", *types, "n_siae", "capacite", col]].copy()
+    frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    none = frame["n_siae"].fillna(0) == 0  # no SIAE located there: a known zero
+    numbers = [*types, "n_siae", "capacite", col]
+    frame.loc[none, numbers] = frame.loc[none, numbers].fillna(0.0)
+    for c in [*types, "n_siae"]:
+        frame[c] = frame[c].fillna(0).round(0)
+    frame["capacite"] = frame["capacite"].round(0)
+    frame[col] = frame[col].round(0)
+    frame = frame.sort_values([col, "nom"], na_position="last").reset_index(drop=True)
+    return TableItem(
+        ExportTable(
+            name="Intercommunalités", frame=frame,
+            title="L'offre d'insertion par intercommunalité (EPCI)",
+            columns={"code": "Code EPCI", "nom": "Intercommunalité",
+                     **{c: c[2:] for c in types}, "n_siae": "SIAE",
+                     "capacite": "Capacité (salariés)",
+                     col: "Capacité pour 1 000 demandeurs d'emploi"},
+            meta=[meta],
+        ),
+        comment="Classées de la moins dotée à la mieux dotée ; 0 : aucune SIAE implantée dans "
+        "l'intercommunalité. Capacité estimée par les moyennes nationales par type sans "
+        "fichier de capacité.",
+        max_rows=len(frame) + 1,
+    )

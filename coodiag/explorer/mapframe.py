@@ -1,0 +1,75 @@
+"""The explorer's map in the page: the self-contained offline map page (Leaflet inlined) in an
+iframe, through a small two-way Streamlit component (``st.components.v2``, inline JavaScript,
+nothing fetched): a click on a commune, an EPCI or a zone comes back to Python (its
+portrait), the side panel's search box zooms the map to a unit and outlines it, without
+redrawing the page.
+
+The map page talks to this component with ``postMessage``: ``{coodiag: "select", code,
+level}`` from the map (see :class:`coodiag.explorer.components.CompactPolygons`), ``{coodiag:
+"focus", code}`` to the map.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import streamlit as st
+
+_JS = """
+export default function (component) {
+    const { data, parentElement, setTriggerValue } = component;
+    let frame = parentElement.querySelector("iframe");
+    if (!frame) {
+        frame = document.createElement("iframe");
+        frame.className = "coodiag-map";
+        frame.title = "Carte";
+        frame.style.cssText = "width:100%;border:0;display:block;";
+        parentElement.appendChild(frame);
+        window.addEventListener("message", (ev) => {
+            const msg = ev.data || {};
+            if (ev.source !== frame.contentWindow || msg.coodiag !== "select") { return; }
+            frame._select({ code: String(msg.code), level: String(msg.level || "") });
+        });
+        frame.addEventListener("load", () => {
+            frame._loaded = true;
+            if (frame._focus) {
+                frame.contentWindow.postMessage({ coodiag: "focus", code: frame._focus }, "*");
+            }
+        });
+    }
+    frame._select = (value) => setTriggerValue("select", value);
+    frame.style.height = data.height + "px";
+    const focusChanged = frame._focus !== data.focus;
+    frame._focus = data.focus;
+    if (frame._key !== data.key) {
+        frame._key = data.key;
+        frame._loaded = false;
+        // The page comes base64-encoded: Streamlit's JSON path alters backslashes.
+        const bytes = Uint8Array.from(atob(data.page), (c) => c.charCodeAt(0));
+        frame.srcdoc = new TextDecoder("utf-8").decode(bytes);
+    } else if (focusChanged && frame._loaded) {
+        frame.contentWindow.postMessage({ coodiag: "focus", code: data.focus }, "*");
+    }
+}
+"""
+
+_COMPONENT = st.components.v2.component("coodiag_map", js=_JS, isolate_styles=False)
+
+
+def show(page: str, height: int, *, focus: str | None = None, key: str = "map") -> dict | None:
+    """Show the map ``page``; ``focus``: the code of a unit to zoom to and outline. Returns
+    the unit clicked during this run (``{"code", "level"}``), else ``None``."""
+    raw = page.encode("utf-8")
+    digest = hashlib.blake2b(raw, digest_size=12).hexdigest()
+    result = _COMPONENT(
+        key=key,
+        # base64: Streamlit's JSON path to the browser alters backslashes (the page's CSS
+        # escapes and regular expressions would change).
+        data={"page": base64.b64encode(raw).decode("ascii"), "key": digest, "height": height,
+              "focus": focus or ""},
+        height=height,
+        on_select_change=lambda: None,
+    )
+    value = getattr(result, "select", None) if result is not None else None
+    return value if isinstance(value, dict) and value.get("code") else None

@@ -1,0 +1,99 @@
+"""Sheets of the workbook that have no table on the page: the key figures, the préconisations
+and the commune (or zone d'emploi) -> class table of each typology, so that a reader can reuse
+them in a spreadsheet (:attr:`coodiag.outputs.document.AtlasDocument.extra_tables`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from coodiag.base.indicators import Indicator
+from coodiag.outputs.document import ExportTable
+
+#: The key-figure columns that are not territory levels.
+META_COLUMNS = ("indicateur", "unite", "source", "millesime")
+
+
+def key_figures_sheet(frame: pd.DataFrame) -> ExportTable:
+    """« Chiffres clés »: one row per figure, one numeric column per level."""
+    levels = [c for c in frame.columns if c not in META_COLUMNS]
+    out = frame[[*[c for c in META_COLUMNS if c in frame.columns], *levels]].copy()
+    return ExportTable(
+        name="Chiffres clés", frame=out.reset_index(drop=True),
+        title="Chiffres clés du territoire et de ses niveaux de comparaison",
+        columns={"indicateur": "Indicateur", "unite": "Unité", "source": "Source",
+                 "millesime": "Millésime"},
+        meta=[Indicator(label=str(r["indicateur"]), unit=str(r.get("unite", "") or ""),
+                        source=str(r.get("source", "") or ""),
+                        vintage=str(r.get("millesime", "") or ""))
+              for _, r in frame.iterrows()],
+    )
+
+
+def recommendations_sheet(recommendations: list[Any]) -> ExportTable | None:
+    """« Préconisations »: priority, theme, finding with its rows, what to consider, why."""
+    if not recommendations:
+        return None
+    rows = [{
+        "priorite": r.priorite, "theme": r.theme,
+        "constat": r.texte + (" : " + " ; ".join(r.liste) if r.liste else ""),
+        "a_envisager": r.a_envisager, "raison": r.raison,
+    } for r in recommendations]
+    return ExportTable(
+        name="Préconisations", frame=pd.DataFrame(rows),
+        title="Préconisations tirées des résultats (1 : priorité haute)",
+        columns={"priorite": "Priorité", "theme": "Thème", "constat": "Constat",
+                 "a_envisager": "À envisager", "raison": "Pourquoi"},
+        meta=[Indicator(label="Préconisations", unit="règles appliquées aux résultats",
+                        source="coodiag, règles de préconisation")],
+    )
+
+
+def typology_sheet(result: Any, units: pd.DataFrame, *, name: str, title: str,
+                   unit_label: str, meta: Indicator) -> ExportTable:
+    """The class of each unit of ``units`` (``code, nom``) in a typology result (``classes``:
+    code -> class, ``names``: class -> name)."""
+    classes = result.classes.astype(str)
+    out = units[["code", "nom"]].drop_duplicates("code").copy()
+    out["classe"] = out["code"].astype(str).map(classes)
+    out = out[out["classe"].notna()]
+    names = {str(k): v for k, v in result.names.items()}
+    out["nom_classe"] = out["classe"].map(names)
+    out = out.sort_values(["classe", "code"]).reset_index(drop=True)
+    return ExportTable(
+        name=name, frame=out, title=title,
+        columns={"code": f"Code {unit_label}", "nom": unit_label.capitalize(),
+                 "classe": "Classe", "nom_classe": "Nom de la classe"},
+        meta=[meta],
+    )
+
+
+def workbook_sheets(key_figures: pd.DataFrame, recommendations: list[Any],
+                    typologies: dict[str, Any], communes: pd.DataFrame,
+                    zones: pd.DataFrame) -> list[ExportTable]:
+    """The extra sheets of an atlas: key figures, préconisations, and the class of each
+    commune (typology of the elderly) and zone d'emploi (typology of the offer)."""
+    sheets = [key_figures_sheet(key_figures)]
+    recos = recommendations_sheet(list(recommendations or []))
+    if recos is not None:
+        sheets.append(recos)
+    elderly = typologies.get("personnes_agees")
+    if elderly is not None:
+        sheets.append(typology_sheet(
+            elderly, communes, name="Classes des communes", unit_label="commune",
+            title="Classe de chaque commune : typologie selon la sociologie des personnes âgées",
+            meta=Indicator(label="Typologie des communes selon la sociologie des personnes "
+                           "âgées", unit="classe", source="INSEE, RP 2022 (IRIS), Filosofi 2021",
+                           vintage="2021-2022", method=str(elderly.attrs.get("methode", ""))),
+        ))
+    offer = typologies.get("zones")
+    if offer is not None:
+        sheets.append(typology_sheet(
+            offer, zones, name="Classes des zones d'emploi", unit_label="zone d'emploi",
+            title="Classe de chaque zone d'emploi : typologie selon l'offre d'insertion",
+            meta=Indicator(label="Typologie des zones d'emploi selon l'offre d'insertion",
+                           unit="classe", source="registre des SIAE ; INSEE ; France Travail",
+                           method=str(offer.attrs.get("methode", ""))),
+        ))
+    return sheets
