@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -100,8 +102,52 @@ def test_altered_raw_copy_is_caught_before_build(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         verify_raw(raw)
     assert f"{TARGET} : empreinte sha256 inattendue dans data/raw" in str(err.value)
+    assert "Lancez « coodiag data sync » : il restaure la copie vérifiée" in str(err.value)
     shutil.copy2(settings.mirror_dir() / TARGET, path)
     assert verify_raw(raw)
+
+
+COMMUNES = "cog/insee-2025/seed_insee_communes.csv"
+
+
+def _flip_byte_keep_size_and_time(path: Path, old: bytes, new: bytes) -> None:
+    """What a disk fault or a careless edit does: same size, same modification time."""
+    st = path.stat()
+    data = path.read_bytes()
+    assert data.count(old) >= 1 and len(old) == len(new)
+    path.chmod(st.st_mode | stat.S_IWUSR)  # copies keep the mirror's read-only mode
+    path.write_bytes(data.replace(old, new, 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+
+
+def test_a_flipped_byte_is_caught_by_build_and_restored_by_sync(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    sync(settings.mirror_dir(), raw)
+    path = raw / COMMUNES
+    _flip_byte_keep_size_and_time(path, b"Avranches", b"Avranckes")
+    with pytest.raises(DataError) as err:  # the build's first step
+        verify_raw(raw)
+    message = str(err.value)
+    assert message.startswith(f"Données brutes invalides :\n- {COMMUNES} : empreinte sha256 "
+                              "inattendue dans data/raw")
+    assert message.count("\n- ") == 1  # only the altered file is named
+    report = sync(settings.mirror_dir(), raw)
+    assert report.restored == report.copied == [COMMUNES]
+    assert len(report.unchanged) == len(sources.all_files()) - 1
+    assert b"Avranckes" not in path.read_bytes() and b"Avranches" in path.read_bytes()
+    assert verify_raw(raw)[COMMUNES] == sources.get("cog_communes").files[0].sha256
+    assert sync(settings.mirror_dir(), raw).restored == []
+
+
+def test_a_missing_raw_copy_stops_the_build_and_sync_brings_it_back(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    sync(settings.mirror_dir(), raw)
+    (raw / TARGET).unlink()
+    with pytest.raises(DataError, match=f"{TARGET} : fichier absent de data/raw .* Lancez"):
+        verify_raw(raw)
+    report = sync(settings.mirror_dir(), raw)
+    assert report.copied == [TARGET] and report.restored == []
 
 
 def test_missing_mirror_folder(tmp_path: Path) -> None:
