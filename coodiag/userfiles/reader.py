@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from coodiag.errors import DataError
+from coodiag.errors import DataError, os_reason
 from coodiag.userfiles.textfile import read_csv_grid
 from coodiag.userfiles.workbook import is_html, is_ods, read_ods_grids, read_xlsx_grids
 
@@ -129,7 +129,7 @@ def read_table(
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise DataError(f"{name} : fichier illisible ({exc.strerror or exc}).") from exc
+        raise DataError(f"{name} : fichier illisible ({os_reason(exc)}).") from exc
     if not raw.strip():
         raise DataError(f"{name} : fichier vide.")
     compressed = raw[:2] == b"\x1f\x8b"
@@ -137,7 +137,7 @@ def read_table(
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
-            raise DataError(f"{name} : archive gzip illisible ({exc}).") from exc
+            raise DataError(f"{name} : archive gzip illisible ({os_reason(exc)}).") from exc
     expected = ", ".join(synonyms)
     warnings: list[str] = []
     if is_html(raw):
