@@ -153,3 +153,27 @@ def test_a_missing_raw_copy_stops_the_build_and_sync_brings_it_back(tmp_path: Pa
 def test_missing_mirror_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="Miroir de données introuvable"):
         sync(tmp_path / "nowhere", tmp_path / "raw")
+
+
+def test_loaders_never_read_an_altered_copy(tmp_path: Path, monkeypatch) -> None:
+    """A copy altered after the build (same size and time) is refused where a loader opens it:
+    analyses never compute on it (issue 12: a corrupted raw file gave an InvalidIndexError)."""
+    from coodiag.mirror.loaders import load
+    from coodiag.mirror.sync import raw_path
+
+    monkeypatch.setenv("COODIAG_DATA", str(tmp_path))
+    raw = settings.raw_dir()
+    sync(settings.mirror_dir(), raw)
+    assert load("cog_regions")["code"].tolist()[:3] == ["01", "02", "03"]
+    _flip_byte_keep_size_and_time(raw / TARGET, b"Normandie", b"Normandii")
+    with pytest.raises(DataError) as err:
+        load("cog_regions")
+    assert str(err.value).startswith(f"{TARGET} : empreinte sha256 inattendue dans data/raw")
+    shp = "geo/ze2020_2023/ze2020_2023.shp"  # a shapefile's sidecars are checked with it
+    dbf = raw / shp.replace(".shp", ".dbf")
+    dbf.chmod(0o644)
+    with open(dbf, "r+b") as handle:
+        handle.seek(-10, os.SEEK_END)
+        handle.write(b"X")
+    with pytest.raises(DataError, match=r"ze2020_2023\.dbf : empreinte sha256 inattendue"):
+        raw_path(shp)

@@ -5,7 +5,8 @@ Every check hashes the whole file (sha256): size and modification time are never
 a byte flipped inside a file keeps both (76 MB hash in about a quarter of a second). A sync
 restores from the mirror any copy whose sha256 differs, and says so; a build refuses to start
 while a copy differs, naming the file. A stamp (``data/raw/.sync.json``) records what the last
-sync verified, for the record only.
+sync verified, for the record only. Loaders reach a file through :func:`raw_path`, which hashes
+it too (once per process while the file is unchanged).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from coodiag import settings
@@ -147,9 +149,35 @@ def verify_raw(raw: Path | None = None) -> dict[str, str]:
     return {file.path: file.sha256 for file in sources.all_files()}
 
 
+@lru_cache(maxsize=512)
+def _digest(path: str, inode: int, size: int, mtime_ns: int, ctime_ns: int) -> str:
+    """sha256 of a file, remembered while none of its inode, size or times changes (the
+    change time cannot be set back by hand: any write moves it)."""
+    return sha256_file(Path(path))
+
+
+@lru_cache(maxsize=1)
+def _registered() -> dict[str, sources.MirrorFile]:
+    return {file.path: file for file in sources.all_files()}
+
+
 def raw_path(relative: str) -> Path:
-    """The path of a mirror file's verified copy in ``data/raw/``."""
+    """The path of a mirror file's verified copy in ``data/raw/``.
+
+    A registered file is hashed on first use in the process (and again whenever it changes):
+    loaders never read an altered copy, even one altered after the base was built.
+    """
     path = settings.raw_dir() / relative
     if not path.exists():
         raise DataError(f"{relative} : absent de data/raw ({path}). Lancez « coodiag data sync ».")
+    stem = Path(relative).with_suffix("")  # a shapefile's .dbf, .shx... are read with it
+    for file in _registered().values():
+        if Path(file.path).with_suffix("") != stem:
+            continue
+        sibling = settings.raw_dir() / file.path
+        st = sibling.stat() if sibling.is_file() else None
+        if st is None or st.st_size != file.size or _digest(
+            str(sibling), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+        ) != file.sha256:
+            raise DataError(_problem(file, sibling, "raw") or f"{file.path} : fichier modifié.")
     return path
