@@ -385,3 +385,26 @@ def test_the_corpus_covers_every_command() -> None:
     # the explorer starts a server: its misuse is Streamlit's (options passed through)
     assert commands - covered == {"explorer"}
     assert len(BAD_INPUTS) >= 60
+
+
+def test_a_flipped_byte_stops_the_build_and_sync_restores_it(tmp_path: Path) -> None:
+    import stat
+
+    env = {"COODIAG_DATA": str(tmp_path)}
+    code, out = run("data", "sync", env=env)
+    assert code == 0 and "75 fichiers vérifiés" in out and "75 copiés" in out
+    rel = "cog/insee-2025/seed_insee_communes.csv"
+    path = tmp_path / "raw" / rel
+    st = path.stat()
+    path.chmod(st.st_mode | stat.S_IWUSR)
+    path.write_bytes(path.read_bytes().replace(b"Avranches", b"Avranckes", 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same time
+    code, out = run("build", env=env)
+    assert code == 1
+    assert out.startswith(f"Erreur : Données brutes invalides : - {rel} : empreinte sha256 "
+                          "inattendue dans data/raw")
+    assert not (tmp_path / "processed").exists()  # refused before reading anything
+    code, out = run("data", "sync", env=env)
+    assert code == 0 and "1 copié (2,7 Mo), 74 déjà à jour." in out
+    assert f"Restauré : {rel} : la copie de data/raw avait une empreinte sha256 inattendue" in out
+    assert b"Avranckes" not in path.read_bytes()

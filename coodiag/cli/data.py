@@ -51,7 +51,8 @@ def data_sync(
             raise fail(exc) from None
     console.print(
         f"[green]✓[/] {len(files)} fichiers vérifiés dans {settings.raw_dir()} : "
-        f"{len(report.copied)} copiés ({fr.number(report.bytes_copied / 1e6, 1, unit='Mo')}), "
+        f"{len(report.copied)} copié{'s' if len(report.copied) > 1 else ''} "
+        f"({fr.number(report.bytes_copied / 1e6, 1, unit='Mo')}), "
         f"{len(report.unchanged)} déjà à jour."
     )
     for path in report.restored:
