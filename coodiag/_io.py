@@ -10,6 +10,7 @@ older than :data:`STALE_SECONDS`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -104,8 +105,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target`` in one step.
 
     A crash or an exception leaves ``target`` as it was: readers never see a half-written file.
-    Leftovers of killed earlier writes to ``target`` are removed first (:func:`clean_leftovers`).
+    A folder as ``target`` is refused (``IsADirectoryError`` naming it, not the temporary
+    file). Leftovers of killed earlier writes to ``target`` are removed first
+    (:func:`clean_leftovers`).
     """
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(target)
     fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(target), suffix=".tmp", dir=target.parent)

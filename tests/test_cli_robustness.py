@@ -255,6 +255,21 @@ BAD_INPUTS: dict[str, Bad] = {
     "typologie-unknown-preset": bad("analyse", "typologie", "--preset", "jeunes",
                                     expect="Préréglage « jeunes » inconnu"),
     "typologie-zero-classes": bad("analyse", "typologie", "--classes", "0", expect="classes"),
+    "typologie-one-class": bad("analyse", "typologie", "--classes", "1",
+                               expect="Nombre de classes impossible : 1 (au moins 2)."),
+    "typologie-too-many-classes": bad("analyse", "typologie", "--classes", "100000",
+                                      expect="Nombre de classes impossible : 100000"),
+    "couverture-sortie-is-a-folder": bad("analyse", "couverture", "-t", "dep:50", "--sortie",
+                                         "{f}/dossier", expect="un dossier a été donné là où un "
+                                         "fichier est attendu ({f}/dossier)"),
+    "poids-sortie-is-a-folder": bad("siae", "poids", "--sortie", "{f}/dossier",
+                                    expect="fichier est attendu ({f}/dossier)"),
+    "impact-reversed-period": bad("analyse", "impact", "--salaries", str(ROSTER), "--debut",
+                                  "2024-12-31", "--fin", "2024-01-01",
+                                  expect="Période inversée : le début (31/12/2024) est après la "
+                                  "fin (01/01/2024)"),
+    "impact-stock-outside-file": bad("analyse", "impact", "--salaries", str(ROSTER), "--stock",
+                                     "2030-12-31", expect="hors de la période du fichier"),
     "typologie-negative-classes": bad("analyse", "typologie", "--classes", "-3",
                                       expect="classes"),
     # diagnostic
@@ -342,7 +357,7 @@ def bad_runs(bad_files: Path, base: dict) -> dict[str, tuple[int, str]]:
 
 
 @pytest.mark.parametrize("name", list(BAD_INPUTS))
-def test_every_command_on_bad_input(name: str, bad_runs: dict) -> None:
+def test_every_command_on_bad_input(name: str, bad_runs: dict, bad_files: Path) -> None:
     code, out = bad_runs[name]
     flat = " ".join(out.split())
     case = BAD_INPUTS[name]
@@ -350,7 +365,7 @@ def test_every_command_on_bad_input(name: str, bad_runs: dict) -> None:
     assert code == case.code or (case.code == 1 and code == 2), flat
     assert not [en for en in ENGLISH if en in out], flat
     assert "Erreur" in out or code == 0, flat
-    assert " ".join(case.expected.split()) in flat, flat
+    assert " ".join(case.expected.replace("{f}", str(bad_files)).split()) in flat, flat
 
 
 @pytest.mark.usefixtures("base")

@@ -107,3 +107,10 @@ def test_a_run_killed_mid_swap_gets_its_previous_content_back(tmp_path: Path) ->
     with pytest.raises(RuntimeError), atomic_dir(target):
         raise RuntimeError("échec du calcul")
     assert (target / "communes.parquet").read_text() == "v1" and not old.exists()
+
+
+def test_a_folder_is_not_a_file_target(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError) as err, atomic_path(tmp_path):
+        pass
+    assert err.value.filename == str(tmp_path)  # the folder given, not a temporary name
+    assert _leftovers(tmp_path) == []

@@ -355,6 +355,8 @@ def typologie_cmd(
     from coodiag.reports.context import Context
 
     try:
+        if classes is not None and classes < 2:
+            raise CoodiagError(f"Nombre de classes impossible : {classes} (au moins 2).")
         ctx = Context()
         communes = ctx.communes
         mask = None
