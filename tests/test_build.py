@@ -51,6 +51,29 @@ def test_interrupted_build_keeps_previous_base(base: dict, monkeypatch) -> None:
     assert leftovers == []
 
 
+def test_a_killed_build_leaves_nothing_after_the_next_one(base: dict) -> None:
+    """A build SIGKILLed while writing: the next ``build`` (even a no-op) removes its folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    target = store.base_dir()
+    code = (
+        "import os, signal\nfrom coodiag._io import atomic_dir\n"
+        "from coodiag.base import store\n"
+        "with atomic_dir(store.base_dir()) as tmp:\n"
+        "    (tmp / 'communes.parquet').write_bytes(b'PAR1 moitie')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=dict(os.environ))
+    assert proc.returncode == -signal.SIGKILL
+    (left,) = target.parent.glob(f".{target.name}.*.tmp")
+    assert (left / "communes.parquet").exists()
+    assert build_module.build().skipped
+    assert not left.exists() and store.read_manifest() == base
+
+
 def test_cli_info_and_bad_mirror(base: dict, tmp_path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["info"], terminal_width=200)

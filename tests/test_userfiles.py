@@ -329,7 +329,7 @@ def test_ragged_rows() -> None:
             "pour le format salariés en parcours. Feuilles et colonnes trouvées : « Notes » "
             f"(rien) ; « Autre » (nom, prenom). {SALARIES_EXPECTED}",
         ),
-        ("absent.csv", "absent.csv : fichier illisible (No such file or directory)."),
+        ("absent.csv", "absent.csv : fichier illisible (fichier ou dossier introuvable)."),
     ],
 )
 def test_unreadable_files(name: str, message: str) -> None:

@@ -97,6 +97,11 @@ def salaries_by_commune(
     elif mode == "periode":
         lo = parse_date(start, what="début de période") if start is not None else first
         hi = parse_date(end, what="fin de période") if end is not None else last
+        if lo > hi:
+            raise CoodiagError(
+                f"Période inversée : le début ({fr.short_date(lo)}) est après la fin "
+                f"({fr.short_date(hi)}) ; indiquez --debut avant --fin."
+            )
         keep = (begin <= hi) & (finish.isna() | (finish >= lo))
         window = {"mode": "periode", "debut": lo, "fin": hi}
     else:

@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from coodiag import levels, settings
-from coodiag._io import atomic_dir
+from coodiag._io import atomic_dir, clean_leftovers
 from coodiag.base import indicator_specs, indicators, store
 from coodiag.base import registry as siae
 from coodiag.base.communes import build_communes
@@ -189,6 +189,11 @@ def build(*, force: bool = False, progress: Progress | None = None) -> BuildRepo
     checksums = verify_raw()
     key = cache_key(checksums)
     target = store.base_dir()
+    # a build killed earlier left its temporary folders: removed even when nothing is rebuilt
+    from coodiag.base.display import display_dir
+
+    for folder in (target, display_dir(target)):
+        clean_leftovers(folder)
     if not force and (target / store.MANIFEST).exists():
         manifest = store.read_manifest(target)
         if manifest.get("key") == key:

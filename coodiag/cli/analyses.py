@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -21,10 +22,12 @@ app = typer.Typer(
 def _territory(text: str):
     from coodiag import territory
     from coodiag.base import store
+    from coodiag.reference.cog import current_code
 
     communes = store.read_level("communes")
-    terr = territory.parse(text)
-    territory.check(terr, communes)
+    terr = territory.check(territory.parse(text), communes, lineage=current_code)
+    for note in terr.notes:
+        console.print(f"[yellow]Note :[/] {note}", highlight=False)
     return communes, terr
 
 
@@ -115,9 +118,13 @@ def couverture_cmd(
     """Zones blanches : besoin et offre (accessibilité 2SFCA) commune par commune."""
     from coodiag._io import atomic_path
     from coodiag.analyses import coverage
+    from coodiag.analyses.access import ALL, TYPES_SIAE
     from coodiag.reports.context import Context
 
     try:
+        if type_siae.lower() != ALL and type_siae.upper() not in TYPES_SIAE:
+            raise CoodiagError(f"Type de SIAE « {type_siae} » inconnu : {', '.join(TYPES_SIAE)} "
+                               f"ou {ALL}.")
         communes, terr = _territory(territoire)
         ref = check_reference(reference)
     except CoodiagError as exc:
@@ -125,7 +132,7 @@ def couverture_cmd(
     inside = set(communes.loc[terr.mask(communes), "code"])
     cov = Context().coverage(
         inside, reference=ref, territory_label=terr.label(communes),
-        type_siae=type_siae.upper() if type_siae != "ensemble" else "ensemble",
+        type_siae=type_siae.upper() if type_siae.lower() != ALL else ALL,
     )
     counts = cov["classe"].value_counts()
     table = Table(title=f"Couverture ({type_siae}) — {terr.label(communes)}")
@@ -180,24 +187,10 @@ def scenario_cmd(
     from coodiag.analyses import scenario
     from coodiag.reports.context import Context
 
-    opened = []
-    for item in ouvrir or []:
-        parts = item.split(":")
-        if len(parts) not in (2, 3):
-            raise fail(
-                CoodiagError(
-                    f"--ouvrir « {item} » : attendu COMMUNE:TYPE ou COMMUNE:TYPE:CAPACITE."
-                )
-            )
-        commune = codes.parse_commune(parts[0])
-        if commune is None:
-            raise fail(
-                CoodiagError(
-                    f"--ouvrir « {item} » : code commune INSEE mal formé (ex. 50025 ou 2A004)."
-                )
-            )
-        cap = float(parts[2].replace(",", ".")) if len(parts) == 3 else None
-        opened.append((commune, parts[1].upper(), cap))
+    try:
+        opened = [_opening(item) for item in ouvrir or []]
+    except CoodiagError as exc:
+        raise fail(exc) from None
     if not opened and not fermer:
         raise fail(
             CoodiagError("Indiquez au moins une ouverture (--ouvrir) ou fermeture (--fermer).")
@@ -208,6 +201,10 @@ def scenario_cmd(
     except CoodiagError as exc:
         raise fail(exc) from None
     ctx = Context()
+    try:
+        opened = [_current_commune(item, ctx.metro) for item in opened]
+    except CoodiagError as exc:
+        raise fail(exc) from None
     unknown = [s for s in fermer or [] if s not in set(ctx.registry["siret"])]
     if unknown:
         raise fail(CoodiagError(f"SIRET absent du registre : {', '.join(unknown)}."))
@@ -242,6 +239,59 @@ def scenario_cmd(
         "(2SFCA).",
         highlight=False,
     )
+
+
+def _opening(item: str) -> tuple[str, str, float | None]:
+    """``--ouvrir COMMUNE:TYPE[:CAPACITE]`` read, or a French error naming what is wrong."""
+    import math
+
+    from coodiag.analyses.offer import DARES_2019
+
+    parts = [p.strip() for p in item.split(":")]
+    if len(parts) not in (2, 3):
+        raise CoodiagError(f"--ouvrir « {item} » : attendu COMMUNE:TYPE ou COMMUNE:TYPE:CAPACITE.")
+    commune = codes.parse_commune(parts[0])
+    if commune is None:
+        raise CoodiagError(
+            f"--ouvrir « {item} » : code commune INSEE mal formé (ex. 50025 ou 2A004)."
+        )
+    kind = parts[1].upper()
+    if kind not in DARES_2019:
+        raise CoodiagError(
+            f"--ouvrir « {item} » : type de SIAE inconnu « {parts[1]} » (acceptés : "
+            f"{', '.join(DARES_2019)})."
+        )
+    cap = None
+    if len(parts) == 3:
+        try:
+            cap = float(parts[2].replace(",", "."))
+        except ValueError:
+            cap = math.nan
+        if not math.isfinite(cap) or cap <= 0:
+            raise CoodiagError(
+                f"--ouvrir « {item} » : capacité « {parts[2]} » invalide : nombre de salariés "
+                "en insertion positif attendu (ex. 50025:ACI:25)."
+            )
+    return commune, kind, cap
+
+
+def _current_commune(opening: tuple[str, str, float | None], metro) -> tuple:
+    """The opening with its commune in the base: a merged commune or an arrondissement is
+    replaced by its COG 2025 commune (said); an unknown one is a French error."""
+    from coodiag.reference.cog import current_code
+
+    code, kind, cap = opening
+    if (metro["code"] == code).any():
+        return opening
+    found = current_code(pd.Series([code])).iloc[0]
+    current = found["code_2025"]
+    if pd.isna(current) or not (metro["code"] == current).any():
+        where = "" if pd.isna(current) else " : hors de la France métropolitaine"
+        raise CoodiagError(f"--ouvrir {code}:{kind} : commune {code} introuvable dans la base "
+                           f"(COG 2025, métropole) ({found['detail']}){where}.")
+    console.print(f"[yellow]Note :[/] --ouvrir {code}:{kind} : {found['detail']} ; la "
+                  f"structure est placée dans la commune {current}.", highlight=False)
+    return str(current), kind, cap
 
 
 def _print_scenario_summary(res, label: str) -> None:
@@ -305,6 +355,8 @@ def typologie_cmd(
     from coodiag.reports.context import Context
 
     try:
+        if classes is not None and classes < 2:
+            raise CoodiagError(f"Nombre de classes impossible : {classes} (au moins 2).")
         ctx = Context()
         communes = ctx.communes
         mask = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import tempfile
 import traceback
 from pathlib import Path
@@ -13,7 +12,7 @@ import typer.rich_utils
 from rich.console import Console
 
 from coodiag.cli import french
-from coodiag.errors import CoodiagError
+from coodiag.errors import CoodiagError, os_advice, os_reason
 
 # French labels for the help screens and error messages drawn by Typer and click.
 french.install()
@@ -28,19 +27,6 @@ console = Console()
 #: Where the technical details of an unexpected fault are written (never shown as a traceback).
 FAULT_LOG = Path(tempfile.gettempdir()) / "coodiag-erreur.log"
 
-#: errno -> what it means for the user.
-OS_ERRORS = {
-    errno.ENOSPC: "disque plein : libérez de la place ou choisissez un autre dossier (--sortie)",
-    errno.EDQUOT: "quota disque dépassé : libérez de la place ou choisissez un autre dossier",
-    errno.EACCES: "accès refusé (droits insuffisants) : choisissez un autre dossier ou fichier",
-    errno.EPERM: "opération non permise (droits insuffisants)",
-    errno.EROFS: "disque en lecture seule : choisissez un autre dossier (--sortie)",
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EISDIR: "un dossier a été donné là où un fichier est attendu",
-    errno.ENOTDIR: "un fichier a été donné là où un dossier est attendu",
-}
-
-
 def report_fault(exc: BaseException) -> int:
     """Print an unexpected fault in French (details in :data:`FAULT_LOG`); the exit code."""
     if isinstance(exc, KeyboardInterrupt):
@@ -50,9 +36,10 @@ def report_fault(exc: BaseException) -> int:
         console.print("[bold red]Erreur :[/] mémoire insuffisante pour ce traitement (fichier "
                       "trop volumineux ?) : fermez d'autres programmes ou découpez le fichier.")
         return 1
-    if isinstance(exc, OSError) and exc.errno in OS_ERRORS:
+    if isinstance(exc, OSError) and os_advice(exc):
         where = f" ({exc.filename})" if exc.filename else ""
-        console.print(f"[bold red]Erreur :[/] {OS_ERRORS[exc.errno]}{where}.", highlight=False)
+        console.print(f"[bold red]Erreur :[/] {os_reason(exc)}{where} : {os_advice(exc)}.",
+                      highlight=False)
         return 1
     try:
         FAULT_LOG.write_text(

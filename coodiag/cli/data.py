@@ -51,9 +51,17 @@ def data_sync(
             raise fail(exc) from None
     console.print(
         f"[green]✓[/] {len(files)} fichiers vérifiés dans {settings.raw_dir()} : "
-        f"{len(report.copied)} copiés ({fr.number(report.bytes_copied / 1e6, 1, unit='Mo')}), "
+        f"{len(report.copied)} copié{'s' if len(report.copied) > 1 else ''} "
+        f"({fr.number(report.bytes_copied / 1e6, 1, unit='Mo')}), "
         f"{len(report.unchanged)} déjà à jour."
     )
+    for path in report.restored:
+        console.print(
+            f"[yellow]Restauré :[/] {path} : la copie de data/raw avait une empreinte sha256 "
+            "inattendue (fichier modifié) ; elle a été remplacée par la version vérifiée du "
+            "miroir.",
+            highlight=False,
+        )
 
 
 @data_app.command("sources")

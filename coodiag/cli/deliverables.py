@@ -11,7 +11,7 @@ import typer
 
 from coodiag import fr, secrecy
 from coodiag.cli.common import AnneeOpt, console, fail
-from coodiag.errors import CoodiagError
+from coodiag.errors import CoodiagError, os_reason
 from coodiag.outputs.folder import check_target
 
 app = typer.Typer()
@@ -71,7 +71,7 @@ def _previous(path: Path | None) -> dict | None:
     try:
         snap = json.loads(Path(path).read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise CoodiagError(f"{path} : instantané illisible ({exc}).") from exc
+        raise CoodiagError(f"{path} : instantané illisible ({os_reason(exc)}).") from exc
     if not isinstance(snap, dict) or "chiffres_cles" not in snap:
         raise CoodiagError(f"{path} : ce fichier n'est pas un instantané coodiag (JSON écrit "
                            "à côté de chaque atlas).")
@@ -126,10 +126,12 @@ def diagnostic_cmd(
 ) -> None:
     """Diagnostic d'une SIAE : PDF, HTML autonome, XLSX, CSV, GeoPackage, cartes PNG/SVG."""
     import coodiag
+    from coodiag.reports.diagnostic import check_radius
 
     start = time.perf_counter()
     try:
         secrecy.get_threshold()  # a threshold below the legal floor: refused first
+        check_radius(rayon)
         chosen = _formats(formats)
         previous = _previous(comparer)
         if sortie is not None:  # refused before any computation, not after

@@ -3,7 +3,8 @@
 Typer (0.29) vendors click with its messages written as English f-strings; they are translated
 where they are shown: :func:`install` wraps Typer's error printer so that each message goes
 through :data:`PATTERNS` (regular expressions on click's English wording), and wraps the help
-printer so that the help option reads « Afficher cette aide et quitter. ». A message no pattern
+printer so that the help option reads « Afficher cette aide et quitter. », and click's usage
+line so that it starts with « Utilisation : ». A message no pattern
 matches stays as it is rather than failing.
 """
 
@@ -12,9 +13,11 @@ from __future__ import annotations
 import re
 
 import typer.rich_utils
+from typer._click import formatting
 
 HELP_EN = "Show this message and exit."
 HELP_FR = "Afficher cette aide et quitter."
+USAGE_FR = "Utilisation : "
 
 #: (click's English message, French) — applied in order, each on the whole message.
 PATTERNS: list[tuple[str, str]] = [
@@ -29,7 +32,7 @@ PATTERNS: list[tuple[str, str]] = [
     (r"Option '([^']*)' requires an argument\.", r"L'option « \1 » attend une valeur."),
     (r"Option '([^']*)' requires (\d+) arguments\.", r"L'option « \1 » attend \2 valeurs."),
     (r"Option '([^']*)' does not take a value\.", r"L'option « \1 » ne prend pas de valeur."),
-    (r"Got unexpected extra arguments? \((.*)\)", r"Argument(s) en trop : \1"),
+    (r"Got unexpected extra arguments?(?:\(s\))? \((.*)\)", r"Argument(s) en trop : \1"),
     (r"Invalid value for '([^']*)': ", r"Valeur invalide pour « \1 » : "),
     (r"Invalid value for ([^:]*): ", r"Valeur invalide pour \1 : "),
     (r"Invalid value: ", "Valeur invalide : "),
@@ -80,6 +83,12 @@ def install() -> None:
 
     rich.rich_format_error = french_error
     rich.rich_format_help = french_help
+    usage = formatting.HelpFormatter.write_usage
+
+    def french_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        usage(self, prog, args, USAGE_FR if prefix is None else prefix)
+
+    formatting.HelpFormatter.write_usage = french_usage
     rich.ERRORS_PANEL_TITLE = "Erreur"
     rich.ABORTED_TEXT = "Interrompu."
     rich.RICH_HELP = "Aide : [blue]« {command_path} {help_option} »[/]."

@@ -66,14 +66,16 @@ def siae_list(
     """Lister les SIAE d'un territoire, avec leur capacité et le poids de l'offre."""
     from coodiag import territory
     from coodiag.base import store
+    from coodiag.reference.cog import current_code
 
     try:
         communes = store.read_level("communes")
-        terr = territory.parse(territoire)
-        territory.check(terr, communes)
+        terr = territory.check(territory.parse(territoire), communes, lineage=current_code)
         registry = _registry(capacite, reseaux, annee)
     except CoodiagError as exc:
         raise fail(exc) from None
+    for note in terr.notes:
+        console.print(f"[yellow]Note :[/] {note}", highlight=False)
     inside = set(communes.loc[terr.mask(communes), "code"])
     rows = registry[registry["code_commune"].isin(inside)]
     if type_siae:
@@ -223,6 +225,7 @@ def siae_poids(
     from coodiag._io import atomic_path
     from coodiag.analyses import offer
     from coodiag.base import store
+    from coodiag.reference.cog import current_code
 
     if niveau not in offer.LEVEL_COLUMNS:
         raise fail(
@@ -234,9 +237,10 @@ def siae_poids(
         communes = store.read_level("communes")
         registry = _registry(capacite, annee=annee)
         if territoire:
-            terr = territory.parse(territoire)
-            territory.check(terr, communes)
+            terr = territory.check(territory.parse(territoire), communes, lineage=current_code)
             communes = communes[terr.mask(communes)]
+            for note in terr.notes:
+                console.print(f"[yellow]Note :[/] {note}", highlight=False)
             registry = registry[registry["code_commune"].isin(set(communes["code"]))]
     except CoodiagError as exc:
         raise fail(exc) from None

@@ -6,16 +6,17 @@ be coodiag's own: absent, empty, or holding the :data:`MARKER` file that every a
 (folders written by earlier versions, holding only an atlas's own files, are recognised too).
 Anything else — ``--sortie .`` in a working folder, ``--sortie "$HOME"`` — is refused with a
 French message before anything is written. Temporary folders left by a killed run are removed
-at the next run.
+at the next run (:func:`coodiag._io.clean_leftovers`, re-exported here).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
 from pathlib import Path
 
+# Re-exported: the leftovers of killed runs are found and removed by coodiag._io.
+from coodiag._io import PID_FILE as PID_FILE
+from coodiag._io import STALE_SECONDS as STALE_SECONDS
+from coodiag._io import clean_leftovers as clean_leftovers
 from coodiag.errors import DataError
 
 #: The file that marks a folder as an atlas written by coodiag.
@@ -27,9 +28,6 @@ MARKER_TEXT = (
 #: What an atlas folder holds besides its ``<slug>.*`` files (earlier versions had no marker).
 ATLAS_ENTRIES = {"cartes", "csv", MARKER}
 ATLAS_SUFFIXES = {".pdf", ".html", ".json", ".xlsx", ".gpkg"}
-#: A leftover temporary folder older than this, without a live owner, is removed.
-STALE_SECONDS = 3600
-PID_FILE = ".coodiag-pid"
 
 
 def _is_atlas(folder: Path) -> bool:
@@ -58,40 +56,11 @@ def check_target(folder: Path | str) -> Path:
     return target
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def clean_leftovers(target: Path) -> list[Path]:
-    """Remove the temporary folders of earlier runs on ``target`` that were killed."""
-    removed = []
-    if not target.parent.is_dir():
-        return removed
-    for tmp in target.parent.glob(f".{target.name}.*.tmp"):
-        pid_file = tmp / PID_FILE
-        try:
-            pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
-            age = time.time() - tmp.stat().st_mtime
-        except (OSError, ValueError):
-            pid, age = None, STALE_SECONDS + 1
-        if (pid is not None and not _alive(pid)) or (pid is None and age > STALE_SECONDS):
-            shutil.rmtree(tmp, ignore_errors=True)
-            removed.append(tmp)
-    return removed
-
-
 def mark(tmp: Path) -> None:
-    """Mark a folder being written (owner pid) and, once complete, as an atlas."""
-    (tmp / PID_FILE).write_text(str(os.getpid()))
+    """Mark a folder being written as an atlas (its owner pid is recorded by ``atomic_dir``)."""
     (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
 
 
 def unmark_pid(tmp: Path) -> None:
-    """Drop the owner pid before the folder is swapped in."""
+    """Drop the owner pid before the folder is swapped in (``atomic_dir`` does it too)."""
     (tmp / PID_FILE).unlink(missing_ok=True)

@@ -30,6 +30,7 @@ from coodiag.analyses import (
     typology,
 )
 from coodiag.errors import CoodiagError
+from coodiag.reference.cog import current_code
 from coodiag.reports import residents
 from coodiag.reports.context import Context, data_coverage, elderly_typology_note
 from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
@@ -114,6 +115,22 @@ def _structure(registry: pd.DataFrame, siret: str) -> pd.DataFrame:
     return rows
 
 
+def check_radius(km: float) -> float:
+    """The prospecting radius in km, once known to be a positive finite number (else a French
+    :class:`CoodiagError`: negative, zero, NaN and infinite values are refused)."""
+    try:
+        value = float(km)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value) or value <= 0:
+        shown = f"{km:g}" if isinstance(km, float) else km
+        raise CoodiagError(
+            f"Rayon de prospection invalide : « {shown} » km ; indiquez un nombre de kilomètres "
+            "positif et fini, par exemple --rayon 20."
+        )
+    return value
+
+
 def run(
     siret: str,
     *,
@@ -144,6 +161,7 @@ def run(
     ``france``; :meth:`Context.coverage`).
     """
     notes: list[str] = list(import_notes)  # e.g. a roster with no usable row, said first
+    rayon_km = check_radius(rayon_km)
     threshold = secrecy.get_threshold(threshold)  # below the legal floor: refused before any work
     ctx = context if context is not None else Context(capacite=capacite)
     capacite = ctx.capacite
@@ -173,8 +191,9 @@ def run(
 
     # Territory.
     if territoire_txt:
-        terr = territory.parse(territoire_txt)
-        territory.check(terr, communes_all)
+        terr = territory.check(territory.parse(territoire_txt), communes_all,
+                               lineage=current_code)
+        notes.extend(terr.notes)
     else:
         parts = [("ze", str(main["ze2020"]))] + [("com", c) for c in near]
         terr = territory.Territory(tuple(parts))

@@ -14,6 +14,7 @@ import pandas as pd
 from coodiag import territory
 from coodiag.analyses import coverage, impact, offer, recommend, typology
 from coodiag.errors import CoodiagError
+from coodiag.reference.cog import current_code
 from coodiag.reports.context import Context, data_coverage, elderly_typology_note
 from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
 from coodiag.reports.key_figures import key_figures, official_tables
@@ -83,8 +84,8 @@ def run(
     )
     capacite, reseaux = ctx.capacite, ctx.reseaux
     communes_all = ctx.communes
-    terr = territory.parse(territoire_txt)
-    territory.check(terr, communes_all)
+    terr = territory.check(territory.parse(territoire_txt), communes_all, lineage=current_code)
+    notes.extend(terr.notes)
     inside = terr.mask(communes_all)
     zones_crs = set(communes_all.loc[inside, "crs_zone"])
     if zones_crs != {"metro"}:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from coodiag.errors import DataError
+from coodiag.errors import DataError, os_reason
 from coodiag.userfiles.textfile import (
     BLOCK_BYTES,
     READ_ERRORS,
@@ -145,7 +145,7 @@ def _open_records(
             while blank and (more := fh.read(BLOCK_BYTES)):
                 blank = not more.strip()
     except OSError as exc:
-        raise DataError(f"{name} : fichier illisible ({exc.strerror or exc}).") from exc
+        raise DataError(f"{name} : fichier illisible ({os_reason(exc)}).") from exc
     if blank:
         raise DataError(f"{name} : fichier vide.")
     compressed = head[:2] == b"\x1f\x8b"
@@ -158,7 +158,7 @@ def _open_records(
             with opener() as fh:
                 head = fh.read(HEAD_BYTES)
         except READ_ERRORS as exc:
-            raise DataError(f"{name} : archive gzip illisible ({exc}).") from exc
+            raise DataError(f"{name} : archive gzip illisible ({os_reason(exc)}).") from exc
     expected = ", ".join(synonyms)
     warnings: list[str] = []
     if is_html(head):
@@ -177,12 +177,12 @@ def _open_records(
             return read_csv_records(opener, head, name, compressed), warnings
         except READ_ERRORS as exc:
             what = "archive gzip illisible" if compressed else "fichier illisible"
-            raise DataError(f"{name} : {what} ({exc}).") from exc
+            raise DataError(f"{name} : {what} ({os_reason(exc)}).") from exc
     try:
         with opener() as fh:
             raw = fh.read()
     except READ_ERRORS as exc:
-        raise DataError(f"{name} : archive gzip illisible ({exc}).") from exc
+        raise DataError(f"{name} : archive gzip illisible ({os_reason(exc)}).") from exc
     ods = is_ods(raw)
     sheets = read_ods_grids(raw, name) if ods else read_xlsx_grids(raw, name)
     del raw

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from coodiag.errors import DataError
+from coodiag.errors import DataError, os_reason
 
 DELIMITERS = (";", ",", "\t", "|")
 DELIM_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
@@ -258,7 +258,7 @@ def read_csv_records(opener: Opener, head: bytes, name: str, compressed: bool) -
         sample = [ln for ln in sample if ln]
     except READ_ERRORS as exc:
         fh.close()
-        raise DataError(f"{name} : lecture impossible ({exc}).") from exc
+        raise DataError(f"{name} : lecture impossible ({os_reason(exc)}).") from exc
     non_empty = [ln.rstrip("\n") for ln in sample if ln.strip()]
     if not non_empty:
         fh.close()
@@ -279,7 +279,8 @@ def read_csv_records(opener: Opener, head: bytes, name: str, compressed: bool) -
         fh.close()
         if "field larger than field limit" in str(exc):
             raise _too_long(name, start) from exc
-        raise DataError(f"{name} : ligne {start} : lecture CSV impossible ({exc}).") from exc
+        reason = os_reason(exc)
+        raise DataError(f"{name} : ligne {start} : lecture CSV impossible ({reason}).") from exc
     if header is None:
         fh.close()
         raise DataError(f"{name} : fichier vide (aucune ligne d'en-tête).")
@@ -305,11 +306,13 @@ def read_csv_records(opener: Opener, head: bytes, name: str, compressed: bool) -
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise _too_long(name, line) from exc
-            raise DataError(f"{name} : ligne {line} : lecture CSV impossible ({exc}).") from exc
+            reason = os_reason(exc)
+            raise DataError(f"{name} : ligne {line} : lecture CSV impossible ({reason}).") from exc
         except UnicodeDecodeError as exc:
-            raise DataError(f"{name} : ligne {line} : encodage illisible ({exc}).") from exc
+            reason = os_reason(exc)
+            raise DataError(f"{name} : ligne {line} : encodage illisible ({reason}).") from exc
         except READ_ERRORS as exc:
-            raise DataError(f"{name} : lecture impossible ({exc}).") from exc
+            raise DataError(f"{name} : lecture impossible ({os_reason(exc)}).") from exc
         finally:
             newlines = text.newlines or ()
             kinds = {newlines} if isinstance(newlines, str) else set(newlines)

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import zipfile
 
-from coodiag.errors import DataError
+from coodiag.errors import DataError, os_reason
 from coodiag.userfiles.textfile import Grid
 
 #: Above this size a workbook is streamed (read-only: merged cells are then not carried down).
@@ -107,7 +107,7 @@ def read_xlsx_grids(raw: bytes, name: str) -> list[tuple[str, Grid | None]]:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=stream, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise DataError(f"{name} : classeur Excel illisible ({exc}).") from exc
+        raise DataError(f"{name} : classeur Excel illisible ({os_reason(exc)}).") from exc
     out = []
     try:
         for ws in wb.worksheets:
@@ -136,7 +136,8 @@ def read_ods_grids(raw: bytes, name: str) -> list[tuple[str, Grid | None]]:
     except ImportError as exc:  # pragma: no cover - odfpy is a dependency
         raise DataError(f"{name} : lecture des classeurs .ods impossible ({exc}).") from exc
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError(f"{name} : classeur LibreOffice (.ods) illisible ({exc}).") from exc
+        reason = os_reason(exc)
+        raise DataError(f"{name} : classeur LibreOffice (.ods) illisible ({reason}).") from exc
     out = []
     for title, frame in sheets.items():
         rows = ([None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from coodiag import codes
-from coodiag.errors import DataError
+from coodiag.errors import DataError, os_reason
 from coodiag.mirror.sync import raw_path
 
 RP2021_FILE = "indicateurs/stats_communes_normandie_idf_rp2021.csv"
@@ -168,7 +168,7 @@ def load_rp2022_iris() -> pd.DataFrame:
         try:
             frame = pd.read_parquet(path)
         except (OSError, ValueError) as exc:
-            raise DataError(f"{relative} : fichier Parquet illisible ({exc}).") from exc
+            raise DataError(f"{relative} : fichier Parquet illisible ({os_reason(exc)}).") from exc
         require_columns(frame, ["code", "COM", "P22_POP"], relative)
         frames.append(frame)
     df = pd.concat(frames, ignore_index=True)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from coodiag import codes
 from coodiag.codes import NAF_SECTIONS, naf_section_of_division
-from coodiag.errors import DataError
+from coodiag.errors import DataError, os_reason
 from coodiag.mirror.sync import raw_path
 
 BMO_FILE = "indicateurs/bmo_2024/Base_open_data_BMO_2024.xlsx"
@@ -89,7 +89,7 @@ def load_bmo_2024() -> pd.DataFrame:
         raw = pd.read_excel(path, sheet_name=BMO_SHEET, dtype=str)
     except (ValueError, KeyError, OSError) as exc:
         raise DataError(
-            f"{BMO_FILE} : lecture de la feuille « {BMO_SHEET} » impossible ({exc}). "
+            f"{BMO_FILE} : lecture de la feuille « {BMO_SHEET} » impossible ({os_reason(exc)}). "
             "Relancez « coodiag data sync »."
         ) from exc
     missing = [c for c in BMO_COLUMNS if c not in raw.columns]

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from coodiag import codes
-from coodiag.errors import DataError
+from coodiag.errors import DataError, os_reason
 from coodiag.mirror.sync import raw_path
 
 _NULL = ["\\N", ""]
@@ -29,7 +29,7 @@ def _read_csv(relative: str, **kwargs) -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=_NULL, **kwargs)
     except (ValueError, EOFError, lzma.LZMAError, UnicodeDecodeError) as exc:
         raise DataError(
-            f"{relative} : lecture impossible ({exc}). Relancez « coodiag data sync »."
+            f"{relative} : lecture impossible ({os_reason(exc)}). Relancez « coodiag data sync »."
         ) from exc
 
 
