@@ -227,3 +227,17 @@ def test_long_values_are_cut_in_messages(tmp_path: Path) -> None:
     assert "ligne 2, colonne reseau : nom de réseau de plus de 200 caractères" in report
     assert "… (300 caractères)" in report  # the long SIRET echoed, cut
     assert "… (161 caractères) » inconnu" in report  # the unknown network, cut
+
+
+def test_ordinary_capacity_file_with_an_asp_column_name(tmp_path: Path) -> None:
+    """A plain capacity file whose ETP column is named like the ASP export's is read as a
+    capacity file, not rejected as a broken ASP export."""
+    from coodiag.userfiles import read_capacite
+
+    path = tmp_path / "capacite.csv"
+    path.write_text("siret;af_etp_postes_insertion;salaries\n37968077000029;24,5;60\n",
+                    encoding="utf-8")
+    result = read_capacite(path)
+    assert "Export ASP" not in " ".join(result.notes + result.warnings)
+    assert (result.n_read, result.n_used) == (1, 1)
+    assert result.data.loc[0, "salaries"] == 60 and result.data.loc[0, "etp"] == 24.5

@@ -16,7 +16,7 @@ from coodiag.userfiles._validate import (
     reason_where,
     text_column,
 )
-from coodiag.userfiles.capacite_asp import FLUX_MARK, read_flux_annexes
+from coodiag.userfiles.capacite_asp import is_flux_export, read_flux_annexes
 from coodiag.userfiles.capacity_bounds import CHECK_ABOVE, MAX_PLAUSIBLE, implausible
 from coodiag.userfiles.reader import read_table
 from coodiag.userfiles.result import ImportResult
@@ -34,6 +34,7 @@ CAPACITE_COLUMNS: dict[str, tuple[str, ...]] = {
         "etp_insertion",
         "equivalents temps plein",
         "etp_postes_insertion",
+        "af_etp_postes_insertion",
     ),
     "postes": (
         "postes conventionnes",
@@ -86,7 +87,8 @@ def _peek(path: Path) -> str:
     import gzip
 
     try:
-        raw = path.read_bytes()[:200_000]
+        with path.open("rb") as fh:
+            raw = fh.read(200_000)
         if raw[:2] == b"\x1f\x8b":
             with gzip.open(path) as fh:
                 raw = fh.read(20_000)
@@ -116,7 +118,7 @@ def read_capacite(
         (Int64, optional), ``nom``, ``type``.
     """
     path = Path(path)
-    if FLUX_MARK in _peek(path):
+    if is_flux_export(_peek(path)):
         return read_flux_annexes(path, structures=structures, annee=annee)
     table = read_table(
         path, synonyms=CAPACITE_COLUMNS, required=CAPACITE_REQUIRED, label="capacité"

@@ -45,6 +45,15 @@ STRUCT_COLUMNS: dict[str, tuple[str, ...]] = {
     "structure_adresse_admin_code_insee": (),
 }
 VALID_STATES = ("VALIDE", "CLOTURE")
+#: Besides FLUX_MARK, columns only the ASP export has: an ordinary capacity file with an
+#: ``af_etp_postes_insertion`` column is not taken for an export.
+FLUX_SIGNATURE = ("af_mesure_dispositif_code", "af_numero_annexe_financiere",
+                  "af_etat_annexe_financiere_code")
+
+
+def is_flux_export(head: str) -> bool:
+    """True when the first bytes of a file are those of the ASP annexes export."""
+    return FLUX_MARK in head and all(c in head for c in FLUX_SIGNATURE)
 
 
 def read_flux_annexes(
