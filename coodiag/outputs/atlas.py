@@ -247,7 +247,6 @@ def render(
     if unknown:
         raise ValueError(f"Format d'atlas inconnu : {', '.join(unknown)} (pdf, html).")
     folder = output_folder.check_target(folder)
-    output_folder.clean_leftovers(folder)
     produced = produced or snapshot_date(doc.snapshot) or dt.date.today()
     slug = doc.slug
     timings: dict[str, Any] = {}
@@ -307,7 +306,6 @@ def render(
         check_json(snapshot)
         write_json_atomic(tmp / f"{slug}.json", snapshot)
         names["json"] = f"{slug}.json"
-        output_folder.unmark_pid(tmp)
         _share_modes(tmp)
     timings["total"] = time.perf_counter() - start
     result: dict[str, Any] = {key: folder / rel for key, rel in names.items()}

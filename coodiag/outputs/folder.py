@@ -6,17 +6,13 @@ be coodiag's own: absent, empty, or holding the :data:`MARKER` file that every a
 (folders written by earlier versions, holding only an atlas's own files, are recognised too).
 Anything else — ``--sortie .`` in a working folder, ``--sortie "$HOME"`` — is refused with a
 French message before anything is written. Temporary folders left by a killed run are removed
-at the next run (:func:`coodiag._io.clean_leftovers`, re-exported here).
+at the next run by :func:`coodiag._io.atomic_dir` itself.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-# Re-exported: the leftovers of killed runs are found and removed by coodiag._io.
-from coodiag._io import PID_FILE as PID_FILE
-from coodiag._io import STALE_SECONDS as STALE_SECONDS
-from coodiag._io import clean_leftovers as clean_leftovers
 from coodiag.errors import DataError
 
 #: The file that marks a folder as an atlas written by coodiag.
@@ -60,7 +56,3 @@ def mark(tmp: Path) -> None:
     """Mark a folder being written as an atlas (its owner pid is recorded by ``atomic_dir``)."""
     (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
 
-
-def unmark_pid(tmp: Path) -> None:
-    """Drop the owner pid before the folder is swapped in (``atomic_dir`` does it too)."""
-    (tmp / PID_FILE).unlink(missing_ok=True)

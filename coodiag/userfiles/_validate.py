@@ -22,6 +22,7 @@ import pandas as pd
 from coodiag import codes
 from coodiag.userfiles.reader import RawTable, TableStream
 from coodiag.userfiles.result import REJECT_COLUMNS, ImportResult
+from coodiag.userfiles.textfile import listed_lines
 
 # ---------------------------------------------------------------------------------------------
 # Building blocks: each returns (parsed values, motif per row or NA)
@@ -62,7 +63,7 @@ class Collector:
                 self.warnings += value
             elif value[0]:
                 count, lines, (_kind, column, text) = value[0], value[1], key
-                shown = ", ".join(map(str, lines[:5])) + (" …" if count > 5 else "")
+                shown = listed_lines(lines, total=count)
                 self.warnings.append(f"colonne {column}, {count} ligne(s) ({shown}) : {text}")
         self._slots = {}
 

@@ -20,6 +20,7 @@ from coodiag.userfiles._validate import (
 )
 from coodiag.userfiles.reader import read_table
 from coodiag.userfiles.result import ImportResult
+from coodiag.userfiles.textfile import listed_lines
 
 # ---------------------------------------------------------------------------------------------
 # 4. SIRENE
@@ -103,8 +104,7 @@ LAMBERT93_X, LAMBERT93_Y = (60_000.0, 1_280_000.0), (6_020_000.0, 7_140_000.0)
 
 
 def _lines(numbers) -> str:
-    numbers = list(numbers)
-    return ", ".join(map(str, numbers[:8])) + (" …" if len(numbers) > 8 else "")
+    return listed_lines(numbers, limit=8)
 
 
 def _checked_lat_lon(lat: pd.Series, lon: pd.Series, dep: pd.Series, lines: pd.Series,

@@ -83,9 +83,13 @@ def grid_records(grid: Grid) -> Records:
     )
 
 
-def _listed(lines: Sequence[int]) -> str:
-    shown = ", ".join(str(n) for n in lines[:MAX_LINES_LISTED])
-    return shown + (" …" if len(lines) > MAX_LINES_LISTED else "")
+def listed_lines(lines: Sequence[int], *, total: int | None = None,
+                 limit: int = MAX_LINES_LISTED) -> str:
+    """Line numbers for a message: the first ``limit``, then « … » when there are more
+    (``total``: how many there are, when only the first ones were kept)."""
+    lines = [int(n) for n in lines]
+    count = len(lines) if total is None else total
+    return ", ".join(map(str, lines[:limit])) + (" …" if count > limit else "")
 
 
 def _blocks(opener: Opener) -> Iterator[bytes]:
@@ -155,8 +159,9 @@ def _mixed_encodings(opener: Opener, name: str) -> None:
             other.append(number)
     if utf8 and other:
         raise DataError(
-            f"{name} : le fichier mélange deux encodages : UTF-8 (lignes {_listed(utf8)}) et un "
-            f"autre encodage, probablement Windows-1252 (lignes {_listed(other)}). Les accents "
+            f"{name} : le fichier mélange deux encodages : UTF-8 (lignes "
+            f"{listed_lines(utf8)}) et un autre encodage, probablement Windows-1252 (lignes "
+            f"{listed_lines(other)}). Les accents "
             "seraient mal lus : ouvrez le fichier dans un tableur et enregistrez-le au format "
             "CSV UTF-8."
         )
