@@ -206,8 +206,32 @@ def _accessibility_rows() -> list[tuple[str, str, str, str]]:
     ]
 
 
+#: Metropolitan France as an atlas territory: its 13 régions.
+FRANCE_METRO = ",".join(
+    f"reg:{r}"
+    for r in ("11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94")
+)
+
+
+def _territory_atlas(territoire: str) -> tuple[dict, float]:
+    """A territory atlas (analyses, maps, PDF, HTML, exports) in a fresh interpreter: its
+    timings (``coodiag.render``'s ``_timings`` plus ``analyses`` and ``total``) and peak RSS."""
+    code = (
+        "import json, time, tempfile, pathlib; import coodiag; t0 = time.perf_counter(); "
+        f"a = coodiag.territory_atlas({territoire!r}); t1 = time.perf_counter(); "
+        "out = coodiag.render(a, pathlib.Path(tempfile.mkdtemp()) / 'atlas'); "
+        "t2 = time.perf_counter(); tm = out['_timings']; "
+        "svg = sum(p.stat().st_size for p in out['cartes'].glob('*.svg')); "
+        "print(json.dumps({**tm, 'analyses': t1 - t0, 'render': t2 - t1, 'all': t2 - t0, "
+        "'svg_mb': svg / 1e6}))"
+    )
+    _wall, peak, out = _child(code)
+    return json.loads(out), peak
+
+
 def _atlas_rows() -> list[tuple[str, str, str, str]]:
-    """The full Avranches diagnosis (analyses + maps + PDF + HTML + exports), timed."""
+    """The full Avranches diagnosis (analyses + maps + PDF + HTML + exports), timed; the
+    atlases of the Manche and of metropolitan France: seconds per page, maps, total."""
     code = (
         "import json, time, tempfile, pathlib; t0 = time.perf_counter(); import coodiag; "
         "sal = coodiag.read('salaries', 'examples/salaries_ai_avranches_FICTIF.csv'); "
@@ -221,7 +245,7 @@ def _atlas_rows() -> list[tuple[str, str, str, str]]:
     _wall, peak, out = _child(code)
     r = json.loads(out)
     per_page = r["render"] / r["pages"]
-    return [
+    rows = [
         (
             "Diagnostic complet d'Avranches (HTML + PDF + exports)",
             f"{r['total']:.1f} s",
@@ -244,6 +268,29 @@ def _atlas_rows() -> list[tuple[str, str, str, str]]:
         ),
         ("  mémoire maximale (RSS)", f"{peak:.0f} Mio", "", ""),
     ]
+    for label, territoire, target in (
+        ("Atlas de la Manche (dep:50)", "dep:50", None),
+        ("Atlas de la France métropolitaine (13 régions)", FRANCE_METRO, 15.0),
+    ):
+        t, peak = _territory_atlas(territoire)
+        page = t["render"] / max(t["pages"], 1)
+        rows += [
+            (f"{label} : analyses et rendu", f"{t['all']:.1f} s",
+             f"≤ {target:.0f} s" if target else "",
+             ("oui" if t["all"] <= target else "NON") if target else ""),
+            ("  dont analyses", f"{t['analyses']:.1f} s", "", ""),
+            (f"  dont cartes (SVG : {t['svg_mb']:.1f} Mo en tout)", f"{t['cartes']:.1f} s", "",
+             ""),
+            (f"  dont PDF ({t['pages']} pages)", f"{t['pdf']:.1f} s", "", ""),
+            ("  dont HTML", f"{t.get('html', 0.0):.1f} s", "", ""),
+            ("  dont exports (XLSX, CSV, GeoPackage ; au-delà de 20 000 lignes, écrits à côté "
+             "des cartes et du PDF : seule l'attente compte)", f"{t.get('exports', 0.0):.1f} s",
+             "", ""),
+            ("  rendu par page (tout compris)", f"{page:.2f} s", "≤ 1 s",
+             "oui" if page <= 1 else "NON"),
+            ("  mémoire maximale (RSS)", f"{peak:.0f} Mio", "", ""),
+        ]
+    return rows
 
 
 def main() -> None:
@@ -305,6 +352,8 @@ def main() -> None:
     rows.extend(_accessibility_rows())
     rows.extend(_user_file_rows())
     rows.extend(_atlas_rows())
+    rows.extend(__import__("bench_surfaces").rows())  # bench/ is the script's folder
+    rows.extend(__import__("bench_batch").rows())  # coodiag lot (issue 15), about 10 min
 
     table = Table(title=f"Mesures coodiag — {os.cpu_count()} cœurs")
     for col in ("Mesure", "Valeur", "Cible", "Atteinte"):

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "diagnose", "load_base", "read", "render", "territory_atlas"]
+__all__ = ["__version__", "batch", "diagnose", "load_base", "read", "render", "territory_atlas"]
 
 #: The formats of the users' own files (see docs/formats.md).
 USER_FORMATS = ("salaries", "capacite", "reseaux", "sirene")
@@ -187,3 +187,66 @@ def render(
     doc = document_of(result)
     target = Path(folder) if folder is not None else settings.PROJECT_ROOT / "atlas" / doc.slug
     return atlas.render(doc, target, formats=formats, previous_snapshot=previous)
+
+
+def batch(
+    folder: str | PathLike[str],
+    *,
+    sirets: Any = None,
+    territoire: str | None = None,
+    reseaux: Any = None,
+    reseau: str | None = None,
+    capacite: Any = None,
+    formats: tuple[str, ...] = ("pdf", "html"),
+    reference: str = "territoire",
+    rayon_km: float = 20.0,
+    threshold: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
+    on_result: Any = None,
+    on_plan: Any = None,
+) -> dict[str, Any]:
+    """The diagnosis of many SIAE, one atlas each in ``folder/<siret>/``, and their index
+    (``folder/index.html``, ``folder/index.xlsx``), on Dask.
+
+    Which SIAE: ``sirets`` (a list, or a file with one SIRET per line), or ``territoire``
+    (``"dep:50"``: every SIAE placed in it), or ``reseaux`` (a réseaux file or import) with
+    ``reseau`` (the réseau's name). A failing SIAE is listed with its reason, the others go on;
+    a re-run skips the SIAE whose atlas is current. Runs on ``client`` (a
+    ``distributed.Client``), else on the cluster at ``scheduler`` (``"tcp://host:8786"``),
+    else on a local cluster of ``workers`` processes (default: one per core). Returns ``rows``
+    (one per SIAE: ``statut`` done / current / failed, ``raison``...), ``counts``,
+    ``index_html``, ``index_xlsx``, ``seconds``.
+    """
+    from coodiag.base.store import Base
+    from coodiag.errors import CoodiagError
+    from coodiag.outputs.batch import check_folder, run_batch
+    from coodiag.reports import batch as lot
+
+    target = check_folder(folder)  # refused before any computation
+    options = lot.BatchOptions(formats=tuple(formats), reference=reference, rayon_km=rayon_km,
+                               threshold=threshold)
+    chosen = [x is not None for x in (sirets, territoire, reseaux)]
+    if sum(chosen) != 1 or (reseaux is not None) != (reseau is not None):
+        raise CoodiagError("Indiquez les SIAE du lot d'une seule façon : une liste de SIRET, "
+                           "un territoire, ou un fichier des réseaux avec le nom du réseau.")
+    shared = lot.Shared(capacite=_data("capacite", capacite))
+    if territoire is not None:
+        chosen_sirets, label = lot.sirets_in_territory(territoire, Base.open(shared.base_path))
+        title = f"Diagnostics des SIAE — {label}"
+        if not chosen_sirets:
+            raise CoodiagError(f"Aucune SIAE dans le territoire {label}.")
+    elif reseaux is not None:
+        chosen_sirets = lot.sirets_of_reseau(_data("reseaux", reseaux), reseau,
+                                              Base.open(shared.base_path))
+        title = f"Diagnostics des SIAE — réseau {reseau}"
+    elif isinstance(sirets, (str, PathLike)):
+        chosen_sirets = lot.sirets_from_file(sirets)
+        title = f"Diagnostics des SIAE — liste {Path(sirets).name}"
+    else:
+        chosen_sirets = lot.plan(sirets)
+        title = "Diagnostics des SIAE"
+    return run_batch(chosen_sirets, target, shared, options, title=title, client=client,
+                     workers=workers, scheduler=scheduler, on_result=on_result,
+                     on_plan=on_plan)

@@ -343,3 +343,163 @@ def test_membership_unknown_siret_warned(display: None) -> None:
     summary = next(d.value for d in at.dataframe if "Réseau" in d.value.columns)
     row = summary.set_index("Réseau").loc["Coorace"]
     assert row["Structures reconnues"] == "1" and row["SIRET inconnus"] == "1"
+
+
+def test_one_colour_per_reseau_and_two_maps(display: None) -> None:
+    from coodiag.explorer import reseau_colors
+
+    result = explorer.read_upload("reseaux", "adhesions.csv", MEMBERSHIP)
+    at = _app(imports={"reseaux": result})
+    _no_error(at)
+    everything = _count(at)
+    at.sidebar.checkbox(key="by_reseau").check().run()
+    _no_error(at)
+    legend = next(m.value for m in at.markdown if reseau_colors.TITLE in m.value)
+    # 20005688500011: Coorace; 26500008300013: Coorace and Chantier école; the others: none.
+    assert "Coorace (1)" in legend and f"{reseau_colors.SEVERAL} (1)" in legend
+    assert f"{reseau_colors.NONE} ({everything - 2})" in legend
+    assert at.query_params["couleurs"] in ("1", ["1"])
+    # The réseau filter still applies: both structures of Coorace, in its colour.
+    at.sidebar.multiselect(key="reseaux").set_value(["Coorace"]).run()
+    _no_error(at)
+    assert _count(at) == 2
+    legend = next(m.value for m in at.markdown if reseau_colors.TITLE in m.value)
+    assert "Coorace (2)" in legend and reseau_colors.SEVERAL not in legend
+    # Two maps side by side: the need (job seekers, summed per EPCI) beside the offer.
+    at.sidebar.checkbox(key="pair").check().run()
+    _no_error(at)
+    assert at.sidebar.selectbox(key="indicator2").value == "indicateurs_communes:de_2024"
+    shown = [m.value for m in at.markdown]
+    assert "**Carte de gauche**" in shown and "**Carte de droite**" in shown
+    assert any(v.startswith("**Demandeurs d'emploi") for v in shown)
+    assert at.query_params["deux_cartes"] in ("1", ["1"])
+    assert at.query_params["droite"] in ("indicateurs_communes:de_2024",
+                                         ["indicateurs_communes:de_2024"])
+
+
+def test_reseau_colours_on_the_map_page(display: None) -> None:
+    import html
+
+    from coodiag.explorer import data, mapview, reseau_colors
+    from coodiag.outputs import palettes
+
+    membership = explorer.read_upload("reseaux", "adhesions.csv", MEMBERSHIP).data
+    reg = data.registry_with(None, membership)
+    communes = data.territory_communes("dep", "50")
+    types = list(reg["type_siae"].unique())
+    pts = mapview.filtered_siae(reg, set(communes["code"]), types, [])
+    params = {"prefix": "dep", "code": "50", "types": types, "reseaux": [], "layer": "Aucune",
+              "map_level": "communes", "indicator": "offre:n_siae", "scheme": "quantiles",
+              "k": 5, "access_type": "ensemble", "typology": "ze", "tiles": False,
+              "by_reseau": True}
+    page, _info = mapview.build_map(params, pts)
+    # The legend (plain HTML in the map): one row per réseau, counted.
+    rows = re.findall(r'background:(#[0-9A-Fa-f]{6})\\"></i><span>([^<]*)</span>', page)
+    assert rows == [  # drawn in this order: the members of a réseau on top
+        (reseau_colors.NONE_COLOR, html.escape(f"{reseau_colors.NONE} ({len(pts) - 2})")),
+        (reseau_colors.SEVERAL_COLOR, f"{reseau_colors.SEVERAL} (1)"),
+        (palettes.QUALITATIVE[0], "Coorace (1)"),  # the only réseau alone on a structure
+    ]
+    assert html.escape(f"{reseau_colors.TITLE} : {len(pts)}") in page
+    assert "ACI — atelier" not in page  # not coloured by type
+
+
+def test_france_view_goes_overseas(display: None) -> None:
+    import json
+    import re as regex
+
+    from coodiag.explorer import data, mapview
+
+    b = data.base()
+    communes = data.territory_communes("fr", "")
+    overseas = (communes[communes["crs_zone"] != "metro"].sort_values("crs_zone")
+                .drop_duplicates("crs_zone")["reg_nom"].tolist())
+    assert overseas == ["Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"]
+    reg = data.registry_with(None, None)
+    types = list(reg["type_siae"].unique())
+    pts = mapview.filtered_siae(reg, None, types, [])
+    params = {"prefix": "fr", "code": "", "types": types, "reseaux": [], "layer": "Indicateur",
+              "map_level": "communes", "indicator": "indicateurs_communes:med21",
+              "scheme": "quantiles", "k": 5, "access_type": "ensemble", "typology": "ze",
+              "tiles": False}
+    page, info = mapview.build_map(params, pts)
+    assert info["overseas"] == overseas
+    views = json.loads(regex.search(r"var views = (\[.*?\]\]\]);", page).group(1))
+    assert [v[0] for v in views] == ["Métropole", *overseas]
+    (south, west), (north, east) = views[4][1]  # La Réunion, in the Indian Ocean
+    assert -21.5 < south < north < -20.8 and 55.1 < west < east < 55.9
+    # Where the median income has no value at all, the note says so (the others not).
+    med = b["ind"].set_index("code")["med21"]
+    dom = communes[communes["crs_zone"] != "metro"]
+    empty = [n for n in overseas if med.reindex(dom.loc[dom["reg_nom"] == n, "code"]).isna().all()]
+    assert "Mayotte" in empty  # Filosofi does not cover it
+    note = next(n for n in info["notes"] if n.startswith("Aucune valeur outre-mer"))
+    assert note.startswith(f"Aucune valeur outre-mer pour : {', '.join(empty)} (hachuré")
+    assert all(n not in note for n in overseas if n not in empty and
+               med.reindex(dom.loc[dom["reg_nom"] == n, "code"]).notna().all())
+
+
+def test_epci_in_a_zone_source_line_and_template(display: None) -> None:
+    from coodiag.explorer import data, mapview, tabs
+
+    at = _app(terr_level="ze", terr_ze="2802", map_level="epci")
+    _no_error(at)
+    assert at.markdown[0].value == "### Avranches (zone d'emploi 2802)"
+    # The EPCIs are drawn whole, beyond the zone: said under the map, counted from the data.
+    c = data.base()["communes"]
+    zone_epci = set(c.loc[c["ze2020"] == "2802", "epci"])
+    n_out = c[c["epci"].isin(zone_epci) & (c["ze2020"] != "2802")]["epci"].nunique()
+    assert n_out >= 1  # Coutances Mer et Bocage has one commune in the zone
+    captions = " ".join(x.value for x in at.caption)
+    assert f"{n_out} EPCI {'dépasse' if n_out == 1 else 'dépassent'} le territoire" in captions
+    # The source line names the indicator's source (not always the SIAE lists).
+    at.sidebar.selectbox(key="theme").set_value("Emploi, chômage et activité").run()
+    at.sidebar.selectbox(key="indicator").set_value("indicateurs_communes:de_2024").run()
+    _no_error(at)
+    meta = data.base()["indicators"]["indicateurs_communes:de_2024"]
+    assert "France Travail" in meta.source
+    assert any(f"source : {meta.source}" in m.value for m in at.markdown)
+    # The same EPCI has the same value in the zone's view and in the Manche's (issue 14:
+    # Coutances Mer et Bocage read 35,3 in the Manche, 0 in Avranches).
+    reg = data.registry_with(None, None)
+    types = list(reg["type_siae"].unique())
+    values = {}
+    for prefix, code in (("ze", "2802"), ("dep", "50")):
+        communes = data.territory_communes(prefix, code)
+        params = {"prefix": prefix, "code": code, "types": types, "reseaux": [],
+                  "layer": "Indicateur", "map_level": "epci",
+                  "indicator": "offre:capacite_pour_1000_demandeurs", "scheme": "quantiles",
+                  "k": 5, "access_type": "ensemble", "typology": "ze", "tiles": False}
+        page, info = mapview.build_map(
+            params, mapview.filtered_siae(reg, set(communes["code"]), types, []))
+        assert meta.source not in page  # the offer map's source line: the SIAE lists
+        values[prefix] = info["table"].set_index("code").iloc[:, -1]
+    coutances = "200067023"
+    assert values["ze"][coutances] == values["dep"][coutances] > 0
+    # The réseau template is offered beside the file field, and it reads without rejection.
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert "Modèle de fichier (adhésions, CSV)" in labels
+    template = explorer.read_upload("reseaux", "modele_reseaux.csv",
+                                    tabs.TEMPLATES["reseaux"].encode())
+    assert (template.n_read, template.n_used, template.n_rejected) == (3, 3, 0)
+
+
+def test_an_overseas_region_on_its_own(display: None) -> None:
+    from coodiag.explorer import data
+
+    at = _app(terr_level="reg", terr_reg="06", map_level="communes")  # Mayotte
+    _no_error(at)
+    assert at.markdown[0].value.startswith("### Mayotte")
+    c = data.base()["communes"]
+    mayotte = set(c.loc[c["reg"] == "06", "code"])
+    reg = data.base()["registry"]
+    assert _count(at) == int(reg["code_commune"].isin(mayotte).sum()) > 0
+    # Its indicators only: the median income (Filosofi does not cover Mayotte) is listed
+    # apart, with the reason.
+    apart = " ".join(x.value for x in at.sidebar.caption)
+    from coodiag.explorer import catalogue
+
+    med = catalogue.label("indicateurs_communes:med21")
+    assert f"{med} : aucune valeur pour les communes de ce territoire" in apart
+    offered = [s for g in catalogue.offered("reg", "06", "communes")[0].values() for s in g]
+    assert "indicateurs_communes:med21" not in offered and offered

@@ -384,3 +384,99 @@ def test_delegate_walkthrough_with_coodiag_explorer(display: None, tmp_path: Pat
     outside = sorted({u for u in requests if not LOCAL.match(u)})
     assert not outside, f"requêtes hors de la machine : {outside[:10]}"
     assert requests
+
+
+#: The folium map of a page (a global ``map_…``).
+MAP_JS = """() => Object.keys(window).map((k) => window[k])
+    .find((v) => v instanceof L.Map)"""
+CENTER_JS = f"() => {{ const m = ({MAP_JS})(); const c = m.getCenter(); " \
+            "return [c.lat, c.lng, m.getZoom()]; }"
+
+
+def test_overseas_buttons_and_two_synchronised_maps(display: None, tmp_path: Path) -> None:
+    """« France entière »: the « Aller à » buttons frame each overseas département; two maps
+    side by side follow each other's moves and zooms. The map pages as the explorer builds
+    them, opened from files (no request at all)."""
+    from playwright.sync_api import sync_playwright
+
+    from coodiag.explorer import data, mapview, sidebyside
+    from coodiag.outputs import webmap
+
+    reg = data.registry_with(None, None)
+    types = list(reg["type_siae"].unique())
+    common = {"types": types, "reseaux": [], "layer": "Indicateur", "map_level": "epci",
+              "scheme": "quantiles", "k": 5, "access_type": "ensemble", "typology": "ze",
+              "tiles": False}
+    france, info = mapview.build_map(
+        {**common, "prefix": "fr", "code": "", "indicator": "offre:capacite_pour_1000_chomeurs"},
+        mapview.filtered_siae(reg, None, types, []))
+    assert len(info["overseas"]) == 5
+    manche = set(data.territory_communes("dep", "50")["code"])
+    pts = mapview.filtered_siae(reg, manche, types, [])
+    communes = {**common, "prefix": "dep", "code": "50", "map_level": "communes"}
+    left, _ = mapview.build_map({**communes, "indicator": "offre:n_siae"}, pts)
+    right, _ = mapview.build_map({**communes, "indicator": "indicateurs_communes:de_2024"}, pts)
+    pair = sidebyside.pair_page(left, right)
+    webmap.assert_offline(pair)
+    (tmp_path / "france.html").write_text(france, encoding="utf-8")
+    (tmp_path / "pair.html").write_text(pair, encoding="utf-8")
+    ARTEFACTS.mkdir(exist_ok=True)
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 800})
+            _watch(context, requests)
+            page = context.new_page()
+            page.goto((tmp_path / "france.html").as_uri())
+            page.locator(".coodiag-view").first.wait_for(timeout=60_000)
+            lat, lng, _z = page.evaluate(CENTER_JS)
+            assert 42 < lat < 51 and -5 < lng < 8  # the mainland
+            page.screenshot(path=str(ARTEFACTS / "explorer_france.png"))
+            for name, (lat0, lat1, lng0, lng1) in {
+                "La Réunion": (-21.5, -20.8, 55.1, 55.9),
+                "Guyane": (2, 6, -55, -51),
+                "Mayotte": (-13.1, -12.6, 45, 45.4),
+                "Métropole": (42, 51, -5, 8),
+            }.items():
+                page.get_by_text(name, exact=True).click()
+                lat, lng, zoom = page.evaluate(CENTER_JS)
+                assert lat0 < lat < lat1 and lng0 < lng < lng1, name
+                if name == "La Réunion":
+                    assert zoom >= 8  # framed on the island, not on the whole world
+                    page.screenshot(path=str(ARTEFACTS / "explorer_france_reunion.png"))
+
+            page.goto((tmp_path / "pair.html").as_uri())
+            frames = [page.locator("iframe.coodiag-side").nth(i).element_handle()
+                      .content_frame() for i in (0, 1)]
+            for frame in frames:
+                frame.wait_for_function("() => window.coodiagMap !== undefined",
+                                        timeout=60_000)
+            # as a reader would (a key pressed in the map, then the move)
+            touch = ("() => window.coodiagMap.getContainer().dispatchEvent("
+                     "new KeyboardEvent('keydown'))")
+            frames[0].evaluate(touch)
+            frames[0].evaluate("() => window.coodiagMap.setView([48.68, -1.36], 12, "
+                               "{animate: false})")
+            frames[1].wait_for_function(
+                "() => { const c = window.coodiagMap.getCenter(); return "
+                "window.coodiagMap.getZoom() === 12 && Math.abs(c.lat - 48.68) < 1e-6 && "
+                "Math.abs(c.lng + 1.36) < 1e-6; }", timeout=10_000)
+            # and back: the right map leads, the left one follows
+            frames[1].evaluate(touch)
+            frames[1].evaluate("() => window.coodiagMap.setZoom(10, {animate: false})")
+            frames[0].wait_for_function("() => window.coodiagMap.getZoom() === 10",
+                                        timeout=10_000)
+            # A click on a unit outlines it in both maps (its portrait comes from the click).
+            frames[0].evaluate(touch)
+            xy = frames[0].evaluate(UNIT_PIXEL_JS, "50025")
+            assert xy, "Avranches introuvable sur la carte de gauche"
+            box = page.locator("iframe.coodiag-side").nth(0).bounding_box()
+            page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+            for frame in frames:
+                frame.wait_for_function("() => window.coodiagUnits['50025'].options.weight "
+                                        "=== 3.5", timeout=10_000)
+            page.screenshot(path=str(ARTEFACTS / "explorer_two_maps.png"))
+        finally:
+            browser.close()
+    assert requests and all(u.startswith(("file:", "data:", "about:")) for u in requests)

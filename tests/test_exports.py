@@ -167,17 +167,20 @@ def test_xlsx_sheets_readme_and_sources(atlas) -> None:
     rows = {r[0]: r[1:] for r in readme.iter_rows(min_row=5, values_only=True) if r[0]}
     assert rows["Communes"][:2] == ("Communes de la Manche : chômage", len(atlas["communes"]))
     assert rows["Communes"][2] == 4  # the geometry column is not exported
-    assert rows["Sources"][1] == 3
+    assert rows["Sources"][1] == 4  # 3 indicators and the undocumented ETP column
+    assert rows["Saisie libre"][2] == 9  # 8 columns and the secrecy flag of « Salariés »
     notes = " ".join(str(r[1]) for r in readme.iter_rows(values_only=True) if r[1])
     assert "« < 5 »" in notes and "secret secondaire" in notes
+    assert "« secret statistique (moins de 5) »" in notes and "(secret) »" in notes
 
     sources = list(wb["Sources"].iter_rows(values_only=True))
     assert sources[0] == exports.SOURCES_HEADERS
-    body = [r for r in sources[1:4]]
+    body = [r for r in sources[1:5]]
     assert [r[:2] for r in body] == [
         ("Communes", "Taux de chômage 15-64 ans (%)"),
         ("Communes", "Population 2021"),
         ("Saisie libre", "Salariés"),
+        ("Saisie libre", "ETP"),
     ]
     chom = dict(zip(exports.SOURCES_HEADERS, body[0], strict=True))
     assert chom["Indicateur"] == "Taux de chômage des 15-64 ans (recensement)"
@@ -186,7 +189,8 @@ def test_xlsx_sheets_readme_and_sources(atlas) -> None:
     assert chom["Dénominateur"] == "population active de 15 à 64 ans"
     assert chom["Millésime"] == "RP 2021"
     assert chom["Source"].startswith("INSEE")
-    assert body[2][5] is None  # no denominator: an empty cell
+    assert body[2][4:6] == ("salariés", "sans objet (effectif)")  # a count
+    assert body[3][2] == "ETP" and body[3][6].startswith("coodiag, à partir de : Fichier")
     assert sources[-1] == ("Note", "Note de test sur les sources.", *[None] * 7)
 
 
@@ -228,26 +232,30 @@ def test_xlsx_hand_made_table(atlas) -> None:
     wb = openpyxl.load_workbook(atlas["written"]["xlsx"])
     ws = wb["Saisie libre"]
     header = [c.value for c in ws[1]]
-    assert header == ["Structure", "commune", "Salariés", "ETP", "debut", "mois", "actif", "romes"]
+    assert header == ["Structure", "commune", "Salariés", "Salariés (secret)", "ETP", "debut",
+                      "mois", "actif", "romes"]
     rows = list(ws.iter_rows(min_row=2))
-    structure, _, salaries, etp, debut, mois, actif, romes = rows[0]
+    structure, _, salaries, flag, etp, debut, mois, actif, romes = rows[0]
     # formula-looking texts are text cells with the quote prefix, never formulas
     assert structure.value == FORMULA and structure.data_type == "s" and structure.quotePrefix
     for row, text in zip(rows, [FORMULA, PHONE, "-moins", "@arobase"], strict=True):
         assert row[0].value == text and row[0].data_type == "s" and row[0].quotePrefix
     assert not rows[0][1].quotePrefix  # an ordinary text keeps its ordinary style
-    # masked counts: the marker as text, the other counts as numbers
-    assert salaries.value == "< 5" and salaries.data_type == "s"
-    assert [r[2].value for r in rows[1:]] == [12, "s", 0]  # 7: secondary secret (total)
-    assert rows[1][2].data_type == "n" and rows[1][2].number_format == "#,##0"
+    # counts as numbers: a masked cell is empty, the column after it says why
+    assert [r[2].value for r in rows] == [None, 12, None, 0]  # 7: secondary secret (total)
+    assert [r[3].value for r in rows] == [
+        "secret statistique (moins de 5)", None, "secret secondaire", None]
+    assert {r[2].data_type for r in rows[1::2]} == {"n"}
+    assert rows[1][2].number_format == "#,##0"
+    assert salaries.value is None and flag.data_type == "s"
     assert etp.value == 1.25 and etp.number_format == "#,##0.00"
-    assert rows[2][3].value == -2.75 and rows[2][3].data_type == "n"
-    assert rows[3][3].value is None
+    assert rows[2][4].value == -2.75 and rows[2][4].data_type == "n"
+    assert rows[3][4].value is None
     assert debut.value == dt.datetime(2024, 1, 31) and debut.number_format == "dd/mm/yyyy"
-    assert rows[2][4].value is None
+    assert rows[2][5].value is None
     assert mois.value == dt.datetime(2024, 1, 1) and mois.number_format == "mm/yyyy"
-    assert actif.value == "oui" and rows[1][6].value == "non"
-    assert romes.value == "K1201, K1204" and rows[1][7].value is None
+    assert actif.value == "oui" and rows[1][7].value == "non"
+    assert romes.value == "K1201, K1204" and rows[1][8].value is None
 
 
 def test_xlsx_holds_no_formula(atlas) -> None:
@@ -288,7 +296,9 @@ def test_csv_neutralises_formulas(atlas) -> None:
     path = atlas["written"]["csv"]["Saisie libre"]
     df = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", keep_default_na=False)
     assert df["Structure"].tolist() == [f"'{FORMULA}", f"'{PHONE}", "'-moins", "'@arobase"]
-    assert df["Salariés"].tolist() == ["< 5", "12", "s", "0"]
+    assert df["Salariés"].tolist() == ["", "12", "", "0"]
+    assert df["Salariés (secret)"].tolist() == [
+        "secret statistique (moins de 5)", "", "secret secondaire", ""]
     etp = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")["ETP"]
     assert etp.tolist()[:3] == [1.25, 10.5, -2.75]  # negative numbers are not prefixed
     assert np.isnan(etp.iloc[3])
@@ -309,7 +319,22 @@ def test_csv_neutralises_formulas(atlas) -> None:
 def test_gpkg_layers(atlas) -> None:
     path = atlas["written"]["gpkg"]
     layers = pyogrio.list_layers(path)
-    assert [tuple(r) for r in layers] == [("communes_impact", "MultiPolygon"), ("siae", "Point")]
+    assert [tuple(r) for r in layers] == [("communes_impact", "MultiPolygon"), ("siae", "Point"),
+                                          ("layer_styles", None)]
+    # a QGIS style per layer (no map drew these: a single symbol)
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    with sqlite3.connect(path) as con:
+        styles = con.execute("SELECT f_table_name, f_geometry_column, styleName, useAsDefault, "
+                             "styleQML, update_time FROM layer_styles").fetchall()
+    con.close()
+    assert [r[:4] for r in styles] == [("communes_impact", "geom", "coodiag", 1),
+                                       ("siae", "geom", "coodiag", 1)]
+    for row in styles:
+        renderer = ET.fromstring(row[4].split(">", 1)[1]).find("renderer-v2")
+        assert renderer.get("type") == "singleSymbol"
+        assert row[5] == "2025-03-14T00:00:00.000Z"  # the atlas date: same atlas, same file
     for name in ("communes_impact", "siae"):
         info = pyogrio.read_info(path, layer=name)
         assert info["crs"] == "EPSG:2154"
@@ -447,7 +472,9 @@ def test_masked_person_count_is_accepted(tmp_path) -> None:
     table.frame = secrecy.mask_table(table.frame, ["salaries"])
     path = write_xlsx([table], tmp_path / "t.xlsx", title="t")
     ws = openpyxl.load_workbook(path)["Salariés par commune"]
-    assert [c.value for c in ws["B"]] == ["Salariés", "< 5", 12]
+    assert [c.value for c in ws["B"]] == ["Salariés", None, 12]
+    assert [c.value for c in ws["C"]] == ["Salariés (secret)", "secret statistique (moins de 5)",
+                                          None]
 
 
 def test_table_declarations_are_checked(tmp_path) -> None:
@@ -554,7 +581,8 @@ def test_gpkg_write_is_atomic(tmp_path, monkeypatch) -> None:
     with pytest.raises(RuntimeError, match="panne au milieu"):
         write_gpkg(layers, path)
     assert sha256_file(path) == before
-    assert [tuple(r) for r in pyogrio.list_layers(path)] == [("a", "Point"), ("b", "Point")]
+    assert [tuple(r) for r in pyogrio.list_layers(path)] == [("a", "Point"), ("b", "Point"),
+                                                             ("layer_styles", None)]
     assert [p.name for p in tmp_path.iterdir()] == ["t.gpkg"]
 
 

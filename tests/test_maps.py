@@ -234,3 +234,132 @@ def test_points_map_zoom_inset_locator_and_sea(manche: dict) -> None:
     assert SEA_COLOR in faces
     land = {to_hex(c) for coll in ax.collections for c in coll.get_facecolor()}
     assert CONTEXT_COLOR in land and SEA_COLOR != CONTEXT_COLOR
+
+
+# --------------------------------------------------------------------------------------------
+# Large territories: outline from the départements, fast polygons, simplified and rasterised
+# --------------------------------------------------------------------------------------------
+
+
+def test_outline_of_whole_departements_is_their_union_without_slivers(manche: dict) -> None:
+    """The Manche's outline is the département of the base (not 446 communes dissolved), the
+    same area as the union of its communes; a 1 m² gap between two communes is no hole."""
+    import shapely
+
+    from coodiag.base import store
+    from coodiag.outputs.geometry import SLIVER_AREA, departements_outline, study_outline
+
+    communes = manche["communes"]
+    union = shapely.union_all(communes.geometry.to_numpy())
+    deps = store.read_level("departements", zone="metro")
+    dep = deps.loc[deps["code"] == DEP, "geometry"].iloc[0]
+    from_levels = departements_outline(communes)
+    assert from_levels is not None
+    assert from_levels.symmetric_difference(dep).area < 1e-9 * dep.area
+    assert abs(from_levels.area - union.area) < 1e-6 * union.area
+    assert departements_outline(communes.iloc[1:]) is None  # one commune missing: dissolved
+
+    outline = study_outline(communes)
+    assert study_outline(communes.copy()) is outline  # once per layer, shared by the maps
+    holes = [r for p in shapely.get_parts(union) for r in p.interiors]
+    slivers = [r for r in holes if shapely.Polygon(r).area < SLIVER_AREA]
+    assert slivers, "plus d'interstice entre communes : le test ne teste rien"
+    kept = [r for p in shapely.get_parts(outline) for r in p.interiors]
+    assert len(kept) == len(holes) - len(slivers)
+
+
+def test_polygons_drawn_as_geopandas_draws_them(manche: dict) -> None:
+    """One path per commune, the same vertices and codes as ``GeoDataFrame.plot``."""
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    from coodiag.outputs.polygons import draw_polygons
+
+    communes = manche["communes"]
+    parts = communes.geometry.explode(index_parts=False)  # Polygons only, some with holes
+    assert (parts.geom_type == "Polygon").all() and (parts.interiors.str.len() > 0).any()
+    for layer in (communes.geometry, parts):
+        fig = Figure()
+        ax = fig.add_subplot()
+        layer.plot(ax=ax)
+        ref = ax.collections[0].get_paths()
+        ours = draw_polygons(ax, layer, facecolor="#cccccc").get_paths()
+        assert len(ours) == len(ref) == len(layer)
+        for a, b in zip(ours, ref, strict=True):
+            assert np.array_equal(a.vertices, b.vertices) and np.array_equal(a.codes, b.codes)
+    assert not getattr(fig, "coodiag_rasterized", False)  # a département: vectors
+    assert mpl.rcParams["path.simplify"]  # (matplotlib's own drawing left as it is)
+
+
+def test_map_of_france_simplified_and_rasterised_in_svg(tmp_path: Path) -> None:
+    """34,746 communes: drawn simplified below a pixel, the polygons an image inside the SVG
+    (a few MB, not 60), every commune counted in the legend, the outline from the départements."""
+    import re
+
+    from coodiag.base import store
+    from coodiag.outputs.polygons import RASTER_UNITS, draw_tolerance
+
+    communes = store.read_level("communes", zone="metro")
+    ind = store.read_table("indicateurs_communes")[["code", "tx_chom1564_21"]]
+    gdf = communes.merge(ind, on="code", how="left")
+    assert len(gdf) > RASTER_UNITS
+    fig = maps.choropleth(gdf, "tx_chom1564_21", labels=False)
+    assert fig.coodiag_rasterized
+    ax = fig.axes[0]
+    fills = [c for c in ax.collections if c.get_rasterized()]
+    assert fills
+    drawn = sum(len(p) for p in fills[0].get_paths())
+    assert 0 < drawn < 0.8 * int(gdf.geometry.count_coordinates().sum())
+    assert 100 < draw_tolerance(ax) < 1000  # metres: a quarter of a pixel at 200 dpi
+    cl = fig.coodiag_classification
+    assert sum(cl.counts) + cl.n_nodata == len(gdf)
+    svg = maps.save(fig, tmp_path / "france", formats=("svg",))[0]
+    text = svg.read_text(encoding="utf-8")
+    assert svg.stat().st_size < 10_000_000 and "<image" in text
+    counts = [int(n.replace("\u202f", "")) for n in re.findall(r"\(([\d\u202f]+)\u00a0communes?\)",
+                                                               text)]
+    assert sum(counts) == len(gdf)  # the classes and the missing values
+
+
+def test_points_map_of_france_draws_symbols_in_place() -> None:
+    """3,900 SIAE would all chain into one pile: drawn at their place, smaller, no zoom."""
+    from matplotlib.text import Text
+
+    from coodiag.base import store
+    from coodiag.outputs.geometry import to_metric
+    from coodiag.outputs.pointmaps import SPREAD_MAX
+
+    siae = store.read_level("siae")
+    siae = siae[~siae["reg"].isin(["01", "02", "03", "04", "06"]) & siae.geometry.notna()]
+    assert len(siae) > SPREAD_MAX
+    fig = maps.points_map(siae, size="capacite" if "capacite" in siae.columns else None)
+    ax = fig.axes[0]
+    assert not ax.child_axes  # no zoom inset
+    symbols = np.vstack([c.get_offsets() for c in ax.collections if c.get_zorder() == 7])
+    assert len(symbols) == len(siae)  # one symbol each, none gathered in a numbered pile
+    raw = to_metric(siae).geometry.get_coordinates().to_numpy()
+    assert {tuple(p) for p in np.round(symbols)} == {tuple(p) for p in np.round(raw)}  # in place
+    texts = " ".join(t.get_text().replace("\n", " ") for t in fig.findobj(Text))
+    assert "trop nombreuses à cette échelle" in texts
+    assert f"({len(siae)} au total)" in _legend_title(fig)
+
+
+def test_web_geometries_of_france_from_the_display_file(manche: dict) -> None:
+    """France's communes on a web map: the national display file of the base (simplified once
+    at build time), not simplified again; a département keeps its own simplification."""
+    import geopandas as gpd
+    import shapely
+
+    from coodiag.base import display, store
+    from coodiag.outputs.geometry import simplify_for_web
+
+    communes = store.read_level("communes")
+    metro = communes[~communes["reg"].isin(["01", "02", "03", "04", "06"])]
+    geoms = simplify_for_web(metro)
+    national = gpd.read_parquet(display.display_dir() / f"communes_{display.FRANCE}.parquet")
+    expected = national.set_index("code").geometry.reindex(metro["code"]).to_numpy()
+    assert len(geoms) == len(metro) and shapely.equals(geoms, expected).all()
+    manche_geoms = simplify_for_web(manche["communes"])
+    assert not shapely.equals(
+        manche_geoms, national.set_index("code").geometry.reindex(manche["communes"]["code"])
+        .to_numpy()).all()

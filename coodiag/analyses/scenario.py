@@ -62,7 +62,9 @@ STRUCTURE_REACH = Indicator(
 )
 
 
-def _opened_rows(communes: gpd.GeoDataFrame, opened: list, crs) -> gpd.GeoDataFrame:
+def opened_rows(communes: gpd.GeoDataFrame, opened: list, crs) -> gpd.GeoDataFrame:
+    """The structures opened by a scenario: one registry row each, at the representative point
+    of its commune, capacity given or estimated (DARES 2019 average of the type)."""
     com = communes.set_index("code")
     pts = commune_points(communes)
     pts.index = communes["code"].to_numpy()
@@ -161,7 +163,7 @@ def scenario(
     after = reg.loc[~gone]
     new = None
     if opened:
-        new = _opened_rows(communes, opened, reg.crs)
+        new = opened_rows(communes, opened, reg.crs)
         touched |= set(new["type_siae"])
         after = gpd.GeoDataFrame(pd.concat([after, new], ignore_index=True),
                                  geometry="geometry", crs=reg.crs)

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import typer
 
-from coodiag.cli import analyses, common, data, deliverables, siae, userfiles
+from coodiag.cli import (
+    analyses,
+    batch,
+    common,
+    data,
+    deliverables,
+    siae,
+    surfaces,
+    userfiles,
+)
 
 
 class FrenchTyper(typer.Typer):
@@ -34,8 +43,10 @@ app.add_typer(data.data_app, name="data")
 app.add_typer(data.app)
 app.add_typer(siae.app, name="siae")
 app.add_typer(userfiles.app)
+analyses.app.command("surfaces")(surfaces.surfaces_cmd)
 app.add_typer(analyses.app, name="analyse")
 app.add_typer(deliverables.app)
+app.add_typer(batch.app)
 
 console = common.console
 fail = common.fail

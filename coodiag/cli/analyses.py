@@ -188,7 +188,7 @@ def scenario_cmd(
     from coodiag.reports.context import Context
 
     try:
-        opened = [_opening(item) for item in ouvrir or []]
+        opened = [parse_opening(item) for item in ouvrir or []]
     except CoodiagError as exc:
         raise fail(exc) from None
     if not opened and not fermer:
@@ -241,7 +241,7 @@ def scenario_cmd(
     )
 
 
-def _opening(item: str) -> tuple[str, str, float | None]:
+def parse_opening(item: str) -> tuple[str, str, float | None]:
     """``--ouvrir COMMUNE:TYPE[:CAPACITE]`` read, or a French error naming what is wrong."""
     import math
 

@@ -89,3 +89,14 @@ ReseauxOpt = Annotated[
     Path | None,
     typer.Option("--reseaux", help="Fichier d'appartenance aux réseaux (SIRET, réseau)."),
 ]
+
+
+def read_user_file(kind: str, path: Path | None, **kwargs):
+    """Import a user file, print its report, return the import (None without a file)."""
+    if path is None:
+        return None
+    import coodiag
+
+    result = coodiag.read(kind, path, **kwargs)
+    console.print(result.report_text(), highlight=False, markup=False)
+    return result

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from coodiag import fr, secrecy
-from coodiag.cli.common import AnneeOpt, console, fail
+from coodiag.cli.common import AnneeOpt, console, fail, read_user_file
 from coodiag.errors import CoodiagError, os_reason
 from coodiag.outputs.folder import check_target
 
@@ -44,17 +44,6 @@ def check_reference(value: str) -> str:
         return check(value)
     except ValueError as exc:
         raise CoodiagError(f"--reference : {exc}") from None
-
-
-def _read(kind: str, path: Path | None, **kwargs):
-    """Import a user file, print its report, return the import (None without a file)."""
-    if path is None:
-        return None
-    import coodiag
-
-    result = coodiag.read(kind, path, **kwargs)
-    console.print(result.report_text(), highlight=False, markup=False)
-    return result
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -137,9 +126,9 @@ def diagnostic_cmd(
         if sortie is not None:  # refused before any computation, not after
             check_target(sortie)
         with console.status("Lecture des fichiers…"):
-            data_sal = _read("salaries", salaries)
-            data_cap = _read("capacite", capacite, annee=annee)
-            data_sir = _read("sirene", sirene)
+            data_sal = read_user_file("salaries", salaries)
+            data_cap = read_user_file("capacite", capacite, annee=annee)
+            data_sir = read_user_file("sirene", sirene)
         with console.status("Analyses…"):
             diag = coodiag.diagnose(siret, salaries=data_sal, capacite=data_cap,
                                     sirene=data_sir, territoire=territoire, rayon_km=rayon,
@@ -175,8 +164,8 @@ def atlas_cmd(
         previous = _previous(comparer)
         if sortie is not None:  # refused before any computation, not after
             check_target(sortie)
-        data_res = _read("reseaux", reseaux)
-        data_cap = _read("capacite", capacite, annee=annee)
+        data_res = read_user_file("reseaux", reseaux)
+        data_cap = read_user_file("capacite", capacite, annee=annee)
         with console.status("Analyses…"):
             result = coodiag.territory_atlas(territoire, capacite=data_cap, reseaux=data_res,
                                              reference=check_reference(reference))

@@ -15,7 +15,13 @@ details. This file is the page (layout, widgets, flow); the rest of the explorer
 - :mod:`coodiag.explorer.panels`: the side panel and the notes under the map;
 - :mod:`coodiag.explorer.tabs`: the « Scénario » and « Vos fichiers » tabs;
 - :mod:`coodiag.explorer.components`: the non-UI parts (compact layers, legends, reading an
-  upload, the ``coodiag explorer`` command).
+  upload, the ``coodiag explorer`` command);
+- :mod:`coodiag.explorer.overseas`: « France entière », the « Aller à » buttons to each
+  overseas département and where an indicator has no value there;
+- :mod:`coodiag.explorer.reseau_colors`: one colour per réseau on the SIAE layer;
+- :mod:`coodiag.explorer.sidebyside`: two maps side by side, moves and zooms synchronised.
+- :mod:`coodiag.explorer.surfacelayer`: the 2SFCA accessibility surface (an image under the
+  outlines and the SIAE, its legend under the map).
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ from coodiag.explorer import (
     mapview,
     panels,
     portrait,
+    reseau_colors,
+    sidebyside,
+    surfacelayer,
     tabs,
     view,
 )
@@ -90,13 +99,20 @@ def sidebar() -> dict:
     if not reseaux_all:
         sb.caption("Pour filtrer par réseau, importez un fichier d'adhésions (onglet "
                    "« Vos fichiers »).")
+        st.session_state.pop("by_reseau", None)
+    by_reseau = sb.checkbox("Une couleur par réseau", key="by_reseau", disabled=not reseaux_all,
+                            help="Les structures prennent la couleur de leur réseau (au lieu "
+                            "de celle de leur type) ; légende sur la carte et sous la carte.")
     sb.header("Carte")
+    surface = surfacelayer.options(sb)
     view.keep_valid("layer", mapview.LAYERS)
-    layer = sb.radio("Fond thématique", mapview.LAYERS, key="layer")
+    layer = sb.radio("Fond thématique", mapview.LAYERS, key="layer",
+                     disabled=surface["surface"])
     params = {"prefix": prefix, "code": code, "types": types, "types_all": types_all,
               "reseaux": reseaux, "layer": layer, "map_level": "communes",
               "indicator": "offre:n_siae", "scheme": "quantiles", "k": 5,
-              "access_type": access.ALL, "typology": "ze"}
+              "access_type": access.ALL, "typology": "ze", "by_reseau": bool(by_reseau),
+              "pair": False, "indicator2": "", **surface}
     if layer == "Indicateur":
         params.update(indicator_choice(sb, prefix, code))
     if layer in ("Couverture (besoin / offre)", "Accessibilité"):
@@ -117,6 +133,8 @@ def sidebar() -> dict:
                                         format_func=SCHEME_LABELS.get, key="scheme")
         view.keep_valid("k", range(3, 8), 5)
         params["k"] = sb.slider("Nombre de classes", 3, 7, key="k")
+    if surface["surface"]:
+        params["pair"] = False  # one map: the surface replaces the thematic background
     params["tiles"] = sb.checkbox("Fond OpenStreetMap (connexion Internet nécessaire)",
                                   value=False, key="tiles")
     return params
@@ -139,11 +157,21 @@ def indicator_choice(sb, prefix: str, code: str) -> dict:
     view.keep_valid("indicator", specs,
                     data.DEFAULT_INDICATOR if data.DEFAULT_INDICATOR in specs else specs[0])
     spec = sb.selectbox("Indicateur", specs, format_func=catalogue.label, key="indicator")
+    offered_all = [s for group in groups.values() for s in group]
+    pair = sb.checkbox("Deux cartes côte à côte (même vue)", key="pair",
+                       help="Une seconde carte, à droite, pour un autre indicateur : les deux "
+                       "cartes se déplacent et zooment ensemble.")
+    spec2 = ""
+    if pair:
+        view.keep_valid("indicator2", offered_all, sidebyside.second_default(spec, offered_all))
+        spec2 = sb.selectbox("Indicateur de la carte de droite", offered_all,
+                             format_func=catalogue.label, key="indicator2")
     if missing:
         with sb.expander(f"Non disponibles à ce niveau ou sur ce territoire ({len(missing)})"):
             st.caption("\n".join(f"- {catalogue.label(s)} : {why}."
                                   for s, why in missing.items()))
-    return {"map_level": level, "theme": theme, "indicator": spec}
+    return {"map_level": level, "theme": theme, "indicator": spec, "pair": bool(pair),
+            "indicator2": spec2}
 
 
 def main() -> None:
@@ -177,16 +205,25 @@ def main() -> None:
             + (f" (réseaux : {', '.join(params['reseaux'])})" if params["reseaux"] else "")
             + f" — {len(communes)} communes."
             + (f" Capacité estimée (moyenne nationale du type) pour {n_est} d'entre elles "
-               "(cercles blancs cerclés de la couleur du type)." if n_est else ""),
+               "(cercles blancs cerclés de la couleur du "
+               + ("réseau)." if params["by_reseau"] else "type).") if n_est else ""),
         )
-        map_col, side = st.columns([3, 1])
+        # Two maps side by side take the whole width (the side panel goes under them).
+        map_col, side = (st.container(), st.container()) if params["pair"] else st.columns([3, 1])
         with map_col:
             key = (prefix, code, tuple(params["types"]), tuple(params["reseaux"]),
                    params["layer"], params["map_level"], params["indicator"], params["scheme"],
                    params["k"], params["access_type"], params["typology"], params["tiles"],
                    tuple(pts["siret"]), data.fingerprint(data.upload_data("capacite")),
-                   data.fingerprint(data.upload_data("reseaux")))
+                   data.fingerprint(data.upload_data("reseaux")), params["by_reseau"],
+                   params["surface"], params["surface_type"])
             page, info = mapview.cached_map(key, params, pts)
+            info2 = None
+            if params["pair"]:
+                right = {**params, "indicator": params["indicator2"]}
+                page2, info2 = mapview.cached_map((*key[:6], right["indicator"], *key[7:]),
+                                                  right, pts)
+                page = sidebyside.pair_page(page, page2)
             clicked = mapframe.show(page, mapview.MAP_HEIGHT,
                                     focus=pick["code"] if pick else None)
             if clicked and clicked != pick:
@@ -194,7 +231,17 @@ def main() -> None:
                 if clicked["level"] == levels.COMMUNE.table:
                     st.session_state["commune_pick"] = clicked["code"]
             view.write(params, pick)
+            surfacelayer.legend(info)
+            if params["by_reseau"] and len(pts):
+                st.markdown(reseau_colors.legend_markdown(
+                    reseau_colors.category(pts["reseaux"], params["reseaux"])),
+                    unsafe_allow_html=True)
+            if info2 is not None:
+                st.markdown("**Carte de gauche**")
             panels.map_notes(params, info)
+            if info2 is not None:
+                st.markdown("**Carte de droite**")
+                panels.map_notes(params, info2)
             export.buttons(info, label)
         with side:
             panels.commune_search(communes)

@@ -114,6 +114,7 @@ class CompactPolygons(Layer):
                             e.target.setStyle(j === picked ? PICKED : styles[d.c[j]]);
                         },
                         click: function (e) {  // the explorer shows the unit's portrait
+                            outline(d.k[e.target._cdx], false);
                             if (d.k.length && window.parent !== window) {
                                 window.parent.postMessage(
                                     {coodiag: "select", code: d.k[e.target._cdx],
@@ -125,17 +126,26 @@ class CompactPolygons(Layer):
                     group.addLayer(layer);
                 }
                 window.coodiagUnits = byCode;  // by code (the browser test clicks one)
-                // The explorer's search box: zoom to the unit and outline it.
-                window.addEventListener("message", function (ev) {
-                    var msg = ev.data || {};
-                    if (msg.coodiag !== "focus" || !group._map) { return; }
+                // Outline the unit picked (a click here; zoom to it: the explorer's search box).
+                function outline(code, zoom) {
                     if (picked !== null) { byCode[d.k[picked]].setStyle(styles[d.c[picked]]); }
-                    var target = byCode[msg.code];
+                    var target = byCode[code];
                     picked = target ? target._cdx : null;
                     if (target) {
                         target.setStyle(PICKED);
-                        group._map.fitBounds(target.getBounds(), {maxZoom: 12, padding: [30, 30]});
+                        if (zoom) {
+                            group._map.fitBounds(target.getBounds(),
+                                                 {maxZoom: 12, padding: [30, 30]});
+                        }
                     }
+                }
+                // {coodiag: "focus"}: the search box (zoom); "outline": a click in the other
+                // map of a pair (no zoom).
+                window.addEventListener("message", function (ev) {
+                    var msg = ev.data || {};
+                    if ((msg.coodiag !== "focus" && msg.coodiag !== "outline")
+                        || !group._map) { return; }
+                    outline(msg.code, msg.coodiag === "focus");
                 });
                 return group;
             })();
@@ -377,7 +387,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # The app's heavy imports (mapclassify, matplotlib, scikit-learn, folium...) done here,
     # once, rather than during the first visitor's page load.
-    heavy = ("coodiag.outputs.maps", "coodiag.analyses.access", "coodiag.base.registry", "folium")
+    heavy = ("coodiag.outputs.maps", "coodiag.analyses.access", "coodiag.base.registry", "folium",
+             "mapclassify")  # classify.py imports mapclassify lazily: 2-4 s on first use
     for name in heavy:
         importlib.import_module(name)
     sys.argv = streamlit_argv(list(sys.argv[1:] if argv is None else argv))

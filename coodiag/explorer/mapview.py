@@ -17,7 +17,15 @@ from coodiag.base import display
 from coodiag.base.indicators import Indicator
 from coodiag.errors import CoodiagError
 from coodiag.explorer import components as explorer
-from coodiag.explorer import data, export, piles, pngexport
+from coodiag.explorer import (
+    data,
+    export,
+    overseas,
+    piles,
+    pngexport,
+    reseau_colors,
+    surfacelayer,
+)
 from coodiag.outputs import palettes, weblayers, webmap
 from coodiag.outputs.builders import COVERAGE_COLORS
 from coodiag.outputs.exports.checks import slugify
@@ -95,15 +103,20 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
     if national:  # the mainland view (the DROM are on the map, reached by moving it)
         metro = set(communes.loc[communes["crs_zone"] == "metro", "code"])
         framed = com_geo[com_geo["code"].isin(metro)]
-        info["notes"].append("Vue cadrée sur la France métropolitaine : les départements "
-                             "d'outre-mer sont sur la carte (déplacez-la ou dézoomez), ou "
-                             "choisissez leur région dans « Territoire ».")
+        info["notes"].append("Vue cadrée sur la France métropolitaine : les boutons « Aller "
+                             "à » de la carte montrent chaque département d'outre-mer (ou "
+                             "choisissez sa région dans « Territoire »).")
     m = webmap.offline_map(bounds=explorer.bounds_of(framed), height=f"{MAP_HEIGHT - 10}px",
                            title=f"coodiag — {data.territory_label(prefix, code)}")
+    if national:
+        info["overseas"] = overseas.add_selector(m, com_geo, communes)
     if params["tiles"]:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (en ligne)", overlay=False,
                          control=False).add_to(m)
     layer = params["layer"]
+    if params.get("surface"):  # the accessibility surface replaces the thematic background
+        surfacelayer.add_to_map(m, params, com_geo, info, precision=precision, canvas=canvas)
+        layer = "Aucune"
     capacite = data.upload_data("capacite")
     if layer == "Indicateur":
         level = params["map_level"]
@@ -131,6 +144,9 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
             info["classes"] = list(zip(cl.ranges, cl.counts, strict=True))
             info["nodata"] = cl.nodata_label
             info["scheme"] = cl.scheme_label
+            if national:
+                info["notes"].append(overseas.missing_note(
+                    pd.Series(values.to_numpy(), index=units["code"]), level, communes))
             _view_table(info, shown, {meta.key: values.tolist()}, [meta], meta.label,
                         {meta.key: f"{meta.label} ({meta.unit})"})
     elif layer == "Couverture (besoin / offre)":
@@ -145,6 +161,10 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
             precision=precision, canvas=canvas,
         )
         info["notes"].append(cov.attrs.get("explication", ""))
+        if national:
+            info["notes"].append(overseas.missing_note(
+                shown.set_index("code")["classe"], levels.COMMUNE.table, communes,
+                shown_as="en gris"))
         info["coverage"] = shown["classe"].value_counts()
         _view_table(info, shown, {c: shown[c].tolist() for c in ("besoin", "offre", "classe")},
                     cov.attrs.get("indicateurs") or [], "Classes de couverture",
@@ -167,6 +187,9 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
         info["classes"] = list(zip(cl.ranges, cl.counts, strict=True))
         info["nodata"] = cl.nodata_label
         info["scheme"] = cl.scheme_label
+        if national:
+            info["notes"].append(overseas.missing_note(
+                shown.set_index("code")[col], levels.COMMUNE.table, communes))
         _view_table(info, shown, {col: shown[col].tolist()}, [replace(meta, key=col)],
                     meta.label, {col: f"{meta.label} ({meta.unit})"})
         info["notes"].append(
@@ -204,14 +227,21 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
             else fr.MISSING
             for c, e in zip(pts["capacite"], pts["capacite_estimee"], strict=True)
         ]
+        by, colors, title = "type_siae", None, "Structures d'insertion (SIAE)"
+        if params.get("by_reseau"):  # one colour per réseau (membership file imported)
+            by, title = reseau_colors.COLUMN, reseau_colors.TITLE
+            pts[by] = reseau_colors.category(pts["reseaux"], params["reseaux"])
+            colors = reseau_colors.colors(pts[by])
         weblayers.points_layer(
             m, pts, size="capacite", estimated="capacite_estimee", size_label="salariés",
             popup_fields=("nom", "type_siae", "adresse", "commune", "siret", "Capacité",
                           "Réseaux"),
-            attribution=f"Structures : {access.SRC_REGISTRY}",
+            attribution=f"Structures : {access.SRC_REGISTRY}", by=by, colors=colors,
+            title=title,
         )
         piles.pile_counts(m, pts)
-    what = info["indicator"].label if info.get("indicator") is not None else layer
+    what = info.get("title") or (info["indicator"].label if info.get("indicator") is not None
+                                 else layer)
     title = f"{data.territory_label(prefix, code)} — {what}"
     m.add_child(pngexport.PngButton(title, slugify(f"coodiag {title}")[:80]))
     folium.LayerControl(collapsed=True, position="topleft").add_to(m)

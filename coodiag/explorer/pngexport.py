@@ -47,6 +47,14 @@ class PngButton(MacroElement):
                 ctx.save(); ctx.translate(0, 30);
                 ctx.beginPath(); ctx.rect(0, 0, W, H); ctx.clip();
                 ctx.fillStyle = "#f3f5f7"; ctx.fillRect(0, 0, W, H);
+                // Image layers (the accessibility surface: an inline PNG) under the shapes.
+                box.querySelectorAll("img.leaflet-image-layer").forEach(function (im) {
+                    var r = im.getBoundingClientRect();
+                    ctx.save(); ctx.imageSmoothingEnabled = false;
+                    ctx.globalAlpha = parseFloat(getComputedStyle(im).opacity) || 1;
+                    ctx.drawImage(im, r.left - r0.left, r.top - r0.top, r.width, r.height);
+                    ctx.restore();
+                });
                 box.querySelectorAll(".leaflet-overlay-pane canvas").forEach(function (cv) {
                     var r = cv.getBoundingClientRect();
                     ctx.drawImage(cv, r.left - r0.left, r.top - r0.top, r.width, r.height);

@@ -28,7 +28,11 @@ PARAMS = {
     "acces": "access_type",
     "typologie": "typology",
     "commune": "commune_pick",
+    "droite": "indicator2",
+    "type_surface": "surface_type",
 }
+#: Query parameters of the check boxes (``1`` when ticked).
+BOOL_PARAMS = {"couleurs": "by_reseau", "deux_cartes": "pair", "surface": "surface"}
 LIST_PARAMS = {"types": "types", "reseaux": "reseaux"}
 MEMORY = "terr_memory"
 
@@ -53,6 +57,9 @@ def restore(levels_offered: Iterable[str]) -> None:
     for name, key in LIST_PARAMS.items():
         if name in q:
             st.session_state[key] = [v for v in q.get(name).split(",") if v]
+    for name, key in BOOL_PARAMS.items():
+        if name in q:
+            st.session_state[key] = q.get(name) == "1"
     if st.session_state.get("commune_pick"):
         st.session_state["pick"] = {"level": levels.COMMUNE.table,
                                     "code": st.session_state["commune_pick"]}
@@ -108,6 +115,8 @@ def query(params: Mapping, pick: Mapping | None) -> dict[str, str]:
     if params["layer"] == "Indicateur":
         out.update(carte=params["map_level"], theme=params.get("theme", ""),
                    indicateur=params["indicator"])
+        if params.get("pair"):
+            out.update(deux_cartes="1", droite=params.get("indicator2", ""))
     if params["layer"] in ("Indicateur", "Accessibilité"):
         out.update(classes=params["scheme"], k=str(params["k"]))
     if params["layer"] in ("Couverture (besoin / offre)", "Accessibilité"):
@@ -119,6 +128,10 @@ def query(params: Mapping, pick: Mapping | None) -> dict[str, str]:
         out["types"] = ",".join(params["types"])
     if params["reseaux"]:
         out["reseaux"] = ",".join(params["reseaux"])
+    if params.get("by_reseau"):
+        out["couleurs"] = "1"
+    if params.get("surface"):
+        out.update(surface="1", type_surface=params.get("surface_type", ""))
     if pick and pick.get("level") == levels.COMMUNE.table:
         out["commune"] = pick["code"]
     return {k: v for k, v in out.items() if v not in (None, "")}

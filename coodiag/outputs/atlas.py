@@ -3,7 +3,8 @@ snapshot and data exports, into one atlas folder.
 
 ``render(doc, folder)`` writes, in ``folder/``:
 
-- ``cartes/<name>.png`` (170 dpi) and ``cartes/<name>.svg`` for every map;
+- ``cartes/<name>.png`` (170 dpi) and ``cartes/<name>.svg`` for every map (the polygons of a
+  very large map are an image inside its SVG: ``cartes/LISEZMOI.txt`` says which);
 - ``<slug>.pdf`` (WeasyPrint, A4 portrait): cover, table of contents with page numbers,
   « Points d'attention » box (``doc.warnings``), one chapter per section (each on a new page),
   « Méthode et sources », and « Évolution » when a previous snapshot is given; running header
@@ -24,6 +25,10 @@ Choices
 - **One figure at a time**: each map's figure factory is called once, the figure saved as PNG
   and SVG then cleared, so memory stays flat however many maps an atlas holds. The PDF and the
   HTML use the same PNG (170 dpi: sharp in print, about 1 s per page to typeset).
+- **Large atlases in parallel**: above :data:`~coodiag.outputs.background.PARALLEL_EXPORT_ROWS`
+  rows of tables (the France atlas), the XLSX and CSV are written in a forked process while the
+  maps are drawn, the GeoPackage (styled as the maps) while the PDF and HTML are typeset
+  (:mod:`coodiag.outputs.background`); ``_timings["exports"]`` is then the wait only.
 - **French typography**: numbers with a narrow no-break space between thousands and a decimal
   comma (:func:`coodiag.fr.number`), « n.d. » for a missing value, a no-break space before
   « : ; ! ? % » and inside « guillemets » (:func:`coodiag.fr.typography`, applied to every
@@ -41,6 +46,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -51,8 +57,10 @@ from coodiag import fr, secrecy
 from coodiag._io import atomic_dir, write_json_atomic
 from coodiag.outputs import folder as output_folder
 from coodiag.outputs import maps
+from coodiag.outputs.background import PARALLEL_EXPORT_ROWS, start_call
 from coodiag.outputs.document import AtlasDocument, MapItem
 from coodiag.outputs.exports import check_json, json_ready, write_all
+from coodiag.outputs.exports.qgisstyle import style_of
 from coodiag.outputs.views import MapAsset, evolution_view, item_view, snapshot_date, sources_view
 
 #: Folder of the Jinja2 templates and stylesheets.
@@ -121,15 +129,40 @@ def threshold_of(doc: AtlasDocument) -> int:
 # ------------------------------------------------------------------------------------------
 
 
+#: Notes of the maps folder, written when some SVG holds its polygons as an image.
+MAPS_NOTE = "LISEZMOI.txt"
+
+
+def _maps_note(folder: Path, rasterized: Sequence[str]) -> None:
+    """Say which SVG files hold their polygons as an image (large territories)."""
+    lines = [
+        "Cartes de l'atlas : PNG (pour l'impression et le web) et SVG (modifiables).",
+        "",
+        "Dans les SVG suivants, les polygones (communes, intercommunalités ou zones) sont une "
+        "image (mêmes pixels que le PNG) : trop nombreux pour rester des tracés, ils feraient "
+        "des fichiers de plusieurs dizaines de Mo. Titres, légende, échelle, noms, contour et "
+        "structures restent des tracés et du texte modifiables. Les géométries complètes sont "
+        "dans le GeoPackage de l'atlas.",
+        "",
+        *[f"- {name}.svg" for name in rasterized],
+    ]
+    (folder / MAPS_NOTE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _draw_maps(doc: AtlasDocument, folder: Path, dpi: int) -> dict[str, MapAsset]:
     """Call each figure factory once, save PNG and SVG, release the figure."""
     from PIL import Image
 
     assets: dict[str, MapAsset] = {}
+    rasterized: list[str] = []
     for item in doc.maps():
         if item.name in assets:
             raise ValueError(f"Deux cartes portent le même nom : « {item.name} ».")
         fig = item.figure()
+        if getattr(fig, "coodiag_rasterized", False):
+            rasterized.append(item.name)
+        if item.layer is not None:  # the GeoPackage layer opens with the map's colours
+            item.layer.attrs["qgis_style"] = style_of(fig)
         try:
             png, svg = maps.save(fig, folder / item.name, formats=("png", "svg"), dpi=dpi)
         finally:
@@ -141,6 +174,8 @@ def _draw_maps(doc: AtlasDocument, folder: Path, dpi: int) -> dict[str, MapAsset
         with Image.open(png) as im:
             w, h = im.size
         assets[item.name] = MapAsset(png, svg, w, h)
+    if rasterized:
+        _maps_note(folder, rasterized)
     return assets
 
 
@@ -180,28 +215,69 @@ def _web_map_html(item: MapItem) -> str:
 def _write_html(
     env: Any, view: dict, doc: AtlasDocument, assets: Mapping[str, MapAsset], target: Path
 ) -> None:
+    import markupsafe
+
     from coodiag.outputs import webmap
 
     by_name = {m.name: m for m in doc.maps()}
+    # The page is rendered and checked with short tokens in place of the images and the
+    # interactive maps (each map page is checked on its own): scanning the 20 MB France page
+    # took seconds. The tokens are then replaced, the map pages escaped as Jinja would.
+    heavy: dict[str, str] = {}
     for section in view["sections"]:
         for item in section["content"]:
             if item["kind"] != "map":
                 continue
             png = assets[item["name"]].png
-            item["data_uri"] = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode(
+            token = f"coodiag-inline-{len(heavy)}-"
+            heavy[token] = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode(
                 "ascii"
             )
-            item["srcdoc"] = _web_map_html(by_name[item["name"]]) if item["web"] else None
+            item["data_uri"] = token
+            if item["web"]:
+                srcdoc = f"coodiag-inline-{len(heavy)}-"
+                heavy[srcdoc] = str(markupsafe.escape(_web_map_html(by_name[item["name"]])))
+                item["srcdoc"] = srcdoc
+            else:
+                item["srcdoc"] = None
     css = (TEMPLATES / "atlas_web.css").read_text("utf-8")
     page = env.get_template("atlas_web.html").render(
         **view, view=view, mode="web", css=css, webmap_height=WEBMAP_HEIGHT
     )
     webmap.assert_offline(page)
+    if heavy:
+        page = re.sub(r"coodiag-inline-\d+-", lambda m: heavy[m.group(0)], page)
     target.write_text(page, encoding="utf-8")
     for section in view["sections"]:  # the base64 images are large: drop them
         for item in section["content"]:
             item.pop("data_uri", None)
             item.pop("srcdoc", None)
+
+
+def _typeset(
+    doc: AtlasDocument,
+    view: dict,
+    assets: Mapping[str, MapAsset],
+    tmp: Path,
+    formats: Sequence[str],
+    timings: dict[str, Any],
+) -> dict[str, str]:
+    """Write the PDF and/or the HTML page; their file names, timings in ``timings``."""
+    names: dict[str, str] = {}
+    env = _env()
+    if "pdf" in formats:
+        t = time.perf_counter()
+        pages = _write_pdf(env, view, tmp, tmp / f"{doc.slug}.pdf")
+        timings["pdf"] = time.perf_counter() - t
+        timings["pages"] = pages
+        timings["per_page"] = timings["pdf"] / max(pages, 1)
+        names["pdf"] = f"{doc.slug}.pdf"
+    if "html" in formats:
+        t = time.perf_counter()
+        _write_html(env, view, doc, assets, tmp / f"{doc.slug}.html")
+        timings["html"] = time.perf_counter() - t
+        names["html"] = f"{doc.slug}.html"
+    return names
 
 
 def _share_modes(root: Path) -> None:
@@ -254,54 +330,56 @@ def render(
     names: dict[str, Any] = {}
     with atomic_dir(folder) as tmp:
         output_folder.mark(tmp)
-        t = time.perf_counter()
-        assets = _draw_maps(doc, tmp / "cartes", dpi)
-        timings["cartes"] = time.perf_counter() - t
-        if assets:
-            names["cartes"] = "cartes"
-
-        written: dict[str, Any] = {}
-        if exports:
+        waits: list = []  # the exports: the tables need no map, the layers need their styles
+        tables = doc.export_tables() if exports else []
+        fork = sum(len(table.frame) for table in tables) > PARALLEL_EXPORT_ROWS
+        common = {"title": doc.title, "stem": slug, "threshold": threshold_of(doc),
+                  "produced": produced}
+        try:
             t = time.perf_counter()
-            layers = {m.name: m.layer for m in doc.maps() if m.layer is not None}
-            written = write_all(
-                tmp,
-                tables=doc.export_tables(),
-                layers=layers,
-                title=doc.title,
-                stem=slug,
-                person_counts={
-                    m.name: list(m.person_counts)
-                    for m in doc.maps()
-                    if m.layer is not None and m.person_counts
-                },
-                layer_titles={m.name: m.title for m in doc.maps() if m.layer is not None},
-                threshold=threshold_of(doc),
-                produced=produced,
-            )
+            if tables:  # XLSX and CSV, beside the maps when large
+                waits.append(start_call(lambda: write_all(tmp, tables, {}, **common), fork=fork))
             timings["exports"] = time.perf_counter() - t
-            if "xlsx" in written:
-                names["xlsx"] = f"{slug}.xlsx"
-                names["csv"] = "csv"
-            if "gpkg" in written:
+            t = time.perf_counter()
+            assets = _draw_maps(doc, tmp / "cartes", dpi)
+            timings["cartes"] = time.perf_counter() - t
+            if assets:
+                names["cartes"] = "cartes"
+            t = time.perf_counter()
+            layered = [m for m in doc.maps() if m.layer is not None] if exports else []
+            if layered:  # the GeoPackage, its layers styled as the maps
+                waits.append(start_call(lambda: write_all(
+                    tmp, [], {m.name: m.layer for m in layered},
+                    person_counts={m.name: list(m.person_counts)
+                                   for m in layered if m.person_counts},
+                    layer_titles={m.name: m.title for m in layered}, **common,
+                ), fork=fork))
+            timings["exports"] += time.perf_counter() - t
+            if tables:
+                names["xlsx"], names["csv"] = f"{slug}.xlsx", "csv"
+            if layered:
                 names["gpkg"] = f"{slug}.gpkg"
-
-        files = {k: names.get(k) for k in ("xlsx", "gpkg", "csv")}
-        files["pdf"] = f"{slug}.pdf" if "pdf" in formats else None
-        view = document_view(doc, assets, previous_snapshot, produced, files)
-        env = _env()
-        if "pdf" in formats:
-            t = time.perf_counter()
-            pages = _write_pdf(env, view, tmp, tmp / f"{slug}.pdf")
-            timings["pdf"] = time.perf_counter() - t
-            timings["pages"] = pages
-            timings["per_page"] = timings["pdf"] / max(pages, 1)
-            names["pdf"] = f"{slug}.pdf"
-        if "html" in formats:
-            t = time.perf_counter()
-            _write_html(env, view, doc, assets, tmp / f"{slug}.html")
-            timings["html"] = time.perf_counter() - t
-            names["html"] = f"{slug}.html"
+            files = {k: names.get(k) for k in ("xlsx", "gpkg", "csv")}
+            files["pdf"] = f"{slug}.pdf" if "pdf" in formats else None
+            view = document_view(doc, assets, previous_snapshot, produced, files)
+            names.update(_typeset(doc, view, assets, tmp, formats, timings))
+        except BaseException:
+            for wait in waits:  # a child still writing is stopped, its files dropped
+                wait.cancel()
+            raise
+        t = time.perf_counter()
+        written: dict[str, Any] = {}
+        for k, wait in enumerate(waits):
+            try:
+                written.update(wait())
+            except BaseException:
+                for other in waits[k + 1:]:
+                    other.cancel()
+                raise
+        timings["exports"] += time.perf_counter() - t  # when forked: only the wait
+        for key, name in (("xlsx", "xlsx"), ("xlsx", "csv"), ("gpkg", "gpkg")):
+            if key not in written:
+                names.pop(name, None)
         snapshot = json_ready(doc.snapshot)  # NaN / infinity -> null: strict JSON
         check_json(snapshot)
         write_json_atomic(tmp / f"{slug}.json", snapshot)

@@ -36,20 +36,31 @@ def _is_atlas(folder: Path) -> bool:
     )
 
 
-def check_target(folder: Path | str) -> Path:
-    """The absolute target folder, once it is known to be safe to replace (else DataError)."""
+def check_owned(folder: Path | str, *, what: str, ours, foreign: str) -> Path:
+    """The absolute ``folder``, once it is new, empty or ``ours(folder)`` (else DataError).
+
+    ``what`` names the folder in messages (« Dossier de sortie »); ``foreign`` ends the message
+    refusing a folder holding other files (why, and what to give instead).
+    """
     target = Path(folder).expanduser().resolve()
     if target == Path(target.anchor) or target == Path.home().resolve():
-        raise DataError(f"Dossier de sortie refusé : {target} (racine ou dossier personnel).")
+        raise DataError(f"{what} refusé : {target} (racine ou dossier personnel).")
     if target.exists() and not target.is_dir():
-        raise DataError(f"Dossier de sortie : {target} est un fichier, pas un dossier.")
-    if target.is_dir() and any(target.iterdir()) and not _is_atlas(target):
+        raise DataError(f"{what} : {target} est un fichier, pas un dossier.")
+    if target.is_dir() and any(target.iterdir()) and not ours(target):
         raise DataError(
-            f"Dossier de sortie refusé : {target} contient déjà des fichiers qui ne viennent pas "
-            "de coodiag, et un atlas remplace tout le contenu de son dossier. Indiquez un "
-            "dossier vide ou nouveau (par exemple --sortie atlas/mon-diagnostic)."
+            f"{what} refusé : {target} contient déjà des fichiers qui ne viennent pas {foreign}"
         )
     return target
+
+
+def check_target(folder: Path | str) -> Path:
+    """The absolute target folder, once it is known to be safe to replace (else DataError)."""
+    return check_owned(
+        folder, what="Dossier de sortie", ours=_is_atlas,
+        foreign="de coodiag, et un atlas remplace tout le contenu de son dossier. Indiquez un "
+        "dossier vide ou nouveau (par exemple --sortie atlas/mon-diagnostic).",
+    )
 
 
 def mark(tmp: Path) -> None:

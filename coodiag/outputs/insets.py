@@ -22,6 +22,7 @@ import shapely
 from coodiag import fr
 from coodiag.outputs.furniture import RESERVED, halo_text
 from coodiag.outputs.geometry import piles, spread
+from coodiag.outputs.polygons import draw_polygons, leaders
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -119,9 +120,8 @@ def draw_zoom(
         frame = shapely.box(centre[0] - half_x, centre[1] - half_y,
                             centre[0] + half_x, centre[1] + half_y)
         near = base[base.intersects(frame)]
-        near.plot(ax=inset, facecolor="#f7f6f2", edgecolor="#bdbdbd", linewidth=0.5, zorder=1)
-        inset.set_xlabel("")
-        inset.set_ylabel("")
+        draw_polygons(inset, near.geometry, facecolor="#f7f6f2", edgecolor="#bdbdbd",
+                      linewidth=0.5, zorder=1)
     # symbols reduced so that the whole pile fits in the inset
     side_pt = min(bbox.width, bbox.height) * 72.0 / ax.figure.dpi
     n = len(idx)
@@ -131,8 +131,7 @@ def draw_zoom(
     small = areas[idx] * shrink
     unit_per_pt = 2 * half_x / max(bbox.width * 72.0 / ax.figure.dpi, 1.0)
     out, _ = spread(pts, 0.62 * np.sqrt(small) * unit_per_pt)
-    for p, q in zip(pts, out, strict=True):
-        inset.plot([p[0], q[0]], [p[1], q[1]], color="#4a4a4a", linewidth=0.4, zorder=3)
+    leaders(inset, pts, out, linewidth=0.4, zorder=3, capstyle="projecting")
     inset.scatter(pts[:, 0], pts[:, 1], s=5, color="#1a1a1a", zorder=4, linewidths=0)
     draw(inset, np.arange(n), out, small)
     halo_text(inset, (0.03, 0.97), title, transform=inset.transAxes, ha="left", va="top",

@@ -39,6 +39,7 @@ from coodiag.outputs.palettes import (
     SEA_COLOR,
     siae_style,
 )
+from coodiag.outputs.polygons import draw_paths, layer_tolerance, leaders, polygon_paths
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -121,10 +122,15 @@ def unit_names(data: gpd.GeoDataFrame, label_column: str) -> list[tuple[float, f
 def finish_areas(
     axm: Axes, data: gpd.GeoDataFrame, layout: Layout, outline: Any, spots: Any, labels: Any,
     label_column: str, *, towns: gpd.GeoDataFrame | None = None, level: str = "communes",
+    paths: list | None = None,
 ) -> None:
     """Unit borders, study outline, scale bar, north arrow and names of an area map: the main
-    towns of ``towns`` (or of ``data``) on a map of communes, the units' names otherwise."""
-    data.boundary.plot(ax=axm, color="white", linewidth=0.3 if len(data) > 150 else 0.5, zorder=3)
+    towns of ``towns`` (or of ``data``) on a map of communes, the units' names otherwise.
+    ``paths``: the units already as paths (:func:`drawn_paths`), made here otherwise."""
+    if paths is None:
+        paths = drawn_paths(axm, data)
+    draw_paths(axm, paths, edgecolor="white", linewidth=0.3 if len(data) > 150 else 0.5,
+               zorder=3)
     gpd.GeoSeries([outline], crs=data.crs).boundary.plot(
         ax=axm, color=OUTLINE_COLOR, linewidth=0.9, zorder=5
     )
@@ -142,10 +148,19 @@ def finish_areas(
     place_labels(axm, pts, context_spots=spots, reserved_axes_fraction=reserved(axm))
 
 
-def plot_nodata(ax: Axes, gdf: gpd.GeoDataFrame) -> None:
-    """The units without a value (or secret), hatched in grey."""
-    gdf.plot(ax=ax, facecolor=NODATA_COLOR, edgecolor=NODATA_HATCH_COLOR, hatch=NODATA_HATCH,
-             linewidth=0, zorder=2)
+def drawn_paths(ax: Axes, data: gpd.GeoDataFrame) -> list:
+    """The units of ``data`` as paths to draw on ``ax`` (simplified below a pixel when the
+    layer is large: :mod:`coodiag.outputs.polygons`)."""
+    geoms = np.asarray(data.geometry.array, dtype=object)
+    return polygon_paths(geoms, layer_tolerance(ax, geoms))
+
+
+def plot_nodata(ax: Axes, gdf: gpd.GeoDataFrame, paths: list | None = None) -> None:
+    """The units without a value (or secret), hatched in grey (``paths``: already drawn)."""
+    if paths is None:
+        paths = drawn_paths(ax, gdf)
+    draw_paths(ax, paths, facecolor=NODATA_COLOR, edgecolor=NODATA_HATCH_COLOR,
+               hatch=NODATA_HATCH, linewidth=0, zorder=2)
 
 
 def patch(color: str | None) -> Any:
@@ -172,9 +187,7 @@ def spread_symbols(ax: Axes, xy: np.ndarray, areas: np.ndarray, zorder: float = 
     # half the side of the marker's box, plus room for triangles, diamonds and edges
     radii = 0.62 * np.sqrt(np.asarray(areas, dtype=float)) * points_per_unit(ax)
     out, moved = spread(xy, radii)
-    for i in np.flatnonzero(moved):
-        ax.plot([xy[i, 0], out[i, 0]], [xy[i, 1], out[i, 1]], color="#4a4a4a", linewidth=0.5,
-                zorder=zorder, solid_capstyle="round")
+    leaders(ax, xy[moved], out[moved], linewidth=0.5, zorder=zorder)
     if moved.any():
         centres = np.unique(np.round(xy[moved], 6), axis=0)
         ax.scatter(centres[:, 0], centres[:, 1], s=6, color="#1a1a1a", zorder=zorder + 0.1,

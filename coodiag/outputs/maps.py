@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 
 from coodiag import fr
 from coodiag._io import atomic_path
@@ -43,6 +44,7 @@ from coodiag.outputs.furniture import RC, draw_legend, source_text
 from coodiag.outputs.geometry import to_metric
 from coodiag.outputs.mapframe import (
     credits_line,
+    drawn_paths,
     finish_areas,
     frame,
     legend_rows,
@@ -52,6 +54,7 @@ from coodiag.outputs.mapframe import (
 )
 from coodiag.outputs.palettes import QUALITATIVE
 from coodiag.outputs.pointmaps import points_map
+from coodiag.outputs.polygons import draw_paths, subset
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -123,14 +126,15 @@ def choropleth(
         )
         axm = layout.ax
 
-        classes = cl.classes
+        classes = np.asarray(cl.classes)
+        paths = drawn_paths(axm, data)  # built once: fills, hatches and borders
         if (classes >= 0).any():
-            colors = [cl.colors[c] for c in classes[classes >= 0]]
-            data[classes >= 0].plot(ax=axm, color=colors, linewidth=0, zorder=2)
+            draw_paths(axm, subset(paths, classes >= 0),
+                       facecolor=[cl.colors[c] for c in classes[classes >= 0]], zorder=2)
         if (classes < 0).any():
-            plot_nodata(axm, data[classes < 0])
+            plot_nodata(axm, data[classes < 0], subset(paths, classes < 0))
         finish_areas(axm, data, layout, outline, spots, labels, label_column, towns=towns,
-                     level=level)
+                     level=level, paths=paths)
 
         handles, texts = [], []
         for c in range(cl.k - 1, -1, -1):  # highest class on top
@@ -146,6 +150,7 @@ def choropleth(
         source_text(layout, full_source)
     fig = layout.fig
     fig.coodiag_classification = cl  # for tests and callers that want the classes
+    fig.coodiag_style = ("graduated", column, cl)  # the GeoPackage's QGIS style
     return fig
 
 
@@ -196,25 +201,29 @@ def categorical(
             n_legend_rows=len(names) + 1 + legend_rows(points), towns=towns,
         )
         axm = layout.ax
+        paths = drawn_paths(axm, data)  # built once: fills, hatches and borders
         handles, texts = [], []
         for cat, label in names.items():
-            part = data[data["_cat"] == cat]
-            if not len(part):
+            inside = (data["_cat"] == cat).to_numpy()
+            if not inside.any():
                 continue
-            part.plot(ax=axm, color=palette[cat], linewidth=0, zorder=2)
+            draw_paths(axm, subset(paths, inside), facecolor=palette[cat], zorder=2)
             handles.append(patch(palette[cat]))
-            texts.append(f"{label} ({units_text(len(part), units)})")
-        missing = data[~data["_cat"].isin(list(names))]
-        if len(missing):
-            plot_nodata(axm, missing)
+            texts.append(f"{label} ({units_text(int(inside.sum()), units)})")
+        lost = (~data["_cat"].isin(list(names))).to_numpy()
+        if lost.any():
+            plot_nodata(axm, data[lost], subset(paths, lost))
             handles.append(patch(None))
-            texts.append(f"{fr.MISSING_LABEL} ({units_text(len(missing), units)})")
+            texts.append(f"{fr.MISSING_LABEL} ({units_text(int(lost.sum()), units)})")
         finish_areas(axm, data, layout, outline, spots, labels, label_column, towns=towns,
-                     level=level)
+                     level=level, paths=paths)
         more_handles, more_texts = overlay_points(axm, points, data.crs)
         draw_legend(layout, handles + more_handles, texts + more_texts,
                     meta_text(meta, "label") or column, None)
         source_text(layout, full_source)
+    shown = set(data["_cat"].dropna())  # the GeoPackage's QGIS style: the classes shown
+    layout.fig.coodiag_style = ("categorized", column,
+                                [(c, names[c], palette[c]) for c in names if c in shown])
     return layout.fig
 
 

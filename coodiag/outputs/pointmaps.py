@@ -28,8 +28,15 @@ from coodiag.outputs.furniture import (
 from coodiag.outputs.geometry import to_metric
 from coodiag.outputs.insets import count_symbol, draw_zoom, pile_to_zoom, reserved
 from coodiag.outputs.labels import label_points, place_labels
-from coodiag.outputs.mapframe import credits_line, frame, points_per_unit, spread_symbols
+from coodiag.outputs.mapframe import (
+    credits_line,
+    drawn_paths,
+    frame,
+    points_per_unit,
+    spread_symbols,
+)
 from coodiag.outputs.palettes import OUTLINE_COLOR, siae_style
+from coodiag.outputs.polygons import draw_paths
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -37,6 +44,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Fill of the points outside the study area.
 OTHERS_COLOR = "#b8b8b8"
+#: Above this many points (France, several régions), the symbols sharing a place are not set
+#: around it nor zoomed on: they would all chain into one pile.
+SPREAD_MAX = 1000
+#: Area of the symbols of such a crowded map, as a share of the usual one (hollow symbols
+#: are then left unfilled, so that those below show through).
+CROWDED_SHRINK = 0.2
 
 
 def points_map(
@@ -95,8 +108,8 @@ def points_map(
         )
         axm = layout.ax
         if base_m is not None and len(base_m):
-            base_m.plot(ax=axm, facecolor="#f7f6f2", edgecolor="#cdcdcd",
-                        linewidth=0.3 if len(base_m) > 150 else 0.5, zorder=2)
+            draw_paths(axm, drawn_paths(axm, base_m), facecolor="#f7f6f2", edgecolor="#cdcdcd",
+                       linewidth=0.3 if len(base_m) > 150 else 0.5, zorder=2)
             gpd.GeoSeries([outline], crs=crs).boundary.plot(
                 ax=axm, color=OUTLINE_COLOR, linewidth=0.9, zorder=5
             )
@@ -106,15 +119,18 @@ def points_map(
 
         xy_raw = np.column_stack([pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()])
         sizes_v = None
-        smax = 420.0
+        crowded = len(pts) > SPREAD_MAX  # France: symbols at their place, no spread nor zoom
+        shrink = CROWDED_SHRINK if crowded else 1.0
+        smax = 420.0 * shrink
         if size is not None:
             sizes_v = pd.to_numeric(pts[size], errors="coerce").to_numpy(dtype=float)
             vmax = np.nanmax(sizes_v) if np.isfinite(sizes_v).any() else 0.0
-            area = np.where(np.isfinite(sizes_v) & (vmax > 0), smax * sizes_v / (vmax or 1), 22.0)
-            area = np.clip(area, 10.0, None)
+            area = np.where(np.isfinite(sizes_v) & (vmax > 0), smax * sizes_v / (vmax or 1),
+                            22.0 * shrink)
+            area = np.clip(area, 10.0 * shrink, None)
         else:
             vmax = 0.0
-            area = np.full(len(pts), 34.0)
+            area = np.full(len(pts), 34.0 * shrink)
         est = (
             pts[estimated].fillna(False).astype(bool).to_numpy()
             if estimated is not None and estimated in pts.columns
@@ -132,16 +148,18 @@ def points_map(
                         continue
                     ax.scatter(
                         where[sel, 0], where[sel, 1], s=areas[sel], marker=st["marker"],
-                        facecolors="white" if hollow else st["color"],
+                        facecolors=("none" if crowded else "white") if hollow else st["color"],
                         edgecolors=st["color"] if hollow else "#1a1a1a",
                         linewidths=1.3 if hollow else 0.5, zorder=7, alpha=0.95,
                     )
 
         x0, x1 = axm.get_xlim()
-        zoom = pile_to_zoom(xy_raw, 0.62 * np.sqrt(area) * points_per_unit(axm), x1 - x0)
+        zoom = [] if crowded else pile_to_zoom(
+            xy_raw, 0.62 * np.sqrt(area) * points_per_unit(axm), x1 - x0)
         rest = np.setdiff1d(np.arange(len(pts)), zoom)
         xy = xy_raw.copy()
-        xy[rest] = spread_symbols(axm, xy_raw[rest], area[rest])
+        if not crowded:
+            xy[rest] = spread_symbols(axm, xy_raw[rest], area[rest])
         draw(axm, rest, xy[rest], area[rest])
         if zoom:
             place = pile_name(pts, zoom)
@@ -170,6 +188,9 @@ def points_map(
                                   markerfacecolor=OTHERS_COLOR, markeredgecolor="#6f6f6f"))
             texts.append(f"SIAE voisines, hors du territoire ({n_others})")
         notes = []
+        if crowded:
+            notes.append("Structures dessinées à leur position : trop nombreuses à cette "
+                         "échelle pour être écartées les unes des autres.")
         if np.any(xy[rest] != xy_raw[rest]):
             notes.append("Structures proches disposées autour de leur position commune (point "
                          "noir), pour qu'aucune n'en cache une autre.")
@@ -179,6 +200,7 @@ def points_map(
         note = " ".join(notes) or None
         draw_legend(layout, handles, texts, f"Type de structure ({len(pts)} au total)", note)
         source_text(layout, full_source)
+    layout.fig.coodiag_style = ("points", by, style)  # the GeoPackage's QGIS style
     return layout.fig
 
 

@@ -33,6 +33,8 @@ from coodiag.outputs.captions import meta_text
 from coodiag.outputs.document import ExportTable, KeyMessages, TableItem, readable_header
 from coodiag.outputs.exports import prepare_columns
 
+#: A table cut for the page shows all its rows when at most this many would be left out.
+WIDOW_ROWS = 5
 #: A missing number in a page.
 MISSING_HTML = f'<span class="nd">{fr.MISSING}</span>'
 #: Usable width of an A4 page (mm), portrait and landscape, between the margins.
@@ -153,6 +155,8 @@ def table_sources(table: ExportTable) -> list[str]:
 
 def table_view(item: TableItem, limit: int) -> dict:
     """The view of a table showing its first ``limit`` rows (the XLSX has them all)."""
+    if limit > 0 and 0 < len(item.export.frame) - limit <= WIDOW_ROWS:
+        limit = len(item.export.frame)  # never « 26 lignes ; 25 premières »: show the few left
     table = item.export
     frame = table_frame(table)
     n = len(frame)

@@ -53,13 +53,15 @@ class GeoJsonLayer(Layer):
     """A GeoJSON layer with per-class styles, tooltips and popups assembled in JavaScript.
 
     Each feature carries ``_c`` (index into ``styles``), and optionally ``_n`` (name, HTML),
-    ``_v`` (value, HTML), ``_p`` (popup HTML). The tooltip reads ``<b>name</b><br>label : value``.
+    ``_v`` (value, HTML), ``_p`` (popup HTML, or its cells and ``popup_labels``). The tooltip
+    reads ``<b>name</b><br>label : value``.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }}_styles = {{ this.styles_json }};
+            var {{ this.get_name() }}_labels = {{ this.labels_json }};
             var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
                 attribution: {{ this.attribution|tojson }},
                 {%- if this.points %}
@@ -79,7 +81,11 @@ class GeoJsonLayer(Layer):
                         tip += (tip ? "<br>" : "") + {{ this.value_label|tojson }} + p._v;
                     }
                     if (tip) { layer.bindTooltip(tip, {sticky: {{ this.sticky|tojson }}}); }
-                    if (p._p) { layer.bindPopup(p._p, {maxWidth: 340}); }
+                    if (p._p) { layer.bindPopup(Array.isArray(p._p)  // [[label, value]...]
+                        ? "<div class='coodiag-popup'><table>" + p._p.map(function (c) {
+                            return "<tr><th>" + {{ this.get_name() }}_labels[c[0]] + "</th><td>"
+                                + c[1] + "</td></tr>"; }).join("") + "</table></div>"
+                        : p._p, {maxWidth: 340}); }
                     {%- if not this.points %}
                     layer.on({
                         mouseover: function (e) {
@@ -106,11 +112,13 @@ class GeoJsonLayer(Layer):
         attribution: str = "",
         show: bool = True,
         overlay: bool = True,
+        popup_labels: Sequence[str] = (),
     ) -> None:
         super().__init__(name=name, overlay=overlay, control=True, show=show)
         self._name = "CoodiagGeoJson"
         self.data_json = js_literal({"type": "FeatureCollection", "features": features})
         self.styles_json = js_literal(styles)
+        self.labels_json = js_literal(list(popup_labels))
         self.points = points
         self.sticky = not points
         self.value_label = value_label
@@ -256,9 +264,11 @@ def outline_layer(
     return layer
 
 
-def _popup_html(row: Mapping[str, Any], fields: Sequence[str], type_col: str) -> str:
+def _popup_cells(row: Mapping[str, Any], fields: Sequence[str], type_col: str) -> list:
+    """The popup of ``row``: ``[[index of the field's label, value HTML]...]``, the table made in
+    the page (:class:`GeoJsonLayer`: France's 3,900 SIAE weigh 1 MB less)."""
     cells = []
-    for f in fields:
+    for k, f in enumerate(fields):
         if f not in row:
             continue
         v = row[f]
@@ -267,9 +277,8 @@ def _popup_html(row: Mapping[str, Any], fields: Sequence[str], type_col: str) ->
         text = str(v)
         if f == type_col and text in SIAE_TYPES:
             text = f"{text} — {SIAE_TYPES[text]['nom']}"
-        label = FIELD_LABELS.get(f, f)
-        cells.append(f"<tr><th>{html.escape(label)}</th><td>{html.escape(text)}</td></tr>")
-    return f"<div class='coodiag-popup'><table>{''.join(cells)}</table></div>" if cells else ""
+        cells.append([k, html.escape(text)])
+    return cells
 
 
 def points_layer(
@@ -286,11 +295,13 @@ def points_layer(
     attribution: str | None = None,
     legend: bool = True,
     show: bool = True,
+    colors: Mapping[str, str] | None = None,
 ) -> list[GeoJsonLayer]:
     """Add the SIAE (or any points) to ``m``: one layer per type (toggled in the layer
     control), circle markers in the colours of the static maps, a tooltip with the name, a
     popup with ``popup_fields``. ``size``: a capacity column (radius ∝ √capacity); ``estimated``:
-    boolean column, estimated capacities drawn hollow and flagged in the legend."""
+    boolean column, estimated capacities drawn hollow and flagged in the legend; ``colors``:
+    category of ``by`` -> colour (default: the SIAE types' colours)."""
     if by not in points.columns:
         raise KeyError(f"Colonne absente de la couche de points : « {by} ».")
     pts = points.to_crs(4326) if points.crs is not None and points.crs.to_epsg() != 4326 else points
@@ -299,6 +310,8 @@ def points_layer(
     xy = np.round(dodge(xy, radius=0.0008), 5)
     types = [str(t) if t is not None and not pd.isna(t) else "autre" for t in pts[by]]
     style = siae_style(types)
+    if colors:  # one colour per category of ``by`` (legend in this order), not the SIAE types
+        style = {t: {"nom": "", "color": c, "marker": "o"} for t, c in colors.items()}
     radius = np.full(len(pts), 6.5)
     vmax = 0.0
     if size is not None and size in pts.columns:
@@ -323,22 +336,20 @@ def points_layer(
             continue
         idx = idx[np.argsort(-radius[idx], kind="stable")]
         styles, features = [], []
+        style_index: dict[tuple, int] = {}  # each distinct style written once (France: 3,900)
         for i in idx:
             hollow = bool(est[i])
-            styles.append(
-                {
-                    "radius": float(round(radius[i], 1)),
-                    "fillColor": "#ffffff" if hollow else st["color"],
-                    "fillOpacity": 0.95,
-                    "color": st["color"] if hollow else "#1a1a1a",
-                    "weight": 2.5 if hollow else 1,
-                }
-            )
-            props = {"_c": len(styles) - 1}
+            key = (float(round(radius[i], 1)), hollow)
+            if key not in style_index:
+                style_index[key] = len(styles)
+                styles.append({"radius": key[0], "fillColor": "#ffffff" if hollow else st["color"],
+                               "fillOpacity": 0.95, "color": st["color"] if hollow else "#1a1a1a",
+                               "weight": 2.5 if hollow else 1})
+            props = {"_c": style_index[key]}
             name = records[i].get(name_column)
             if name is not None and not pd.isna(name):
                 props["_n"] = html.escape(str(name))
-            popup = _popup_html(records[i], popup_fields, by)
+            popup = _popup_cells(records[i], popup_fields, by)
             if popup:
                 props["_p"] = popup
             features.append(
@@ -359,6 +370,7 @@ def points_layer(
             points=True,
             attribution=html.escape(attribution or ""),
             show=show,
+            popup_labels=[html.escape(FIELD_LABELS.get(f, f)) for f in popup_fields],
         )
         m.add_child(layer)
         layers.append(layer)

@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from coodiag import levels
-from coodiag.analyses import access, coverage, demand, offer, specificity
+from coodiag.analyses import access, coverage, demand, offer, specificity, typology
 from coodiag.base.store import Base
 from coodiag.errors import BaseMissingError
 
@@ -24,6 +24,8 @@ from coodiag.errors import BaseMissingError
 COVERAGE_CLASSES = coverage.CLASSES
 #: Appended to a class whose commune has an estimated need.
 COVERAGE_ESTIMATE_MARK = coverage.ESTIMATE_MARK
+#: Coverage classifications kept per context (one per territory): a batch stays bounded.
+MAX_COVERAGE_CACHE = 64
 
 
 def data_coverage(
@@ -149,6 +151,15 @@ class Context:
         )
         return Accessibility(demand=dem, access=acc, nearest=near, coverage=national)
 
+    @cached_property
+    def offer_typology(self) -> typology.HCPCResult:
+        """The typology of the zones d'emploi by their insertion offer (national, the same for
+        every SIAE): :func:`coodiag.analyses.typology.preset_offre_insertion`, computed once."""
+        return typology.preset_offre_insertion(
+            self.communes, self.indicators, self.ze_indicators, self.registry,
+            user_capacity=self.capacite, meta=self.meta,
+        )
+
     def reference_codes(self, codes, reference: str = coverage.DEFAULT_REFERENCE) -> set[str]:
         """The metropolitan communes over which the coverage thresholds of ``codes`` are
         computed: ``codes`` themselves (``territoire``), the communes of their région(s)
@@ -203,6 +214,8 @@ class Context:
             type_siae=type_siae,
         )
         if access_table is None:
+            if len(self._coverage) >= MAX_COVERAGE_CACHE:  # bounded: a batch of many SIAE
+                self._coverage.clear()
             self._coverage[key] = out
         return out
 

@@ -35,6 +35,7 @@ from coodiag.reports import residents
 from coodiag.reports.context import Context, data_coverage, elderly_typology_note
 from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
 from coodiag.reports.key_figures import key_figures, official_tables
+from coodiag.reports.surfaces import Surfaces, atlas_surface
 
 #: Version of the snapshot format (``--comparer`` refuses another major version).
 SNAPSHOT_VERSION = 1
@@ -74,6 +75,7 @@ class Diagnostic:
     profil: pd.DataFrame | None = None
     #: the zones d'emploi of the structure's région (Lambert-93), for the map of their typology
     zones_geo: gpd.GeoDataFrame | None = None
+    surface: Surfaces | None = None  # 2SFCA surface to all SIAE (reports.surfaces)
 
     def snapshot(self) -> dict:
         """A machine-readable summary of the figures (JSON-able), for later comparison."""
@@ -99,7 +101,8 @@ class Diagnostic:
         }
 
 
-def _structure(registry: pd.DataFrame, siret: str) -> pd.DataFrame:
+def structure_rows(registry: pd.DataFrame, siret: str) -> pd.DataFrame:
+    """The registry rows of ``siret``, else a French error (unknown SIRET, no commune)."""
     clean = codes.parse_siret(siret)
     rows = registry[registry["siret"] == clean]
     if rows.empty:
@@ -164,12 +167,11 @@ def run(
     rayon_km = check_radius(rayon_km)
     threshold = secrecy.get_threshold(threshold)  # below the legal floor: refused before any work
     ctx = context if context is not None else Context(capacite=capacite)
-    capacite = ctx.capacite
     communes_all = ctx.communes
     ind = ctx.indicators
     ze_ind = ctx.ze_indicators
     registry = ctx.registry
-    rows = _structure(registry, siret)
+    rows = structure_rows(registry, siret)
     main = rows.iloc[0]
     code_siae = str(main["code_commune"])
     zone = str(communes_all.set_index("code").loc[code_siae, "crs_zone"])
@@ -258,9 +260,7 @@ def run(
     # Typologies.
     typo: dict[str, Any] | None = None
     try:
-        zones_res = typology.preset_offre_insertion(
-            communes_all, ind, ze_ind, registry, user_capacity=capacite, meta=ctx.meta
-        )
+        zones_res = ctx.offer_typology  # national: computed once per context
         typo = {"zones": zones_res}
         mask = communes_all["dep"].isin(deps)
         have, total = data_coverage(communes_all, ind, mask, typology.PERSONNES_AGEES_ACTIVES)
@@ -372,6 +372,7 @@ def run(
         evolution=evolution,
         residences_eloignees=far if far is not None and len(far) else None,
         profil=profil,
+        surface=atlas_surface(ctx, codes_in),
         parametres={
             "denominateur_impact": impact.UNEMPLOYED[denominator][1],
             "rayon_prospection_km": rayon_km,

@@ -18,6 +18,7 @@ from coodiag.reference.cog import current_code
 from coodiag.reports.context import Context, data_coverage, elderly_typology_note
 from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
 from coodiag.reports.key_figures import key_figures, official_tables
+from coodiag.reports.surfaces import Surfaces, atlas_surface
 
 
 @dataclass
@@ -44,6 +45,7 @@ class TerritoryAtlas:
     seuils_couverture: str = ""  # the reference and threshold values of the coverage classes
     couverture: pd.DataFrame | None = None  # the coverage classes (Context.coverage), attrs
     recommandations: list[recommend.Recommendation] = field(default_factory=list)  # CDIAE
+    surface: Surfaces | None = None  # 2SFCA surface to all SIAE (reports.surfaces)
 
     def snapshot(self) -> dict:
         import json
@@ -218,6 +220,7 @@ def run(
         ),
         notes=notes,
         evolution=evolution,
+        surface=atlas_surface(ctx, codes_in),
     )
 
 

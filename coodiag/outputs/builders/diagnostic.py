@@ -35,6 +35,7 @@ from coodiag.outputs.document import (
     Section,
     TableItem,
 )
+from coodiag.outputs.surfacemap import surface_section
 from coodiag.outputs.wording import display_name
 
 
@@ -53,11 +54,15 @@ def diagnostic_document(diag: Any, *, previous: dict | None = None) -> AtlasDocu
             offer_map(diag.offre, communes, context,
                       comment="Chaque symbole est une SIAE, de taille proportionnelle à sa "
                       "capacité ; les symboles creux signalent une capacité estimée."),
-            TableItem(offer_table(diag.offre, set(communes["code"]))),
+            # every SIAE the map counts: a reader looks for partners in this list
+            TableItem(offer_table(diag.offre, set(communes["code"])),
+                      max_rows=len(diag.offre) + 1),
         ]),
         impact_section(diag, context),
         profile_section(diag),
         coverage_section(diag, context),
+        surface_section(diag.surface, communes, diag.offre, context)
+        if getattr(diag, "surface", None) is not None else None,
         _typologies(diag, context),
         _zones(diag),
         _prospecting(diag),

@@ -69,11 +69,29 @@ def typology_sheet(result: Any, units: pd.DataFrame, *, name: str, title: str,
     )
 
 
+def coverage_sheet(communes: pd.DataFrame, meta: Indicator) -> ExportTable:
+    """« Classes de couverture »: the coverage class of every commune (``code, nom, classe``
+    and, when present, ``besoin``, ``offre``), by class then code."""
+    cols = [c for c in ("code", "nom", "classe", "besoin", "offre") if c in communes.columns]
+    out = communes[cols].copy()
+    out = out.sort_values(["classe", "code"], na_position="last").reset_index(drop=True)
+    return ExportTable(
+        name="Classes de couverture", frame=out,
+        title="Classe de couverture de chaque commune : besoin d'insertion et offre accessible",
+        columns={"code": "Code commune", "nom": "Commune", "classe": "Classe",
+                 "besoin": "Besoin (chômeurs pour 1 000 hab.)",
+                 "offre": "Offre (pour 1 000 chômeurs)"},
+        meta=[meta], decimals={"besoin": 1, "offre": 1},
+    )
+
+
 def workbook_sheets(key_figures: pd.DataFrame, recommendations: list[Any],
                     typologies: dict[str, Any], communes: pd.DataFrame,
-                    zones: pd.DataFrame) -> list[ExportTable]:
-    """The extra sheets of an atlas: key figures, préconisations, and the class of each
-    commune (typology of the elderly) and zone d'emploi (typology of the offer)."""
+                    zones: pd.DataFrame, *, coverage: pd.DataFrame | None = None,
+                    coverage_meta: Indicator | None = None) -> list[ExportTable]:
+    """The extra sheets of an atlas: key figures, préconisations, the class of each
+    commune (typology of the elderly) and zone d'emploi (typology of the offer), and the
+    coverage class of each commune (``coverage``: the atlas's communes with ``classe``)."""
     sheets = [key_figures_sheet(key_figures)]
     recos = recommendations_sheet(list(recommendations or []))
     if recos is not None:
@@ -96,4 +114,6 @@ def workbook_sheets(key_figures: pd.DataFrame, recommendations: list[Any],
                            unit="classe", source="registre des SIAE ; INSEE ; France Travail",
                            method=str(offer.attrs.get("methode", ""))),
         ))
+    if coverage is not None and "classe" in coverage.columns and coverage_meta is not None:
+        sheets.append(coverage_sheet(coverage, coverage_meta))
     return sheets

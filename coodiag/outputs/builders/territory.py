@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from coodiag import fr
+from coodiag.base import display
 from coodiag.base.indicator_specs import JOB_SEEKERS, JOB_SEEKERS_DATE
 from coodiag.base.indicators import Indicator
-from coodiag.outputs import maps, weblayers
+from coodiag.outputs import maps, weblayers, webmap
 from coodiag.outputs.builders.common import (
     NEED_METHOD,
     SRC_CAPACITY,
@@ -24,6 +25,7 @@ from coodiag.outputs.builders.common import (
     key_figures_item,
     offer_map,
     offer_table,
+    territory_siae,
 )
 from coodiag.outputs.builders.coverage import (
     class_counts_text,
@@ -42,6 +44,15 @@ from coodiag.outputs.document import (
     Section,
     TableItem,
 )
+from coodiag.outputs.surfacemap import surface_section
+
+#: Above this many rows a list is too long for the PDF: it shows a summary (by département) and
+#: the first :data:`PREVIEW_ROWS` rows; the XLSX and CSV hold every row (e.g. France: 3,858
+#: SIAE, 1,230 EPCI). A département (Manche: 29 SIAE, Var, Bouches-du-Rhône) keeps its full list.
+LONG_LIST = 150
+PREVIEW_ROWS = 30
+#: Above this many communes, the interactive offer map outlines départements, not communes.
+OUTLINE_COMMUNES = 3000
 
 
 def territory_document(atlas: Any) -> AtlasDocument:
@@ -70,6 +81,8 @@ def territory_document(atlas: Any) -> AtlasDocument:
     offer = offer_map(atlas.offre, communes, context,
                       comment="Taille proportionnelle à la capacité ; symboles creux : capacité "
                       "estimée.")
+    if len(communes) > OUTLINE_COMMUNES:
+        offer.web = departements_web(atlas.offre, communes)
     offer_items: list = [
         offer,
         TableItem(ExportTable(
@@ -89,10 +102,14 @@ def territory_document(atlas: Any) -> AtlasDocument:
             meta=[Indicator(label="Structures par réseau", unit="structures",
                             source=f"{SRC_SIAE} ; fichier d'appartenance aux réseaux")],
         )))
-    offer_items.append(TableItem(offer_table(atlas.offre, set(communes["code"])),
-                                 max_rows=len(atlas.offre) + 1,
-                                 comment="Toutes les structures du territoire ; capacité "
-                                 "arrondie à l'unité (estimée : moyenne nationale du type)."))
+    listed = offer_table(atlas.offre, set(communes["code"]))
+    if len(listed.frame) > LONG_LIST:
+        offer_items.append(by_departement_table(listed, communes, offer.meta))
+    offer_items.append(TableItem(
+        listed, max_rows=shown_rows(len(listed.frame)),
+        comment=("Toutes les structures du territoire" if len(listed.frame) <= LONG_LIST else
+                 "Extrait : la liste complète est dans l'export XLSX et le CSV")
+        + " ; capacité arrondie à l'unité (estimée : moyenne nationale du type)."))
     sections.append(Section("L'offre d'insertion", offer_items))
 
     ep = atlas.epci.copy()
@@ -158,6 +175,8 @@ def territory_document(atlas: Any) -> AtlasDocument:
             meta=[m_cls],
         ), max_rows=30),
     ]))
+    if getattr(atlas, "surface", None) is not None:
+        sections.append(surface_section(atlas.surface, communes, atlas.offre, context))
 
     items: list = []
     tz = atlas.typologie_zones
@@ -214,6 +233,7 @@ def territory_document(atlas: Any) -> AtlasDocument:
             atlas.chiffres_cles, getattr(atlas, "recommandations", []),
             {"personnes_agees": atlas.typologie_communes, "zones": atlas.typologie_zones},
             communes[["code", "nom"]], atlas.zones_geo[["code", "nom"]],
+            coverage=communes, coverage_meta=classes_indicator(atlas.couverture),
         ),
     )
 
@@ -267,5 +287,58 @@ def epci_table(ep: Any, meta: Indicator) -> TableItem:
         comment="Classées de la moins dotée à la mieux dotée ; 0 : aucune SIAE implantée dans "
         "l'intercommunalité. Capacité estimée par les moyennes nationales par type sans "
         "fichier de capacité.",
-        max_rows=len(frame) + 1,
+        max_rows=shown_rows(len(frame)),
+    )
+
+
+def departements_web(offre: Any, communes: Any) -> Any:
+    """The interactive offer map of a large territory: the SIAE over the outlines of its
+    départements (display geometries of the base) rather than of its communes (30,000 for
+    France: seconds to write, megabytes in the page)."""
+    regs = sorted({str(r) for r in communes["reg"].dropna()}) if "reg" in communes else None
+    deps = display.read_display("departements", regs)
+    deps = deps[deps["code"].isin(set(communes["dep"].astype(str)))]
+    pts = territory_siae(offre, communes)  # the points of :func:`offer_map`
+
+    def web(m: Any) -> None:
+        weblayers.outline_layer(m, deps, name="Départements")
+        weblayers.points_layer(m, pts.to_crs(4326), by="type_siae")
+        webmap.fit(m, deps)
+
+    return web
+
+
+def shown_rows(n: int) -> int:
+    """How many of the ``n`` rows of a list the PDF shows: all of them up to
+    :data:`LONG_LIST`, else the first :data:`PREVIEW_ROWS` (the XLSX and CSV hold them all,
+    and the page says so)."""
+    return n + 1 if n <= LONG_LIST else PREVIEW_ROWS
+
+
+def by_departement_table(listed: ExportTable, communes: Any, meta: list) -> TableItem:
+    """The SIAE of a large territory summed by département and type (the PDF shows this
+    instead of the full list of structures)."""
+    frame = listed.frame
+    dep = communes.drop_duplicates("code").set_index("code")
+    codes = frame["code_commune"].map(dep["dep"])
+    names = codes.map(dep.drop_duplicates("dep").set_index("dep")["dep_nom"]) if (
+        "dep_nom" in dep.columns) else codes
+    counts = pd.crosstab([codes.rename("dep"), names.rename("dep_nom")],
+                         frame["type_siae"]).astype(float)
+    counts["n_siae"] = counts.sum(axis=1)
+    counts["capacite"] = frame.groupby([codes, names])["capacite"].sum().round(0)
+    out = counts.reset_index().sort_values("dep").reset_index(drop=True)
+    out.columns.name = None
+    types = [c for c in out.columns if c not in ("dep", "dep_nom", "n_siae", "capacite")]
+    return TableItem(
+        ExportTable(
+            name="Offre par département", frame=out,
+            title="Structures d'insertion et capacité par département et par type",
+            columns={"dep": "Département", "dep_nom": "Nom", **{c: str(c) for c in types},
+                     "n_siae": "SIAE", "capacite": "Capacité (salariés)"},
+            meta=meta,
+        ),
+        comment=f"{fr.integer(len(frame))} structures : la liste complète est dans l'export "
+        "XLSX (feuille « Offre d'insertion ») et le CSV.",
+        max_rows=len(out) + 1,
     )

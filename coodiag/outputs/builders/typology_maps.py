@@ -20,6 +20,9 @@ def zone_typology_map(diag: Any, result: Any, context: Any) -> MapItem | None:
         return None
     layer = zones[["code", "nom", "geometry"]].copy()
     layer["classe"] = layer["code"].map(result.classes.astype(str))
+    if "ze2020" in diag.communes.columns:  # the GeoPackage flags the zones of the région only
+        layer["hors_territoire"] = ~layer["code"].astype(str).isin(
+            set(diag.communes["ze2020"].astype(str)))
     names = {str(k): f"{k}. {v}" for k, v in result.names.items()}
     meta = Indicator(label="Typologie des zones d'emploi selon l'offre d'insertion",
                      unit="classe", source=f"registre des SIAE ; INSEE ; {JOB_SEEKERS}",

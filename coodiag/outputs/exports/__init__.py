@@ -3,12 +3,14 @@
 An atlas folder (e.g. ``atlas/diagnostic_37968077000029/``) holds, beside the PDF and the HTML:
 
 - ``<stem>.xlsx``: a first sheet « À lire » (title, date, what each sheet holds, conventions),
-  one sheet per table, a last sheet « Sources » (one row per indicator: sheet, column, label,
-  unit, numerator, denominator, source, vintage, method): :mod:`.xlsx`;
+  one sheet per table, a last sheet « Sources » (one row per figure column: sheet, column,
+  label, unit, numerator, denominator, source, vintage, method: :mod:`.sources`): :mod:`.xlsx`;
+  counts of people are numbers, a masked one an empty cell flagged in the column « … (secret) »
+  that follows (:func:`~.cells.split_secret`, also in the CSV);
 - ``csv/<table>.csv``: one CSV per table, for French Excel (UTF-8 with BOM, ``;``, decimal
   comma): :mod:`.csv`;
-- ``<stem>.gpkg``: one layer per mapped layer, opening in QGIS with its name, its geometry type
-  and its CRS: :mod:`.gpkg`;
+- ``<stem>.gpkg``: one layer per mapped layer, opening in QGIS with its name, its geometry type,
+  its CRS and the colours of its map (``layer_styles``: :mod:`.qgisstyle`): :mod:`.gpkg`;
 - ``<stem>.json``: the snapshot, strict JSON (missing and infinite numbers as ``null``):
   :mod:`.snapshot`.
 
@@ -158,6 +160,6 @@ def write_all(
         written["csv"] = {name: csv_dir / file for name, file in names.items()}
     if prepared_layers:
         written["gpkg"] = write_prepared_gpkg(
-            prepared_layers, folder / f"{stem}.gpkg", layer_titles
+            prepared_layers, folder / f"{stem}.gpkg", layer_titles, produced
         )
     return written

@@ -3,7 +3,10 @@
 :func:`prepare_columns` turns an :class:`~coodiag.outputs.document.ExportTable` into the
 columns the XLSX and the CSV writers share (and the atlas shows): values as ``None``, ``int``,
 ``float``, ``str``, dates or monthly periods, lists joined with ``", "``, booleans « oui » /
-« non »; the number format of each numeric column (:func:`decimals_for`). Formula injection
+« non »; the number format of each numeric column (:func:`decimals_for`). In the files (not on
+the pages), :func:`split_secret` keeps counts of people as numbers: a masked cell is empty and a
+flag column after it says why (« secret statistique (moins de 5) », « secret secondaire »).
+Formula injection
 (OWASP « CSV injection »): :func:`is_formula_like` spots a text a spreadsheet would evaluate,
 :func:`neutralise_csv` defuses it for a CSV cell.
 """
@@ -22,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from coodiag import secrecy
 from coodiag.outputs.document import ExportTable
 from coodiag.outputs.exports.checks import ExportError
 
@@ -33,6 +37,8 @@ DECIMAL_FORMATS = {0: INT_FORMAT, 1: "#,##0.0", 2: "#,##0.00", 3: "#,##0.000"}
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 MONTH_FORMAT = "mm/yyyy"
+#: Suffix of the header of the flag column that follows a count column with masked cells.
+SECRET_SUFFIX = " (secret)"
 #: Excel limits.
 MAX_ROWS = 1_048_576
 MAX_COLS = 16_384
@@ -179,3 +185,38 @@ def prepare_columns(table: ExportTable) -> list[Column]:
         columns.append(column)
     return columns
 
+
+
+def secret_flag(marker: str | None, threshold: int | None = None) -> str | None:
+    """The flag of a masked count: « secret statistique (moins de 5) », « secret secondaire »."""
+    if marker is None:
+        return None
+    t = secrecy.get_threshold(threshold)
+    if marker == secrecy.default_label(t):
+        return f"secret statistique (moins de {t})"
+    if marker == secrecy.SECONDARY_LABEL:
+        return "secret secondaire"
+    return marker
+
+
+def split_secret(
+    table: ExportTable, columns: list[Column], *, threshold: int | None = None
+) -> list[Column]:
+    """Counts of people as numbers in the files: in each ``person_counts`` column holding
+    masks (« < 5 », « s »), the masked cells are emptied and a column « <header> (secret) »
+    right after it flags them; the other columns are kept as they are."""
+    counts = {table.header(c) for c in table.person_counts}
+    out: list[Column] = []
+    for column in columns:
+        markers = [v if isinstance(v, str) else None for v in column.values]
+        if column.header not in counts or not any(markers):
+            out.append(column)
+            continue
+        out.append(Column(
+            column.header,
+            [None if isinstance(v, str) else v for v in column.values],
+            number_format=column.number_format or INT_FORMAT,
+        ))
+        out.append(Column(column.header + SECRET_SUFFIX,
+                          [secret_flag(m, threshold) for m in markers]))
+    return out

@@ -7,7 +7,8 @@ SIRET numbers lose their leading zeros when Excel opens a CSV (use the XLSX, or 
 wizard). A CSV has no cell types, so a text a spreadsheet would evaluate (``=``, ``+``, ``-``,
 ``@``, tab, CR) is written with a leading apostrophe ``'`` (``'=HYPERLINK(...)``,
 ``'+33 6 12``), as OWASP recommends; numbers are never prefixed (a negative number is a
-number, not a text).
+number, not a text). Counts of people stay numbers: a masked cell is empty and flagged in a
+column « … (secret) » after it (:func:`~coodiag.outputs.exports.cells.split_secret`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pandas as pd
 
 from coodiag._io import atomic_path
 from coodiag.outputs.document import ExportTable
-from coodiag.outputs.exports.cells import neutralise_csv, prepare_columns
+from coodiag.outputs.exports.cells import neutralise_csv, prepare_columns, split_secret
 from coodiag.outputs.exports.checks import check_tables
 
 
@@ -47,7 +48,7 @@ def _csv_cell(value: Any) -> str:
 def write_csv(table: ExportTable, path: Path | str, *, threshold: int | None = None) -> Path:
     """Write one table as CSV for French Excel (BOM, ``;``, decimal comma); return its path."""
     check_tables([table], threshold=threshold)
-    columns = prepare_columns(table)
+    columns = split_secret(table, prepare_columns(table), threshold=threshold)
     path = Path(path)
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")

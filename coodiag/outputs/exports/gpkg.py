@@ -10,13 +10,16 @@ case-insensitively; ``fid`` and ``geom`` are renamed, being the GeoPackage's own
 lists become ``", "``-joined text, dicts ``"clé : valeur"`` text; booleans are GeoPackage
 booleans (integers with the boolean subtype, shown as such by QGIS); other geometry columns
 (the ``point`` of the communes) are dropped. The optional layer title becomes the GeoPackage
-``IDENTIFIER`` (shown by QGIS). The file is written as a temporary ``.gpkg`` beside its target
+``IDENTIFIER`` (shown by QGIS). Each layer opens in QGIS with the colours of its map: the
+``layer_styles`` table (:mod:`.qgisstyle`), from the style the map recorded in the layer's
+``attrs["qgis_style"]``. The file is written as a temporary ``.gpkg`` beside its target
 (GDAL wants the extension) that replaces it in one step.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import re
 import tempfile
@@ -31,6 +34,7 @@ import pandas as pd
 from coodiag import settings
 from coodiag.outputs.exports.cells import cell_text, is_missing, join_items
 from coodiag.outputs.exports.checks import ExportError, check_secrecy, slugify
+from coodiag.outputs.exports.qgisstyle import write_layer_styles
 
 #: GeoPackage field names are cut to this length.
 MAX_FIELD_NAME = 63
@@ -191,6 +195,7 @@ def _prepare_layer(
     frame = gpd.GeoDataFrame(
         data, geometry=out.geometry.values, crs=out.crs, index=pd.RangeIndex(len(out))
     )
+    frame.attrs = {"qgis_style": gdf.attrs.get("qgis_style")}
     return frame, gtype, promote
 
 
@@ -247,9 +252,10 @@ def write_prepared_gpkg(
     prepared: Mapping[str, tuple[gpd.GeoDataFrame, str, bool]],
     path: Path,
     titles: Mapping[str, str] | None,
+    produced: dt.date | None = None,
 ) -> Path:
     """Write layers already checked by :func:`check_layers` (the atlas checks all its exports
-    before writing any)."""
+    before writing any), with their QGIS styles (:mod:`.qgisstyle`)."""
     import pyogrio
 
     if not prepared:
@@ -268,6 +274,10 @@ def write_prepared_gpkg(
                 promote_to_multi=promote,
                 layer_options=options or None,
             )
+        write_layer_styles(
+            tmp, {name: frame.attrs.get("qgis_style") for name, (frame, _, _) in prepared.items()},
+            titles, produced,
+        )
     return path
 
 

@@ -1,8 +1,8 @@
 """The XLSX workbook of an atlas: « À lire », one sheet per table, « Sources ».
 
 - A first sheet « À lire »: title, date, what each sheet holds, conventions; one sheet per
-  table; a last sheet « Sources »: one row per indicator (sheet, column, label, unit,
-  numerator, denominator, source, vintage, method).
+  table; a last sheet « Sources »: one row per documented column (sheet, column, label, unit,
+  numerator, denominator, source, vintage, method: :mod:`.sources`).
 - **Formula injection**: a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
   carriage return is written as a string (``t="inlineStr"``, never an ``<f>`` formula element:
   openpyxl would otherwise store a text starting with ``=`` as a formula) **and** carries the
@@ -21,7 +21,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 
 from coodiag import secrecy
@@ -31,10 +30,14 @@ from coodiag.outputs.document import ExportTable
 from coodiag.outputs.exports.cells import (
     DATE_FORMAT,
     INT_FORMAT,
+    SECRET_SUFFIX,
     is_formula_like,
     prepare_columns,
+    split_secret,
 )
 from coodiag.outputs.exports.checks import README_SHEET, SOURCES_SHEET, ExportError, check_tables
+from coodiag.outputs.exports.sources import sources_rows
+from coodiag.outputs.exports.xlsxrows import FAST_ROWS, inject_rows, rows_xml
 
 #: Excel limit on the text of a cell.
 MAX_CELL_TEXT = 32_767
@@ -50,7 +53,6 @@ SOURCES_HEADERS = (
     "Millésime",
     "Méthode",
 )
-_META_FIELDS = ("label", "unit", "numerator", "denominator", "source", "vintage", "method")
 _MARKER = re.compile(r"^(<\s?\d+|s)$")
 
 
@@ -170,36 +172,34 @@ def _write_grid(
         head.append(c)
     ws.append(head)
     for row in rows:
-        cells = []
-        for j, value in enumerate(row):
-            nf, df = formats[j] if formats else (None, None)
-            c = _cell(ws, value, number_format=nf, date_format=df)
-            if isinstance(value, str) and _MARKER.match(value):
-                c.alignment = styles.right  # secrecy markers among numbers
-            elif wrap and wrap[j] and isinstance(value, str):
-                c.alignment = styles.wrap
-            cells.append(c)
-        ws.append(cells)
+        ws.append([_data_cell(ws, j, value, styles, formats, wrap) for j, value in enumerate(row)])
     if headers:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{n_rows + 1}"
 
 
-def _sources_rows(tables: Sequence[ExportTable]) -> list[list[Any]]:
-    rows = []
-    for table in tables:
-        seen = set()
-        for indicator in table.indicators:
-            key = indicator.key
-            # An indicator the builders describe has no key: tell them apart by their text.
-            ident = key or (indicator.label, indicator.unit, indicator.source)
-            if ident in seen:
-                continue
-            seen.add(ident)
-            column = table.header(key) if key in table.frame.columns else key
-            rows.append(
-                [table.name, column] + [getattr(indicator, f) or None for f in _META_FIELDS]
-            )
-    return rows
+def _data_cell(
+    ws: Any,
+    j: int,
+    value: Any,
+    styles: _Styles,
+    formats: Sequence[tuple[str | None, str | None]] | None,
+    wrap: Sequence[bool] | None,
+) -> Any:
+    """The cell of ``value`` in column ``j`` of a table."""
+    nf, df = formats[j] if formats else (None, None)
+    c = _cell(ws, value, number_format=nf, date_format=df)
+    if isinstance(value, str) and _MARKER.match(value):
+        c.alignment = styles.right  # secrecy markers among numbers
+    elif wrap and wrap[j] and isinstance(value, str):
+        c.alignment = styles.wrap
+    return c
+
+
+def _style_key(j: int, value: Any) -> Any:
+    """What decides the style of a cell of a column (see :func:`_data_cell`)."""
+    if isinstance(value, str):
+        return ("s", is_formula_like(value), value if _MARKER.match(value) else None)
+    return "n"
 
 
 def _readme(
@@ -210,6 +210,7 @@ def _readme(
     title: str,
     produced: dt.date,
     n_sources: int,
+    n_columns: Sequence[int],
     threshold: int | None,
 ) -> None:
     from importlib.metadata import PackageNotFoundError, version
@@ -241,15 +242,13 @@ def _readme(
         c.fill = styles.header_fill
         head.append(c)
     ws.append(head)
-    for table in tables:
-        n_cols = len(table.frame.columns) + len([n for n in table.frame.index.names if n])
-        n_cols -= sum(isinstance(d, gpd.array.GeometryDtype) for d in table.frame.dtypes.tolist())
+    for table, n_cols in zip(tables, n_columns, strict=True):
         row = [table.name, table.title or table.name, len(table.frame), n_cols]
         ws.append([_cell(ws, v, number_format=INT_FORMAT) for v in row])
     ws.append(
         [
             _cell(ws, SOURCES_SHEET),
-            _cell(ws, "Sources et définitions des indicateurs (une ligne par indicateur)"),
+            _cell(ws, "Sources et définitions des indicateurs (une ligne par colonne chiffrée)"),
             _cell(ws, n_sources, number_format=INT_FORMAT),
             _cell(ws, len(SOURCES_HEADERS), number_format=INT_FORMAT),
         ]
@@ -262,9 +261,13 @@ def _readme(
     if any(table.person_counts for table in tables):
         label = secrecy.default_label(threshold)
         notes.append(
-            f"« {label} » : effectif de personnes inférieur au seuil du secret statistique ; "
-            f"« {secrecy.SECONDARY_LABEL} » : valeur masquée pour qu'une valeur secrète ne "
-            "puisse pas être retrouvée par différence (secret secondaire)."
+            "Effectifs de personnes : des nombres ; une cellule masquée est vide et la colonne "
+            f"« …{SECRET_SUFFIX} » qui suit dit pourquoi : « secret statistique (moins de "
+            f"{secrecy.get_threshold(threshold)}) » (effectif inférieur au seuil du secret "
+            "statistique, ailleurs noté "
+            f"« {label} ») ou « secret secondaire » (valeur masquée pour qu'une valeur secrète "
+            f"ne puisse pas être retrouvée par différence, ailleurs notée "
+            f"« {secrecy.SECONDARY_LABEL} »)."
         )
     notes.append(
         "Les textes commençant par =, +, - ou @ sont enregistrés comme du texte, jamais comme "
@@ -292,8 +295,8 @@ def write_xlsx(
 
     tables = list(tables)
     check_tables(tables, threshold=threshold)
-    prepared = [prepare_columns(t) for t in tables]
-    sources = _sources_rows(tables)
+    prepared = [split_secret(t, prepare_columns(t), threshold=threshold) for t in tables]
+    sources = sources_rows(tables, prepared)
     path = Path(path)
     styles = _Styles()
     wb = openpyxl.Workbook(write_only=True)
@@ -306,16 +309,27 @@ def write_xlsx(
         title=title,
         produced=produced or dt.date.today(),
         n_sources=len(sources),
+        n_columns=[len(columns) for columns in prepared],
         threshold=threshold,
     )
+    fast: dict[int, str] = {}  # long sheets: their rows as XML text (:mod:`.xlsxrows`)
     for table, columns in zip(tables, prepared, strict=True):
         ws = wb.create_sheet(table.name)
         if table.title:
             ws.oddHeader.center.text = table.title.replace("&", "&&")
+        formats = [(c.number_format, c.date_format) for c in columns]
+        rows: Any = zip(*(c.values for c in columns), strict=True) if columns else iter(())
+        if columns and len(table.frame) > FAST_ROWS:
+            fast[len(wb.worksheets)] = rows_xml(
+                [c.values for c in columns],
+                lambda j, v, ws=ws, formats=formats: _data_cell(ws, j, v, styles, formats, None),
+                _style_key,
+            )
+            rows = iter(())
         _write_grid(
             ws,
             [c.header for c in columns],
-            zip(*(c.values for c in columns), strict=True) if columns else iter(()),
+            rows,
             styles,
             widths=[_width(c.header, c.values, c.number_format) for c in columns],
             formats=[(c.number_format, c.date_format) for c in columns],
@@ -341,4 +355,6 @@ def write_xlsx(
         ws.append([c, _cell(ws, sources_note)])
     with atomic_path(path) as tmp:
         wb.save(tmp)
+        if fast:
+            inject_rows(tmp, fast)
     return path
