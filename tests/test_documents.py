@@ -475,9 +475,8 @@ def test_xlsx_counts_are_numbers_and_every_figure_has_its_source(documents: dict
         for row in sources:
             sheet, _column, label, unit, num, den, source = row[:7]
             assert label and source, (name, row)
-            if unit and "%" in unit and "points" not in unit and sheet in (
-                    "Évolution 2018-2021", "Évolution par commune"):
-                assert num and den, (name, row)  # a rate of the base: both terms named
+            if unit and "%" in unit and "points" not in unit:
+                assert num and den, (name, row)  # a share or a rate: both terms named
         assert any(r[1].startswith("ligne « ") for r in sources if r[0] == "Chiffres clés")
     # the masked counts of the Avranches roster: an empty cell and its flag
     impact = _sheets(documents["avranches"]["written"]["xlsx"])["Impact par commune"]

@@ -54,7 +54,8 @@ SUMMED: tuple[tuple[Indicator, str, str | None], ...] = (
     ),
     (
         Indicator(key="tx_chom1564_21", label="Taux de chômage des 15-64 ans (recensement)",
-                  unit="% des actifs de 15-64 ans", source="INSEE, RP 2021", vintage="2021"),
+                  unit="% des actifs de 15-64 ans", numerator="chômeurs de 15-64 ans",
+                  denominator="actifs de 15-64 ans", source="INSEE, RP 2021", vintage="2021"),
         "p21_chom1564",
         "p21_act1564",
     ),
@@ -87,7 +88,10 @@ NOT_SUMMED: tuple[tuple[Indicator, str, str], ...] = (
     ),
     (
         Indicator(key="tp6021", label="Taux de pauvreté au seuil de 60 %",
-                  unit="% des personnes", source=_FILOSOFI_SOURCE, vintage="2021"),
+                  unit="% des personnes",
+                  numerator="personnes sous le seuil de pauvreté (60 % du niveau de vie médian)",
+                  denominator="personnes des ménages fiscaux", source=_FILOSOFI_SOURCE,
+                  vintage="2021"),
         "tp6021",
         "rev_txpauv_21",
     ),
@@ -106,6 +110,8 @@ CAPACITY_PER_1000 = Indicator(
     key="capacite_pour_1000_demandeurs",
     label="Capacité pour 1 000 demandeurs d'emploi",
     unit="salariés en insertion pour 1 000 demandeurs d'emploi",
+    numerator="capacité d'insertion des SIAE × 1 000",
+    denominator=f"demandeurs d'emploi inscrits ({JOB_SEEKERS_CATEGORY})",
     source=f"registre des SIAE ; {JOB_SEEKERS_SOURCE} ({JOB_SEEKERS_CATEGORY})",
     vintage=f"SIAE 2019-2021 ; demandeurs d'emploi : {JOB_SEEKERS_DATE}",
 )
@@ -206,7 +212,13 @@ def key_figures(
             },
         }
     )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    # every row's indicator, with its numerator and denominator (for the « Sources » sheet)
+    out.attrs["indicateurs"] = [
+        *(i for i, _, _ in SUMMED), *(i for i, _, _ in NOT_SUMMED), *(i for i, _ in OFFER),
+        CAPACITY_PER_1000,
+    ]
+    return out
 
 
 def official_tables(ctx: Any) -> dict[str, pd.DataFrame]:

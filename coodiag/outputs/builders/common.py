@@ -39,6 +39,19 @@ NEED_SHORT = "chômeurs de 15-64 ans (recensement 2021 ; estimés, signalés, à
 SRC_CAPACITY = "capacité estimée : moyenne nationale du type (DARES, 31/12/2019) sans fichier"
 
 
+def zone_weight_indicators(source: str, vintage: str) -> list[Indicator]:
+    """The shares of the table « Zones d'emploi » (estimated capacity, impact), each on its
+    column, with numerator and denominator."""
+    return [
+        Indicator(key="capacite_estimee_part", label="Part estimée de la capacité", unit="%",
+                  numerator="capacité estimée faute de donnée (moyenne nationale du type)",
+                  denominator="capacité des SIAE de la zone", source=source, vintage=vintage),
+        Indicator(key="impact_pct", label="Poids de l'offre dans le chômage de la zone",
+                  unit="%", numerator="capacité des SIAE de la zone",
+                  denominator="demandeurs d'emploi de la zone", source=source, vintage=vintage),
+    ]
+
+
 def siae_points(offre: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The SIAE with the capacity their symbol shows (whole salariés)."""
     pts = offre.copy()

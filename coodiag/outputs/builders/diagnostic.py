@@ -21,6 +21,7 @@ from coodiag.outputs.builders.common import (
     evolution_section,
     offer_map,
     offer_table,
+    zone_weight_indicators,
 )
 from coodiag.outputs.builders.coverage import coverage_section
 from coodiag.outputs.builders.impact import impact_section, profile_section, summary_section
@@ -173,11 +174,30 @@ def _zones(diag: Any) -> Section | None:
                             source=f"{SRC_SIAE} ; {JOB_SEEKERS}",
                             vintage=f"SIAE 2019-2021 ; demandeurs d'emploi : {JOB_SEEKERS_DATE}",
                             numerator="capacité des SIAE de la zone",
-                            denominator="demandeurs d'emploi de la zone")],
+                            denominator="demandeurs d'emploi de la zone"),
+                  *zone_weight_indicators(f"{SRC_SIAE} ; {JOB_SEEKERS}",
+                                          f"SIAE 2019-2021 ; demandeurs d'emploi : "
+                                          f"{JOB_SEEKERS_DATE}")],
         ),
         comment="Impact = capacité des SIAE de la zone / demandeurs d'emploi de la zone × "
         "100, en supposant que les salariés habitent la zone de leur SIAE.",
     )])
+
+
+def share_indicators(name: str) -> list[Indicator]:
+    """The two shares of a specificity table, each on its column."""
+    what = ("établissements" if name.endswith("sectorielle") else "emplois")
+    ref = "du département" if name.endswith("sectorielle") else "de la France"
+    source = ("INSEE, Flores 2021" if name.endswith("sectorielle") else "INSEE, emploi par "
+              "secteur des zones d'emploi (parts nationales de la source)")
+    return [
+        Indicator(key="part", label=f"Part du secteur ({what})", unit="%",
+                  numerator=f"{what} du secteur dans le territoire",
+                  denominator=f"{what} du territoire", source=source),
+        Indicator(key="part_ref", label=f"Part du secteur dans la référence ({what})", unit="%",
+                  numerator=f"{what} du secteur {ref}", denominator=f"{what} {ref}",
+                  source=source),
+    ]
 
 
 def _prospecting(diag: Any) -> Section | None:
@@ -202,7 +222,8 @@ def _prospecting(diag: Any) -> Section | None:
                 meta=[Indicator(label=name, unit="indice", source=(
                     getattr(table, "attrs", {}).get("millesime") or "INSEE, Flores 2021")
                     if name.endswith("sectorielle") else "INSEE, emploi par secteur des zones "
-                    "d'emploi (parts nationales de la source)")],
+                    "d'emploi (parts nationales de la source)"),
+                    *share_indicators(name)],
                 columns={"secteur": "Secteur", "libelle": "Libellé", "n": "Territoire",
                          "part": "Part (%)", "n_ref": "Référence", "part_ref": "Part réf. (%)",
                          "indice": "Indice de spécificité"},
@@ -227,7 +248,13 @@ def _prospecting(diag: Any) -> Section | None:
                          "correspondance": "Pourquoi"},
                 meta=[Indicator(label="Projets de recrutement", unit="projets", vintage="2024",
                                 source="France Travail, enquête Besoins en main-d'œuvre",
-                                method="« * » de la source (secret) laissé non disponible")],
+                                method="« * » de la source (secret) laissé non disponible"),
+                      *[Indicator(key=f"part_{kind}", label=f"Projets {label}", unit="%",
+                                  numerator=f"projets de recrutement {label}",
+                                  denominator="projets de recrutement du métier", vintage="2024",
+                                  source="France Travail, enquête Besoins en main-d'œuvre")
+                        for kind, label in (("difficiles", "jugés difficiles"),
+                                            ("saisonniers", "saisonniers"))]],
             ),
             comment="Métier en tension : au moins 50 % de projets jugés difficiles et 20 "
             "projets ; « adéquation » : métier proche des activités de la structure."

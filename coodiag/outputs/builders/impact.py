@@ -248,7 +248,12 @@ def profile_section(diag: Any) -> Section | None:
                 title="Profil des salariés en parcours et sorties",
                 columns={"theme": "Thème", "modalite": "Modalité",
                          "effectif": "Salariés ou sorties", "part": "Part (%)"},
-                meta=[meta], person_counts=["effectif"],
+                meta=[meta, Indicator(
+                    key="part", label="Part de la modalité", unit="%",
+                    numerator="salariés (sorties : sorties) de la modalité",
+                    denominator="salariés de la période (sorties : sorties de la période)",
+                    source=meta.source, vintage=window)],
+                person_counts=["effectif"],
             ),
             comment=f"« {secrecy.default_label(threshold)} » : moins de {threshold} personnes "
             "(secret statistique) ; « s » : valeur masquée pour protéger une autre (secret "

@@ -17,6 +17,8 @@ META_COLUMNS = ("indicateur", "unite", "source", "millesime")
 
 def key_figures_sheet(frame: pd.DataFrame) -> ExportTable:
     """« Chiffres clés »: one row per figure, one numeric column per level."""
+    known = {Indicator.from_row(i).label: Indicator.from_row(i)
+             for i in frame.attrs.get("indicateurs", [])}
     levels = [c for c in frame.columns if c not in META_COLUMNS]
     out = frame[[*[c for c in META_COLUMNS if c in frame.columns], *levels]].copy()
     return ExportTable(
@@ -24,11 +26,20 @@ def key_figures_sheet(frame: pd.DataFrame) -> ExportTable:
         title="Chiffres clés du territoire et de ses niveaux de comparaison",
         columns={"indicateur": "Indicateur", "unite": "Unité", "source": "Source",
                  "millesime": "Millésime"},
-        meta=[Indicator(label=str(r["indicateur"]), unit=str(r.get("unite", "") or ""),
-                        source=str(r.get("source", "") or ""),
-                        vintage=str(r.get("millesime", "") or ""))
-              for _, r in frame.iterrows()],
+        meta=[_row_indicator(r, known) for _, r in frame.iterrows()],
     )
+
+
+def _row_indicator(row: pd.Series, known: dict[str, Indicator]) -> Indicator:
+    """The indicator of a key-figure row: the one the table declares (numerator,
+    denominator...) with the row's own source line, else one described by the row."""
+    described = {"label": str(row["indicateur"]), "unit": str(row.get("unite", "") or ""),
+                 "source": str(row.get("source", "") or ""),
+                 "vintage": str(row.get("millesime", "") or "")}
+    declared = known.get(described["label"])
+    if declared is None:
+        return Indicator(**described)
+    return Indicator.from_row({**declared.as_dict(), **described})
 
 
 def recommendations_sheet(recommendations: list[Any]) -> ExportTable | None:

@@ -26,6 +26,7 @@ from coodiag.outputs.builders.common import (
     offer_map,
     offer_table,
     territory_siae,
+    zone_weight_indicators,
 )
 from coodiag.outputs.builders.coverage import (
     class_counts_text,
@@ -144,7 +145,7 @@ def territory_document(atlas: Any) -> AtlasDocument:
                      "capacite": "Capacité (salariés)",
                      "capacite_estimee_part": "Part estimée (%)",
                      "chomeurs": "Demandeurs d'emploi", "impact_pct": "Impact (%)"},
-            meta=[m_w],
+            meta=[m_w, *zone_weight_indicators(m_w.source, m_w.vintage)],
         ), comment="Impact = capacité des SIAE de la zone / demandeurs d'emploi × 100."),
     ]))
 
