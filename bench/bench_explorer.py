@@ -14,6 +14,13 @@ Measured in one run:
   address): the first session asking for the view, then a new session with the caches warm;
   and the région and France pages alone; target ≤ 3 s.
 
+Where the France view's first draw went (warm server, before → after the changes of issue 14):
+the map page on the websocket, base64 (2.7 MB → 0.6 MB: SIAE points as compact rows,
+:mod:`coodiag.outputs.webpoints`, then gzip, unzipped by the browser); two commune boxes
+listing France's 34,875 names (2 × 0.77 MB, parsed by the page's main thread, which the map's
+``srcdoc`` frame shares: now only the communes matching a typed text,
+:func:`coodiag.explorer.data.commune_labels`).
+
 Run: ``.venv/bin/python bench/bench_explorer.py`` (or ``main()`` from ``bench/run.py``).
 """
 
@@ -146,10 +153,19 @@ APP_VIEWS = {
 }
 
 
-def draw_app() -> dict[str, tuple[float, float]]:
+def _count_received(page, box: list[int]) -> None:
+    """Add to ``box[0]`` the bytes of each websocket frame ``page`` receives."""
+    def on_frame(frame) -> None:
+        box[0] += len(frame)
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+
+
+def draw_app() -> dict[str, tuple[float, float, int]]:
     """Per view of :data:`APP_VIEWS`: (first session asking for it — the map is built —, a
-    new session with the server's caches warm): seconds from opening the address to the
-    map's first shapes in the page. The server is ``coodiag explorer`` (its own flags)."""
+    new session with the server's caches warm, bytes the browser received on the websocket in
+    that second session): seconds from opening the address to the map's first shapes in the
+    page. The server is ``coodiag explorer`` (its own flags)."""
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
@@ -175,10 +191,12 @@ def draw_app() -> dict[str, tuple[float, float]]:
             browser = _launch(p)
             try:
                 for view, query in APP_VIEWS.items():
-                    times = []
+                    times, received = [], [0]
                     for _ in range(2):
                         context = browser.new_context(viewport={"width": 1400, "height": 900})
                         page = context.new_page()
+                        received[0] = 0
+                        _count_received(page, received)
                         t = time.perf_counter()
                         page.goto(url + "/" + query, wait_until="commit")
                         page.frame_locator("iframe.coodiag-map").first.locator(
@@ -186,7 +204,7 @@ def draw_app() -> dict[str, tuple[float, float]]:
                         ).first.wait_for(state="attached", timeout=180_000)
                         times.append(time.perf_counter() - t)
                         context.close()
-                    out[view] = (times[0], times[1])
+                    out[view] = (times[0], times[1], received[0])
             finally:
                 browser.close()
         return out
@@ -227,14 +245,15 @@ def main() -> list[dict]:
             rows.append({"mesure": f"Premier tracé, page seule — {scope}",
                          "valeur": f"{secs:.2f} s", "cible": "≤ 3 s", "ok": secs <= 3,
                          "note": "Chromium sans affichage"})
-        for i, (view, (cold, warm)) in enumerate(draw_app().items()):
+        for i, (view, (cold, warm, received)) in enumerate(draw_app().items()):
             rows.append({"mesure": f"Premier tracé dans l'application — {view}",
                          "valeur": f"{cold:.2f} s", "cible": "≤ 3 s", "ok": cold <= 3,
                          "note": ("1re session après le lancement du serveur (base à charger)"
                                   if i == 0 else "1re demande de cette vue (carte à construire)")})
             rows.append({"mesure": f"Premier tracé dans l'application — {view}, à nouveau",
                          "valeur": f"{warm:.2f} s", "cible": "≤ 3 s", "ok": warm <= 3,
-                         "note": "nouvelle session, caches du serveur chauds"})
+                         "note": "nouvelle session, caches du serveur chauds ; "
+                                 f"{_mb(received)} reçus par le navigateur"})
     console = Console(width=max(Console().width, 150))
     table = Table(title="Explorateur : poids des cartes et premier tracé")
     for col in ("Mesure", "Valeur", "Cible", "Atteinte", "Note"):

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 # Debian packages used by the atlases and their tests (PDF rendering, headless browser).
-APT_PACKAGES=(poppler-utils chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0)
+APT_PACKAGES=(poppler-utils chromium nodejs fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -41,8 +41,8 @@ COVERAGE_ORDER = dict(COVERAGE_COLORS)
 def filtered_siae(reg: pd.DataFrame, codes: set[str] | None, types: list[str],
                   reseaux: list[str]):
     """The structures of the communes ``codes`` (``None``: everywhere) with the filters."""
-    out = reg if codes is None else reg[reg["code_commune"].isin(codes)]
-    out = out[out["type_siae"].isin(types)]
+    out = reg if codes is None else reg[data.among(reg["code_commune"], codes)]
+    out = out[data.among(out["type_siae"], types)]
     if reseaux:
         wanted = set(reseaux)
         out = out[[bool(wanted & set(r)) for r in out["reseaux"]]]
@@ -97,12 +97,12 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
     regs = data.territory_regions(communes, prefix)
     precision, canvas = (4, True) if national else (5, False)
     com_geo = data.display_layer(levels.COMMUNE.table, regs)
-    com_geo = com_geo[com_geo["code"].isin(set(communes["code"]))].reset_index(drop=True)
+    com_geo = com_geo[data.among(com_geo["code"], set(communes["code"]))].reset_index(drop=True)
     info: dict = {"notes": []}
     framed = com_geo
     if national:  # the mainland view (the DROM are on the map, reached by moving it)
         metro = set(communes.loc[communes["crs_zone"] == "metro", "code"])
-        framed = com_geo[com_geo["code"].isin(metro)]
+        framed = com_geo[data.among(com_geo["code"], metro)]
         info["notes"].append("Vue cadrée sur la France métropolitaine : les boutons « Aller "
                              "à » de la carte montrent chaque département d'outre-mer (ou "
                              "choisissez sa région dans « Territoire »).")
@@ -126,7 +126,8 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
         else:
             col = display.LEVELS[level]
             units = data.display_layer(level, regs)
-            units = units[units["code"].isin(set(communes[col].dropna()))].reset_index(drop=True)
+            units = units[data.among(units["code"], set(communes[col].dropna()))]
+            units = units.reset_index(drop=True)
         unit_pts = siae_pts
         if level != levels.COMMUNE.table:
             unit_pts = _whole_units(params, units, level, communes, info)
@@ -201,7 +202,8 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
             if params["typology"] == "ze":
                 typo = data.typology_ze(capacite)
                 units = data.display_layer(levels.ZONE_EMPLOI.table, regs)
-                units = units[units["code"].isin(set(communes[levels.ZONE_EMPLOI.code]))]
+                zones = set(communes[levels.ZONE_EMPLOI.code].dropna())
+                units = units[data.among(units["code"], zones)]
                 lvl = levels.ZONE_EMPLOI.table
                 title = "Typologie des zones d'emploi (offre d'insertion)"
             else:
@@ -260,8 +262,9 @@ def _whole_units(params: dict, units: pd.DataFrame, level: str, communes: pd.Dat
     b = data.base()
     col = display.LEVELS[level]
     inside = set(units["code"])
-    all_communes = b["communes"][b["communes"][col].isin(inside)]
-    n_out = all_communes.loc[~all_communes["code"].isin(set(communes["code"])), col].nunique()
+    all_communes = b["communes"][data.among(b["communes"][col], inside)]
+    outside = ~data.among(all_communes["code"], set(communes["code"]))
+    n_out = all_communes.loc[outside, col].nunique()
     if n_out:
         lv = levels.get(level)
         info["notes"].append(

@@ -49,6 +49,10 @@ def structure_panel(pts: pd.DataFrame) -> None:
         return
     labels = {r.siret: f"{r.nom} — {r.type_siae} ({r.commune})"
               for r in pts.sort_values("nom").itertuples()}
+    if len(labels) > data.MAX_LISTED_STRUCTURES:  # France: type first, then choose
+        query = st.text_input("Chercher une structure (nom, commune ou SIRET, puis Entrée)",
+                              key="siae_query")
+        labels = data.matching(labels, query, keep=st.session_state.get("siae_pick"))
     siret = st.selectbox("Choisir une structure (nom, type, commune)", list(labels),
                          format_func=labels.get, index=None, key="siae_pick",
                          placeholder="Tapez un nom ou une commune…")
@@ -140,8 +144,11 @@ def _picked_commune() -> None:
 
 def commune_search(communes: pd.DataFrame) -> None:
     """The search box: a commune of the territory; the map zooms to it, its portrait shows."""
-    labels = dict(zip(communes["code"], communes["nom"] + " (" + communes["code"] + ")",
-                      strict=True))
+    query = None
+    if len(communes) > data.MAX_LISTED_COMMUNES:  # France: type first, then choose
+        query = st.text_input("Chercher une commune (début du nom ou code INSEE, puis Entrée)",
+                              key="commune_query")
+    labels = data.commune_labels(communes, query, keep=st.session_state.get("commune_pick"))
     view.keep_valid("commune_pick", labels)
     st.selectbox("Chercher une commune du territoire", sorted(labels, key=labels.get),
                  format_func=labels.get, index=None, key="commune_pick",

@@ -45,8 +45,11 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
     st.markdown("Placez une nouvelle structure ou fermez-en une, puis comparez la couverture "
                 "avant et après (accessibilité 2SFCA, seuils de classes de la situation "
                 "actuelle).")
-    labels = dict(zip(communes["code"], communes["nom"] + " (" + communes["code"] + ")",
-                      strict=True))
+    query = None
+    if len(communes) > data.MAX_LISTED_COMMUNES:  # France: type first, then choose
+        query = st.text_input("Commune d'implantation : début du nom ou code INSEE, puis "
+                              "Entrée", key="scn_query")
+    labels = data.commune_labels(communes, query, keep=st.session_state.get("scn_commune"))
     with st.form("scenario_form"):
         c1, c2 = st.columns(2)
         with c1:
