@@ -1,5 +1,6 @@
 """Territory selectors given by users: ``dep:50``, ``ze:2802``, ``epci:200069425``, ``reg:28``,
-``com:50025`` (several joined by ``,``: ``dep:14,dep:50``).
+``com:50025`` (several joined by ``,``: ``dep:14,dep:50``), and ``france``: metropolitan France
+(its 13 régions, Corse included).
 
 :func:`parse` checks the form (prefix, code present and well formed); :func:`check` checks that
 each unit exists in the base and returns the territory to use. A commune code that imports
@@ -28,7 +29,13 @@ _FORMS: dict[str, tuple[Callable[[str], bool], str]] = {
             "ou dep:971"),
     "reg": (codes.is_region_code, "2 chiffres, par exemple reg:28"),
 }
-_EXAMPLES = "dep:50, ze:2802, epci:200069425, reg:28 ou com:50025"
+_EXAMPLES = "dep:50, ze:2802, epci:200069425, reg:28, com:50025 ou france"
+#: The 13 régions of metropolitan France (Corse included).
+METRO_REGIONS = ("11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94")
+_FRANCE = tuple(("reg", code) for code in METRO_REGIONS)
+#: Selectors naming a whole set of units, and the French label of that set.
+ALIASES = {"france": (_FRANCE, "France métropolitaine"),
+           "metropole": (_FRANCE, "France métropolitaine")}
 
 #: ``lineage(codes)`` -> frame with ``code_2025``, ``status``, ``detail`` (French), same index.
 Lineage = Callable[[pd.Series], pd.DataFrame]
@@ -45,8 +52,15 @@ class Territory:
     parts: tuple[tuple[str, str], ...]
     notes: tuple[str, ...] = field(default=(), compare=False)
 
+    def _grouped(self) -> list[tuple[str, str] | str]:
+        """The parts, with the set of an alias (``france``) given as its name."""
+        if not set(_FRANCE) <= set(self.parts):
+            return list(self.parts)
+        rest = [p for p in self.parts if p not in _FRANCE]
+        return ["france", *rest]
+
     def __str__(self) -> str:
-        return ",".join(f"{p}:{c}" for p, c in self.parts)
+        return ",".join(p if isinstance(p, str) else f"{p[0]}:{p[1]}" for p in self._grouped())
 
     def mask(self, communes: pd.DataFrame) -> pd.Series:
         """Boolean mask of the communes (rows of the commune table) inside the territory."""
@@ -58,7 +72,11 @@ class Territory:
     def label(self, communes: pd.DataFrame) -> str:
         """A French label: "Manche (département 50)", several joined by " + "."""
         names = []
-        for prefix, code in self.parts:
+        for part in self._grouped():
+            if isinstance(part, str):
+                names.append(ALIASES[part][1])
+                continue
+            prefix, code = part
             level = levels.get(prefix)
             hit = communes.loc[communes[level.code] == code, level.name]
             name = str(hit.iloc[0]) if len(hit) else code
@@ -82,6 +100,9 @@ def parse(text: str | None) -> Territory:
                 f"Territoire « {text} » : élément vide entre deux virgules (attendu : "
                 f"{_EXAMPLES})."
             )
+        if item.lower() in ALIASES:
+            parts += [p for p in ALIASES[item.lower()][0] if p not in parts]
+            continue
         if ":" not in item:
             raise CoodiagError(
                 f"Territoire « {item} » mal formé : attendu préfixe:code, par exemple "

@@ -95,3 +95,17 @@ def test_unknown_units(text: str, message: str, communes: pd.DataFrame) -> None:
     with pytest.raises(CoodiagError) as err:
         select(text, communes)
     assert message in str(err.value)
+
+
+def test_france_is_metropolitan_france(communes: pd.DataFrame) -> None:
+    chosen = territory.check(territory.parse("france"), communes)
+    assert len(chosen.parts) == 13 and {p for p, _ in chosen.parts} == {"reg"}
+    assert str(chosen) == "france"  # the atlas folder is atlas_france
+    assert chosen.label(communes) == "France métropolitaine"
+    inside = chosen.mask(communes)
+    assert int(inside.sum()) == 34_746  # every commune but the 129 of the DROM
+    assert not communes.loc[inside, "dep"].str.startswith("97").any()
+    with_drom = territory.parse("france,dep:971")
+    assert str(with_drom) == "france,dep:971"
+    assert with_drom.label(communes) == "France métropolitaine + Guadeloupe (département 971)"
+    assert set(territory.parse("reg:28,FRANCE").parts) == set(chosen.parts)

@@ -70,8 +70,8 @@ TerritoireOpt = Annotated[
     typer.Option(
         "--territoire",
         "-t",
-        help="Territoire : dep:50, ze:2802, epci:200069425, reg:28, com:50025 (plusieurs : "
-        "séparés par des virgules).",
+        help="Territoire : dep:50, ze:2802, epci:200069425, reg:28, com:50025, france (France "
+        "métropolitaine) ; plusieurs : séparés par des virgules.",
     ),
 ]
 CapaciteOpt = Annotated[
