@@ -29,16 +29,20 @@ def _letters(n: int) -> list[str]:
 
 
 def _generic(cell: Any, ref: str) -> str:
-    """One cell of an unusual type (date, boolean...), through openpyxl's own attributes."""
-    from openpyxl.cell._writer import _set_attributes
+    """One cell of an unusual type (date, boolean...), from the openpyxl cell's public
+    attributes, as openpyxl writes it (dates as serial numbers in the cell's date format)."""
     from openpyxl.compat import safe_string
+    from openpyxl.utils.datetime import to_excel
 
-    value, attrs = _set_attributes(cell, cell.has_style)
-    attrs["r"] = ref
-    head = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    value = cell.value
+    head = f' r="{ref}"' + (f' s="{cell.style_id}"' if cell.has_style else "")
     if value is None or value == "":
         return f"<c{head}/>"
-    return f"<c{head}><v>{safe_string(value)}</v></c>"
+    if cell.is_date:
+        return f'<c{head} t="n"><v>{safe_string(to_excel(value))}</v></c>'
+    if cell.data_type == "b":
+        return f'<c{head} t="b"><v>{int(bool(value))}</v></c>'
+    return f'<c{head} t="{cell.data_type}"><v>{safe_string(value)}</v></c>'
 
 
 def rows_xml(
