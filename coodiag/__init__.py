@@ -172,12 +172,15 @@ def render(
     *,
     formats: tuple[str, ...] = ("pdf", "html"),
     previous: dict | None = None,
+    svg: bool | None = None,
 ) -> dict[str, Path]:
     """Write the atlas of a :func:`diagnose` or :func:`territory_atlas` result.
 
     Into ``folder`` (default ``atlas/<slug>``): PDF and/or offline HTML, XLSX, CSV, GeoPackage,
     PNG/SVG maps and the JSON snapshot; ``previous``: an earlier snapshot, for the evolution
-    page. Returns the path of each file written, by kind (``"pdf"``, ``"html"``, ``"xlsx"``...).
+    page; ``svg``: the SVG of every map (``True``), of none (``False``), or (``None``) of the
+    maps drawn as vectors only (a map of the communes of France has its PNG only). Returns
+    the path of each file written, by kind (``"pdf"``, ``"html"``, ``"xlsx"``...).
     The folder is replaced atomically: a failed run leaves the previous atlas intact.
     """
     from coodiag import settings
@@ -186,7 +189,7 @@ def render(
 
     doc = document_of(result)
     target = Path(folder) if folder is not None else settings.PROJECT_ROOT / "atlas" / doc.slug
-    return atlas.render(doc, target, formats=formats, previous_snapshot=previous)
+    return atlas.render(doc, target, formats=formats, previous_snapshot=previous, svg=svg)
 
 
 def batch(

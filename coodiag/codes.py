@@ -12,6 +12,8 @@ an EPCI 9 characters, a postcode 5 digits and a SIRET 14 digits.
   :func:`region`, :func:`zone_emploi`, :func:`epci`, :func:`postcode`, :func:`siret`;
 - one value (a user's input): :func:`parse_commune`, :func:`parse_postcode`,
   :func:`parse_siret`;
+- membership of a column of codes in a set of codes: :func:`isin` (pandas boxes every wanted
+  value of an Arrow string column one by one: 0.1 s for the 34,875 communes, 3 ms here);
 - checks of the form of one code: ``is_<kind>``, and the ``*_PATTERN`` regular expressions for
   vectorised checks (``series.str.match(codes.COMMUNE_PATTERN)``). Whether a well-formed code
   exists is the job of :mod:`coodiag.reference` (COG, postcodes of the communes).
@@ -23,6 +25,7 @@ an EPCI 9 characters, a postcode 5 digits and a SIRET 14 digits.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -111,6 +114,24 @@ def departement_of_commune(codes: pd.Series) -> pd.Series:
     """The département of a (normalised) commune code: "971xx" -> "971", "2A004" -> "2A"."""
     codes = codes.astype("string")
     return codes.str[:2].where(~codes.str.startswith("97"), codes.str[:3])
+
+
+def isin(values: pd.Series, wanted: Iterable[object]) -> pd.Series:
+    """``values.isin(wanted)`` for a column of codes, computed by Arrow for string columns:
+    missing values are never members. Same index as ``values``."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        return values.isin(wanted)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.chunked_array([pa.array(values.array)]) if len(values) else None
+    if array is None:
+        return pd.Series(False, index=values.index, dtype=bool)
+    if isinstance(wanted, (pd.Series, pd.Index)):
+        wanted = wanted.dropna().tolist()
+    members = pa.array([w for w in wanted if isinstance(w, str)], type=array.type)
+    found = pc.fill_null(pc.is_in(array, value_set=members, skip_nulls=True), False)
+    return pd.Series(found.to_numpy(), index=values.index, dtype=bool)
 
 
 def departements_of_postcode(postcode_: str) -> tuple[str, ...]:

@@ -204,7 +204,7 @@ def test_delegate_walkthrough_with_coodiag_explorer(display: None, tmp_path: Pat
 
     # ``coodiag explorer`` run from another folder: its flags, not the checkout's config file.
     url, proc, _log = _serve(
-        [sys.executable, "-c", "import sys; from coodiag.explorer.components import main; "
+        [sys.executable, "-c", "import sys; from coodiag.explorer.launcher import main; "
          "sys.exit(main(sys.argv[1:]))"], tmp_path, "streamlit.log")
     requests: list[str] = []
     ARTEFACTS.mkdir(exist_ok=True)
@@ -377,6 +377,25 @@ def test_delegate_walkthrough_with_coodiag_explorer(display: None, tmp_path: Pat
                 assert _legend_share(small) <= MAX_LEGEND_SHARE
                 small.screenshot(path=str(ARTEFACTS / "explorer_390x844.png"), full_page=True)
                 phone.close()
+
+                # An older browser, without DecompressionStream: it asks for the map page not
+                # gzipped and draws it; a recent one only ever gets it gzipped.
+                for old in (True, False):
+                    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+                    _watch(ctx, requests)
+                    if old:
+                        ctx.add_init_script("delete window.DecompressionStream;")
+                    pg = ctx.new_page()
+                    plain: list[bool] = []  # per websocket frame: a page not gzipped?
+                    pg.on("websocket", lambda ws, plain=plain: ws.on(
+                        "framereceived", lambda f, plain=plain: plain.append(
+                            b'"gz": false' in (f if isinstance(f, bytes) else f.encode()))))
+                    pg.goto(url, wait_until="commit")
+                    pg.frame_locator("iframe.coodiag-map").first.locator(
+                        ".coodiag-legend").first.wait_for(state="attached", timeout=120_000)
+                    assert _count(pg) == manche
+                    assert any(plain) is old
+                    ctx.close()
             finally:
                 browser.close()
     finally:
@@ -477,6 +496,22 @@ def test_overseas_buttons_and_two_synchronised_maps(display: None, tmp_path: Pat
                 frame.wait_for_function("() => window.coodiagUnits['50025'].options.weight "
                                         "=== 3.5", timeout=10_000)
             page.screenshot(path=str(ARTEFACTS / "explorer_two_maps.png"))
+            # On a phone the two maps are stacked, each the whole width and half the height
+            # (side by side they would be 190 px wide), each map filling its frame.
+            page.set_viewport_size({"width": 390, "height": 844})
+            sides = page.locator("iframe.coodiag-side")
+            page.wait_for_function("() => { const f = document.querySelectorAll("
+                                   "'iframe.coodiag-side'); return f[1].getBoundingClientRect()"
+                                   ".top >= f[0].getBoundingClientRect().bottom; }",
+                                   timeout=10_000)
+            top, bottom = sides.nth(0).bounding_box(), sides.nth(1).bounding_box()
+            assert top["width"] == bottom["width"] == 390
+            assert bottom["y"] >= top["y"] + top["height"] > 380
+            for frame, box in zip(frames, (top, bottom), strict=True):
+                size = frame.evaluate("() => [window.coodiagMap.getContainer().clientWidth, "
+                                      "window.coodiagMap.getContainer().clientHeight]")
+                assert size == [round(box["width"]), round(box["height"])]
+            page.screenshot(path=str(ARTEFACTS / "explorer_two_maps_phone.png"))
         finally:
             browser.close()
     assert requests and all(u.startswith(("file:", "data:", "about:")) for u in requests)

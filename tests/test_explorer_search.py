@@ -64,3 +64,32 @@ def test_matching_structures_by_name_town_or_siret() -> None:
     assert list(data.matching(labels, "3796807700")) == ["37968077000029"]
     assert len(data.matching(labels, "a")) == data.MAX_MATCHES
     assert list(data.matching(labels, "zzzz", keep="37968077000029")) == ["37968077000029"]
+
+
+def test_france_scenario_closures_typed_first() -> None:
+    """The scenario's « Structures à fermer » on France: the 3,900 names are not sent, a typed
+    text lists the matches, a structure chosen stays listed when another text is typed."""
+    at = AppTest.from_file(str(explorer.app_path()), default_timeout=300)
+    at.query_params["niveau"] = "fr"
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="scn_close").options == []
+    at.text_input(key="scn_close_query").set_value("Avranches").run()
+    options = at.multiselect(key="scn_close").options
+    assert "ASSOC INTERMEDIAIRE — AI (Avranches)" in options and len(options) < 20
+    at.session_state["scn_close"] = ["37968077000029"]  # chosen (the form was sent)
+    at.text_input(key="scn_close_query").set_value("Cherbourg").run()
+    assert not at.exception
+    options = at.multiselect(key="scn_close").options
+    assert "ASSOC INTERMEDIAIRE — AI (Avranches)" in options
+    assert any("(Cherbourg-en-Cotentin)" in o for o in options)
+    assert at.multiselect(key="scn_close").value == ["37968077000029"]
+    # In the Manche (29 structures) all are listed, no text box.
+    at = AppTest.from_file(str(explorer.app_path()), default_timeout=300).run()
+    from coodiag.analyses import access
+
+    reg = data.registry_with(None, None)
+    manche = reg[data.among(reg["code_commune"], set(data.territory_communes("dep", "50")["code"]))]
+    n = int(manche["type_siae"].isin(list(access.TYPES_SIAE)).sum())
+    assert 0 < n == len(at.multiselect(key="scn_close").options)
+    assert not [t for t in at.text_input if t.key == "scn_close_query"]

@@ -209,6 +209,33 @@ def test_no_request_in_the_browser(manche_page, tmp_path: Path) -> None:
     dark = a * np.array([0x25, 0x34, 0x94]) + (1 - a) * np.array([0xF3, 0xF5, 0xF7])
     assert (np.abs(rgb - dark).sum(axis=1) < 12).sum() > 10_000
     assert requests and all(u.startswith(("file:", "data:", "about:")) for u in requests)
+    # Its legend is the one under the map: each class's swatch, in full colour, in the legend
+    # column beside the map (the map shows them at 85 % only).
+    from coodiag.explorer import pngexport
+
+    image = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    column = image[:, -2 * pngexport.LEGEND_WIDTH:].reshape(-1, 3)
+    rows = _info["surface"]["rows"]
+    assert len(rows) >= 3
+    for color, _text in rows:
+        want = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(column - want).sum(axis=1) < 6).sum() > 200, color
+
+
+def test_png_legend_is_the_legend_under_the_map(manche_page) -> None:
+    from coodiag import fr
+    from coodiag.explorer import surfacelayer
+
+    page, info = manche_page
+    title, unit, rows, note = surfacelayer.legend_parts(info)
+    assert title == info["surface"]["title"] and unit == "salariés en insertion pour 1 000 chômeurs"
+    assert note.startswith(f"{fr.integer(info['surface']['cells'])} carreaux de 200 m")
+    legend = surfacelayer.png_legend(info)
+    assert legend.count("coodiag-legend-row") == len(rows)
+    # The « PNG » button of the page carries it (drawn beside the map's own legends).
+    extra = json.loads(re.search(r"extra = (\[.*?\]);\n", page).group(1))
+    assert extra == [legend]
+    assert surfacelayer.png_legend({"notes": []}) == ""
 
 
 def test_surface_from_the_address(display: None) -> None:

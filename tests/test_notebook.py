@@ -24,6 +24,6 @@ def test_example_notebook_runs(base, monkeypatch) -> None:
     assert os.getcwd() == str(NOTEBOOK.parent)
     table = namespace["table"].set_index("code")
     assert table.loc["50025", "salaries"] == 80
-    assert namespace["res"].n_classes == 4  # the Manche's communes, by their elderly people
+    assert namespace["res"].n_classes == 3  # the Manche's communes, by their elderly people
     assert namespace["fichiers"]["html"].exists()
     assert len(namespace["base"].communes) == 34875

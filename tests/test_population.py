@@ -95,15 +95,17 @@ def test_population_sums_per_departement(communes, sources):
 
 
 def test_iris_unemployment_rate_matches_departement_source(sources):
-    """The 2022 15-64 unemployment rate rebuilt from IRIS (active population per age band,
-    :func:`coodiag.base.iris.rebuild_active`), summed per département, matches the département
-    source within 0.06 point (measured: 14 10.56 vs 10.53, 27 11.48 vs 11.53, 50 8.71 vs 8.75,
-    61 11.18 vs 11.23, 76 12.99 vs 13.02). Each IRIS's 15-64 rate weighted by its own rebuilt
-    active population gives 10.67, 11.60, 8.81, 11.32 (+0.14 in the Calvados): it would fail."""
+    """The 2022 15-64 unemployment rate of IRIS weighted by its rebuilt denominator
+    (:func:`coodiag.base.iris.rebuild_active`), summed per département, matches the département
+    source within 0.035 point (measured: 14 10.56 vs 10.53, the IRIS file lacks 4,470
+    inhabitants of merged communes there; 27 11.52 vs 11.53, 50 8.755 vs 8.75, 61 11.23 vs
+    11.23, 76 13.03 vs 13.02). Recombining the band rates gives 11.48, 8.71, 11.19, 12.99
+    (−0.05), each IRIS's 15-64 rate weighted by 15-64 population × employment rate ÷
+    (1 − rate) 10.67, 11.60, 8.81, 11.32 (+0.14 in the Calvados): both would fail."""
     communes = iris_to_communes(regional.load_rp2022_iris())
     dep = communes["code"].str[:2]
     num = (communes["tx_chom1564_22"] * communes["w_act1564"]).groupby(dep).sum()
     rate = num / communes["w_act1564"].where(communes["tx_chom1564_22"].notna()).groupby(dep).sum()
     deps = sources["departements"].set_index("code")["soc_txchom_1564_22"]
     for code in NORMANDIE:
-        assert rate[code] == pytest.approx(deps[code], abs=0.06), code
+        assert rate[code] == pytest.approx(deps[code], abs=0.035), code

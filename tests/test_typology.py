@@ -153,18 +153,20 @@ def test_normandie_personnes_agees(data: dict) -> None:
     assert {"14408", "14581", "61275"}.isdisjoint(res.classes.index)
     assert res.pca.n_retained == 3
     assert res.n_classes == 3
-    assert res.sizes.tolist() == [1449, 690, 500]
-    assert res.pca.missing["valeurs_manquantes"] == {"part_seul_80p_22": 10, "med21": 133}
+    # (2022 unemployment rates of IRIS as published since issue 10: sizes were 1449, 690, 500)
+    assert res.sizes.tolist() == [1433, 585, 621]
+    assert res.pca.missing["valeurs_manquantes"] == {"part_seul_80p_22": 10, "med21": 133,
+                                                     "tx_chom1564_22": 1}
     paragons = res.paragons.groupby("classe")["id"].apply(lambda s: s.head(3).tolist()).to_dict()
     assert paragons == {
-        1: ["27691", "27447", "14163"],
-        2: ["61292", "27230", "61260"],
-        3: ["61421", "14168", "50450"],
+        1: ["50185", "27154", "76243"],
+        2: ["14228", "14166", "76221"],
+        3: ["50592", "50099", "14352"],
     }
     assert res.names.to_dict() == {
-        1: "Revenu médian élevé, part des 55-79 ans vivant seuls faible",
-        2: "Part des 55-79 ans vivant seuls élevée, revenu médian faible",
-        3: "Part des retraités élevée, part des 80 ans ou plus vivant seuls faible",
+        1: "Revenu médian élevé, part des retraités faible",
+        2: "Part des 65-79 ans élevée, part des 55-79 ans vivant seuls faible",
+        3: "Part des 55-79 ans vivant seuls élevée, revenu médian faible",
     }
     desc = T.describe_classes(res)
     assert {"Valeur-test", "Moyenne dans la classe", "Moyenne générale", "Source"} <= set(desc)

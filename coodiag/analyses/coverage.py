@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from coodiag import codes as codelib
 from coodiag import fr
 from coodiag.analyses.access import ALL, SRC_REGISTRY
 from coodiag.analyses.demand import SRC_RP22
@@ -312,7 +313,8 @@ def classify(
     key = check_reference(reference)
     wanted = set(codes)
     ref_codes = wanted if reference_codes is None else set(reference_codes)
-    ref = coverage(acc[acc["code"].isin(ref_codes)], type_siae=type_siae, quantiles=quantiles)
+    ref = coverage(acc[codelib.isin(acc["code"], ref_codes)], type_siae=type_siae,
+                   quantiles=quantiles)
     s = ref.attrs["seuils"]
     n_ref = int(ref["besoin"].notna().sum())
     name = label or REFERENCES[key]
@@ -323,7 +325,7 @@ def classify(
     )
     basis = f"{cut} des {fr.integer(n_ref)} communes de la référence, {name}"
     out = coverage(
-        acc[acc["code"].isin(wanted)].reset_index(drop=True),
+        acc[codelib.isin(acc["code"], wanted)].reset_index(drop=True),
         type_siae=type_siae,
         method="seuils",
         need_bounds=s["besoin"],

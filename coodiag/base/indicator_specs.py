@@ -308,10 +308,11 @@ _IRIS_WEIGHTS = {
     "pop5579": "la population de 55 à 79 ans (reconstituée à partir des parts par âge)",
     "pop80p": "la population de 80 ans ou plus (reconstituée : population × part des 80 ans+)",
     "men": "le nombre de ménages",
-    "act1564": "la population active de 15 à 64 ans (reconstituée par tranche d'âge 15-24, "
-               "25-54, 55-64 ans : population × taux d'emploi ÷ (1 − taux de chômage) ; le taux "
-               "de l'IRIS est celui des chômeurs ainsi reconstitués, Σ actifs × taux / Σ actifs "
-               "des trois tranches, ou son taux 15-64 ans si une tranche manque)",
+    "act1564": "la population active de 15 à 64 ans (reconstituée : le dénominateur du taux "
+               "publié, actifs de l'exploitation complémentaire, vaut chômeurs ÷ taux de l'IRIS ;"
+               " chômeurs = somme sur les tranches 15-24, 25-54 et 55-64 ans de population × "
+               "taux d'emploi ÷ (1 − taux de chômage) × taux de chômage ; à défaut population de "
+               "15 à 64 ans × taux d'emploi ÷ (1 − taux de chômage))",
     "act1524": "la population active de 15 à 24 ans (reconstituée : population de 15 à 24 ans "
                "× taux d'emploi ÷ (1 − taux de chômage))",
     "act2554": "la population active de 25 à 54 ans (reconstituée : population de 25 à 54 ans "

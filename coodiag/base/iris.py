@@ -68,34 +68,41 @@ def iris_to_communes(iris: pd.DataFrame) -> pd.DataFrame:
 def rebuild_active(
     iris: pd.DataFrame, weights: dict[str, pd.Series]
 ) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """The active population of each IRIS and age band, and the 15-64 rate from the bands.
+    """The active population of each IRIS and age band, and the weight of its 15-64 rate.
 
-    From employed = active × (1 − unemployment rate): active = population of the band ×
-    employment rate ÷ (1 − unemployment rate), for 15-24, 25-54 and 55-64 (weights
-    ``act1524``…). The 15-64 unemployment rate of an IRIS becomes Σ(active × rate) / Σ(active)
-    over the three bands, weighted by their sum (``act1564``); an IRIS with a band missing
-    keeps its 15-64 rate, weighted by its 15-64 population × employment rate ÷ (1 − rate).
+    Per band (15-24, 25-54, 55-64), from employed = active × (1 − unemployment rate): active
+    = population of the band × employment rate ÷ (1 − unemployment rate) (weights
+    ``act1524``…; a band with no one employed and no rate has no active people). The source's
+    band rates and employment rates share their counts (exploitation principale): the
+    unemployed of a band nearly always come out as whole numbers.
 
-    Why the bands: rebuilt per band, the source's counts come out as whole numbers (population,
-    employed, active, unemployed), which its 15-64 rates do not give; per département the band
-    rebuild matches the département source within 0.05 point, the 15-64 rates weighted by
-    their own rebuilt active population overshoot by up to 0.14 (Caen 15.16 / 15.41 against
-    15.16 official, Mont-Saint-Aignan 13.29 / 14.01 against 13.41, Évreux 19.81 / 19.93 against
-    19.95). Returns ``(iris with soc_txchom_1564_22 rebuilt, {weight name: series})``.
+    The source's 15-64 rate is not the band rates recombined: its denominator is the active
+    population of the exploitation complémentaire (``P22_CHOM1564 / C22_ACT1564``, the
+    publisher's formula), and so are, as measured below, the official commune, zone and
+    département rates. It is kept as published and weighted by its
+    own denominator, rebuilt as (unemployed of the three bands) ÷ rate (``act1564``); an IRIS
+    with a rate of 0 or a band missing falls back on 15-64 population × employment rate ÷
+    (1 − rate). Measured (official in brackets): Caen 15.16 (15.16), Mont-Saint-Aignan 13.48
+    (13.41), Évreux 19.94 (19.95); per département and zone d'emploi of Normandie within 0.02
+    point of the source. Recombining the band rates instead gives 13.29 and 19.81 (−0.05 on
+    average per zone), the 15-64 rates weighted by 15-64 population × employment rate ÷
+    (1 − rate) 15.41, 14.01, 19.93. Returns ``(iris, {weight name: series})``.
     """
+    bands = ("1524", "2554", "5564")
 
     def active(pop: pd.Series, band: str) -> pd.Series:
-        unemployed = iris[f"soc_txchom_{band}_22"] / 100.0
-        return pop * iris[f"eco_txemp_{band}_22"] / 100.0 / (1.0 - unemployed).where(
-            unemployed < 1
-        )
+        rate = iris[f"soc_txchom_{band}_22"] / 100.0
+        employed = pop * iris[f"eco_txemp_{band}_22"] / 100.0
+        act = employed / (1.0 - rate).where(rate < 1)
+        return act.where(~(employed.eq(0) & rate.isna()), 0.0)
 
-    out = {f"act{b}": active(weights[f"pop{b}"], b) for b in ("1524", "2554", "5564")}
-    bands = sum(out[f"act{b}"] for b in ("1524", "2554", "5564"))
+    out = {f"act{b}": active(weights[f"pop{b}"], b) for b in bands}
     unemployed = sum(
-        out[f"act{b}"] * iris[f"soc_txchom_{b}_22"] for b in ("1524", "2554", "5564")
+        out[f"act{b}"] * iris[f"soc_txchom_{b}_22"].fillna(0.0) / 100.0 for b in bands
     )
-    by_band = bands.notna() & unemployed.notna() & (bands > 0)
-    rate = (unemployed / bands.where(by_band)).where(by_band, iris["soc_txchom_1564_22"])
-    out["act1564"] = bands.where(by_band, active(weights["pop1564"], "1564"))
-    return iris.assign(soc_txchom_1564_22=rate), out
+    rate = iris["soc_txchom_1564_22"] / 100.0
+    by_band = unemployed.gt(0) & rate.gt(0)
+    out["act1564"] = (unemployed / rate.where(by_band)).where(
+        by_band, active(weights["pop1564"], "1564")
+    )
+    return iris, out

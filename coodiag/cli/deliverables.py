@@ -68,12 +68,12 @@ def _previous(path: Path | None) -> dict | None:
 
 
 def _render(result, sortie: Path | None, formats: tuple[str, ...], previous: dict | None,
-            start: float) -> None:
+            start: float, svg: bool | None = None) -> None:
     """Render ``result`` into ``sortie`` (default ``atlas/<slug>``), list what was written."""
     import coodiag
 
     with console.status("Cartes, PDF, HTML et exports…"):
-        paths = coodiag.render(result, sortie, formats=formats, previous=previous)
+        paths = coodiag.render(result, sortie, formats=formats, previous=previous, svg=svg)
     elapsed = fr.number(time.perf_counter() - start, 1, unit="s")
     console.print(f"[green]✓[/] Atlas écrit en {elapsed} :")
     for key in ("pdf", "html", "xlsx", "gpkg", "json"):
@@ -153,6 +153,11 @@ def atlas_cmd(
     sortie: SortieOpt = None,
     comparer: ComparerOpt = None,
     formats: FormatOpt = "pdf,html",
+    svg: Annotated[
+        bool, typer.Option("--svg", help="Écrire aussi le SVG des cartes de très nombreux "
+                           "polygones (communes d'une région ou de la France) : par défaut, "
+                           "leur PNG seulement (cartes/LISEZMOI.txt).")
+    ] = False,
 ) -> None:
     """Atlas d'un territoire pour un CDIAE ou un réseau : offre, poids, zones blanches."""
     import coodiag
@@ -169,7 +174,7 @@ def atlas_cmd(
         with console.status("Analyses…"):
             result = coodiag.territory_atlas(territoire, capacite=data_cap, reseaux=data_res,
                                              reference=check_reference(reference))
-        _render(result, sortie, chosen, previous, start)
+        _render(result, sortie, chosen, previous, start, svg=True if svg else None)
     except CoodiagError as exc:
         raise fail(exc) from None
 
@@ -183,6 +188,6 @@ def explorer_cmd(ctx: typer.Context) -> None:
 
     Les options supplémentaires sont passées à Streamlit (par exemple --server.port 8600).
     """
-    from coodiag.explorer.components import main
+    from coodiag.explorer.launcher import main
 
     main(list(ctx.args))

@@ -211,12 +211,8 @@ def main() -> None:
         # Two maps side by side take the whole width (the side panel goes under them).
         map_col, side = (st.container(), st.container()) if params["pair"] else st.columns([3, 1])
         with map_col:
-            key = (prefix, code, tuple(params["types"]), tuple(params["reseaux"]),
-                   params["layer"], params["map_level"], params["indicator"], params["scheme"],
-                   params["k"], params["access_type"], params["typology"], params["tiles"],
-                   tuple(pts["siret"]), data.fingerprint(data.upload_data("capacite")),
-                   data.fingerprint(data.upload_data("reseaux")), params["by_reseau"],
-                   params["surface"], params["surface_type"])
+            key = mapview.map_key(params, pts, data.upload_data("capacite"),
+                                  data.upload_data("reseaux"))
             page, info = mapview.cached_map(key, params, pts)
             info2 = None
             if params["pair"]:
@@ -256,7 +252,7 @@ def main() -> None:
                        "ou cherchez une commune à droite, pour voir son portrait.")
     with tab_scn:
         tabs.scenario_tab(prefix, code, communes,
-                          reg[reg["code_commune"].isin(set(communes["code"]))])
+                          reg[data.among(reg["code_commune"], set(communes["code"]))])
 
 
 main()

@@ -7,14 +7,14 @@
   :mod:`coodiag.base.display` (simplified once at build time), not simplified again;
 - :func:`read_upload`: a user's file given as bytes (a Streamlit upload) through the same
   validation as the command line, written only to a temporary folder for the read;
-- :func:`main`: ``coodiag explorer`` (runs ``streamlit run app.py``).
+- :func:`streamlit_argv`: the ``streamlit run app.py`` of ``coodiag explorer`` (its
+  command: :func:`coodiag.explorer.launcher.main`).
 """
 
 from __future__ import annotations
 
 import html
 import math
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -370,30 +370,3 @@ def streamlit_argv(args: Sequence[str] = ()) -> list[str]:
         for part in (f"--{key}", str(value).lower() if isinstance(value, bool) else str(value))
     ]
     return ["streamlit", "run", str(app_path()), *flags, *args]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the explorer: ``streamlit run app.py`` with :data:`STREAMLIT_OPTIONS` (extra
-    arguments, e.g. ``--server.port 8600``, are passed to Streamlit and win over these).
-
-    No request leaves the machine, whatever the working directory: no usage statistics, and
-    the address given to browsers is ``localhost`` (a headless Streamlit otherwise asks
-    checkip.amazonaws.com for the machine's public address, to print it); serve another
-    address with ``--browser.serverAddress``.
-    """
-    import importlib
-
-    from streamlit.web import cli as stcli
-
-    # The app's heavy imports (mapclassify, matplotlib, scikit-learn, folium...) done here,
-    # once, rather than during the first visitor's page load.
-    heavy = ("coodiag.outputs.maps", "coodiag.analyses.access", "coodiag.base.registry", "folium",
-             "mapclassify")  # classify.py imports mapclassify lazily: 2-4 s on first use
-    for name in heavy:
-        importlib.import_module(name)
-    sys.argv = streamlit_argv(list(sys.argv[1:] if argv is None else argv))
-    try:
-        stcli.main()
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0

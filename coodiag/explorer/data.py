@@ -293,9 +293,11 @@ def commune_labels(communes: pd.DataFrame, query: str | None = None,
         labels = dict(zip(communes["code"], communes["nom"] + " (" + communes["code"] + ")",
                           strict=True))
         return dict(sorted(labels.items(), key=lambda kv: kv[1]))
+    q = _fold(pd.Series([query or ""])).iloc[0]
+    if not q and keep is None:  # nothing typed, nothing chosen: nothing listed
+        return {}
     frame = _searchable()
     frame = frame[among(frame["code"], set(communes["code"]))]
-    q = _fold(pd.Series([query or ""])).iloc[0]
     picked = frame.iloc[0:0]
     if q:
         code = frame["code"].str.startswith(q)
@@ -313,6 +315,13 @@ def commune_labels(communes: pd.DataFrame, query: str | None = None,
 #: Above this many structures (France: 3,900), the structure box lists only the matches of a
 #: typed text (0.17 MB of labels otherwise).
 MAX_LISTED_STRUCTURES = 1500
+
+
+def structure_labels(pts: pd.DataFrame) -> dict[str, str]:
+    """SIRET -> « nom — type (commune) », in the order of ``pts`` (read as Python lists:
+    ``itertuples`` over the base's Arrow strings took 0.2-0.3 s for France)."""
+    cols = [pts[c].tolist() for c in ("siret", "nom", "type_siae", "commune")]
+    return {s: f"{n} — {t} ({c})" for s, n, t, c in zip(*cols, strict=True)}
 
 
 def matching(labels: dict[str, str], query: str | None, keep: str | None = None) -> dict:

@@ -4,6 +4,7 @@ self-contained offline page (:func:`build_map`, cached per choice by :func:`cach
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 import folium
@@ -245,7 +246,8 @@ def build_map(params: dict, siae_pts: gpd.GeoDataFrame) -> tuple[str, dict]:
     what = info.get("title") or (info["indicator"].label if info.get("indicator") is not None
                                  else layer)
     title = f"{data.territory_label(prefix, code)} — {what}"
-    m.add_child(pngexport.PngButton(title, slugify(f"coodiag {title}")[:80]))
+    m.add_child(pngexport.PngButton(title, slugify(f"coodiag {title}")[:80],
+                                    legends=[surfacelayer.png_legend(info)]))
     folium.LayerControl(collapsed=True, position="topleft").add_to(m)
     m._coodiag_layer_control = True  # collapsed: the expanded one hides the territory
     page = webmap.render_html(m)
@@ -283,6 +285,25 @@ def _view_table(info: dict, units: pd.DataFrame, values: dict, meta: list, title
     info["table_meta"] = list(meta)
     info["table_title"] = title
     info["table_columns"] = {"code": "Code", "nom": "Nom", **columns}
+
+
+def map_key(params: dict, siae_pts: pd.DataFrame, capacite: pd.DataFrame | None = None,
+            membership: pd.DataFrame | None = None) -> tuple:
+    """The key of :func:`cached_map` for the view ``params`` (the side panel's choices), the
+    structures shown and the files imported: built here by the page and by the warm-up at
+    server start (:mod:`coodiag.explorer.warmup`), so that both fill the same cache entry."""
+    return (params["prefix"], params["code"], tuple(params["types"]), tuple(params["reseaux"]),
+            params["layer"], params["map_level"], params["indicator"], params["scheme"],
+            params["k"], params["access_type"], params["typology"], params["tiles"],
+            sirets_digest(siae_pts), data.fingerprint(capacite), data.fingerprint(membership),
+            params["by_reseau"], params["surface"], params["surface_type"])
+
+
+def sirets_digest(siae_pts: pd.DataFrame) -> str:
+    """The structures shown, in the cache key: a digest of their SIRETs in order (Streamlit
+    hashed France's 3,900 SIRETs one by one, 0.2 s per page)."""
+    text = "\n".join(str(s) for s in siae_pts["siret"].tolist())
+    return f"{len(siae_pts)}:{hashlib.blake2b(text.encode('utf-8'), digest_size=16).hexdigest()}"
 
 
 @st.cache_data(show_spinner="Préparation de la carte…", max_entries=32)

@@ -47,8 +47,7 @@ def structure_panel(pts: pd.DataFrame) -> None:
     if not len(pts):
         st.caption("Aucune structure avec ces filtres.")
         return
-    labels = {r.siret: f"{r.nom} — {r.type_siae} ({r.commune})"
-              for r in pts.sort_values("nom").itertuples()}
+    labels = data.structure_labels(pts.sort_values("nom"))
     if len(labels) > data.MAX_LISTED_STRUCTURES:  # France: type first, then choose
         query = st.text_input("Chercher une structure (nom, commune ou SIRET, puis Entrée)",
                               key="siae_query")

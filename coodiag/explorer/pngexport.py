@@ -1,12 +1,17 @@
 """« PNG » button on the explorer's map: the map as drawn (areas, structures, pile counts, scale),
-its legends unfolded in a column beside it and the title and source line under it, drawn on a
+its legends unfolded in a column beside it (and the legends written under the map, e.g. the
+accessibility surface's) and the title and source line under it, drawn on a
 canvas in the browser and downloaded as a PNG file. Nothing is fetched: the page's own
 shapes (SVG paths or the canvas of the national map) are redrawn."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from branca.element import MacroElement
 from folium.template import Template
+
+from coodiag.outputs import webmap
 
 #: Width of the legend column beside the map, pixels.
 LEGEND_WIDTH = 300
@@ -20,7 +25,7 @@ class PngButton(MacroElement):
         {% macro script(this, kwargs) %}
         (function (map) {
             var title = {{ this.title|tojson }}, fileName = {{ this.file_name|tojson }};
-            var LW = {{ this.legend_width }};
+            var LW = {{ this.legend_width }}, extra = {{ this.legends_json }};
             function wrap(ctx, text, width) {
                 var words = String(text).split(/\\s+/), lines = [], line = "";
                 words.forEach(function (w) {
@@ -102,7 +107,15 @@ class PngButton(MacroElement):
                 }
                 ctx.restore();
                 var y = 44;
-                box.querySelectorAll(".coodiag-legend").forEach(function (lg) {
+                // The map's legends, then those written under the map (the surface's).
+                var legends = Array.prototype.slice.call(
+                    box.querySelectorAll(".coodiag-legend"));
+                extra.forEach(function (text) {
+                    var div = document.createElement("div");
+                    div.innerHTML = text;
+                    legends.push(div);
+                });
+                legends.forEach(function (lg) {
                     lg.childNodes.forEach(function (el) {
                         if (el.nodeType !== 1) { return; }
                         var cls = el.className || "";
@@ -114,7 +127,8 @@ class PngButton(MacroElement):
                         } else if (cls.indexOf("row") >= 0) {
                             var sw = el.querySelector("i"), col = "#d9d9d9";
                             if (sw && sw.className.indexOf("hatch") < 0) {
-                                col = getComputedStyle(sw).backgroundColor;
+                                col = sw.style.backgroundColor
+                                    || getComputedStyle(sw).backgroundColor;
                             }
                             ctx.fillStyle = col; ctx.fillRect(W + 15, y - 10, 16, 11);
                             ctx.strokeStyle = "#9a9a9a"; ctx.lineWidth = 1;
@@ -158,9 +172,12 @@ class PngButton(MacroElement):
         """
     )
 
-    def __init__(self, title: str, file_name: str = "carte") -> None:
+    def __init__(self, title: str, file_name: str = "carte", legends: Sequence[str] = ()) -> None:
+        """``legends``: legends written under the map, not in it (HTML of
+        :func:`coodiag.outputs.webmap.legend_html`), drawn after the map's own."""
         super().__init__()
         self._name = "CoodiagPngButton"
         self.title = title
         self.file_name = file_name
         self.legend_width = LEGEND_WIDTH
+        self.legends_json = webmap.js_literal([t for t in legends if t])

@@ -1,5 +1,6 @@
 """Two maps side by side with the same view (e.g. a need and an offer): one page holding the two
-self-contained map pages in two frames, whose moves and zooms follow each other.
+self-contained map pages in two frames, whose moves and zooms follow each other; on a narrow
+screen (under :data:`STACK_BELOW` pixels, a phone) one above the other.
 
 Each map page gets a few lines of inline JavaScript (:data:`SYNC_SCRIPT`, nothing fetched):
 after each move it tells the page around it its centre and zoom (``{coodiag: "view"}``) and
@@ -74,18 +75,31 @@ _RELAY = """<script>
 })();
 </script>"""
 
-_CSS = """<style>
-html, body { margin: 0; height: 100%; }
-.coodiag-pair { display: flex; gap: 6px; height: 100%; }
-.coodiag-pair iframe { flex: 1 1 0; min-width: 0; height: 100%; border: 0; }
+#: Below this width (pixels) the two maps are stacked, one above the other: side by side on a
+#: phone (390 px) each would be some 190 px wide.
+STACK_BELOW = 640
+_CSS = f"""<style>
+html, body {{ margin: 0; height: 100%; }}
+.coodiag-pair {{ display: flex; gap: 6px; height: 100%; }}
+.coodiag-pair iframe {{ flex: 1 1 0; min-width: 0; min-height: 0; height: 100%; border: 0; }}
+@media (max-width: {STACK_BELOW - 1}px) {{
+    .coodiag-pair {{ flex-direction: column; }}
+    .coodiag-pair iframe {{ width: 100%; height: auto; }}
+}}
+</style>"""
+#: Each map fills its frame (its page sets a fixed height): half the height once stacked.
+_FILL = """<style>
+html, body { height: 100%; margin: 0; }
+.folium-map { height: 100% !important; }
 </style>"""
 
 
 def with_sync(page: str) -> str:
     """The map page with :data:`SYNC_SCRIPT` at its end (after folium's script, which comes
-    after ``</body>``)."""
+    after ``</body>``), its map filling its frame."""
     at = page.rfind("</html>")
-    return page[:at] + SYNC_SCRIPT + page[at:] if at >= 0 else page + SYNC_SCRIPT
+    tail = _FILL + SYNC_SCRIPT
+    return page[:at] + tail + page[at:] if at >= 0 else page + tail
 
 
 def pair_page(left: str, right: str, *, titles: tuple[str, str] = ("Carte de gauche",

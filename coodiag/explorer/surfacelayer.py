@@ -7,7 +7,8 @@ up to a département's size and of 1 km above (:func:`resolution_for`), computed
 (territory, type, resolution, capacity file) (:func:`surface`, ``st.cache_data``). The image is
 warped to Web Mercator and inlined as a PNG (:mod:`coodiag.outputs.webraster`: nothing fetched),
 in its own map pane under the outlines and the points. Its legend (classes with the number of
-cells, unit, source, vintage) is written under the map (:func:`legend`), like the others.
+cells, unit, source, vintage) is written under the map (:func:`legend`), like the others, and
+beside the map in its « PNG » (:func:`png_legend`).
 """
 
 from __future__ import annotations
@@ -139,23 +140,42 @@ def add_to_map(m: folium.Map, params: dict, com_geo: gpd.GeoDataFrame, info: dic
         info["notes"].append(f"Méthode de la surface : {meta.method}")
 
 
-def legend(info: dict) -> None:
-    """The surface's legend under the map: classes (cells per class), unit, source, vintage."""
+def legend_parts(info: dict) -> tuple[str, str, list[tuple[str, str]], str] | None:
+    """The surface's legend (title, unit, rows (colour, text), note), written under the map
+    (:func:`legend`) and in the « PNG » of the map (:func:`png_legend`); ``None``: no
+    surface."""
     s = info.get("surface")
     if not s:
+        return None
+    note = (f'{fr.integer(s["cells"])} carreaux de {fr.integer(s["resolution"])} m ; classes : '
+            "quantiles des carreaux où une structure est à portée (les mêmes que la page de "
+            f"l'atlas). Source : {s['source']}. Millésime : {s['vintage'] or fr.MISSING}.")
+    return s["title"], s["unit"], [(str(c), str(t)) for c, t in s["rows"]], note
+
+
+def png_legend(info: dict) -> str:
+    """The legend of :func:`legend` as the map's legends are written (drawn in the PNG beside
+    the map's own legends); ``""``: no surface."""
+    parts = legend_parts(info)
+    if parts is None:
+        return ""
+    title, unit, rows, note = parts
+    return explorer.legend_html(f"{title} — unité : {unit}", rows, note)
+
+
+def legend(info: dict) -> None:
+    """The surface's legend under the map: classes (cells per class), unit, source, vintage."""
+    parts = legend_parts(info)
+    if parts is None:
         return
+    title, unit, rows, note = parts
     swatch = ('<span style="display:inline-block;width:1.4em;height:0.9em;background:{};'
               'border:1px solid #999;margin-right:0.4em;vertical-align:middle"></span>')
-    rows = "".join(f'<div>{swatch.format(html.escape(color))}{html.escape(text)}</div>'
-                   for color, text in s["rows"])
-    res = fr.integer(s["resolution"])
+    lines = "".join(f'<div>{swatch.format(html.escape(color))}{html.escape(text)}</div>'
+                    for color, text in rows)
     st.markdown(
-        f'<div class="coodiag-surface-legend"><b>{html.escape(s["title"])}</b> '
-        f'— unité : {html.escape(s["unit"])}<div style="margin:0.3em 0">{rows}</div>'
-        f'<small>{fr.integer(s["cells"])} carreaux de {res} m ; classes : quantiles des '
-        "carreaux où une structure est à portée (les mêmes que la page de l'atlas). "
-        f'Source : {html.escape(s["source"])}. '
-        f'Millésime : {html.escape(s["vintage"] or fr.MISSING)}.'
-        "</small></div>",
+        f'<div class="coodiag-surface-legend"><b>{html.escape(title)}</b> '
+        f'— unité : {html.escape(unit)}<div style="margin:0.3em 0">{lines}</div>'
+        f"<small>{html.escape(note)}</small></div>",
         unsafe_allow_html=True,
     )

@@ -50,6 +50,13 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
         query = st.text_input("Commune d'implantation : début du nom ou code INSEE, puis "
                               "Entrée", key="scn_query")
     labels = data.commune_labels(communes, query, keep=st.session_state.get("scn_commune"))
+    names = data.structure_labels(pts[pts["type_siae"].isin(list(access.TYPES_SIAE))])
+    listed = names
+    if len(names) > data.MAX_LISTED_STRUCTURES:  # France: 3,900 names (0.17 MB) otherwise
+        found = data.matching(names, st.text_input(
+            "Structure à fermer : nom, commune ou SIRET, puis Entrée", key="scn_close_query"))
+        listed = {**found, **{s: names[s] for s in st.session_state.get("scn_close", [])
+                              if s in names}}
     with st.form("scenario_form"):
         c1, c2 = st.columns(2)
         with c1:
@@ -63,9 +70,7 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
                                    key="scn_cap")
         with c2:
             st.markdown("**Fermer une structure**")
-            names = {r.siret: f"{r.nom} — {r.type_siae} ({r.commune})"
-                     for r in pts.itertuples() if r.type_siae in access.TYPES_SIAE}
-            closed = st.multiselect("Structures à fermer", list(names), format_func=names.get,
+            closed = st.multiselect("Structures à fermer", list(listed), format_func=names.get,
                                     key="scn_close", placeholder="Choisir…")
         go = st.form_submit_button("Calculer le scénario")
     if go:

@@ -3,8 +3,9 @@ snapshot and data exports, into one atlas folder.
 
 ``render(doc, folder)`` writes, in ``folder/``:
 
-- ``cartes/<name>.png`` (170 dpi) and ``cartes/<name>.svg`` for every map (the polygons of a
-  very large map are an image inside its SVG: ``cartes/LISEZMOI.txt`` says which);
+- ``cartes/<name>.png`` (170 dpi) and ``cartes/<name>.svg`` for every map, drawn two at a time
+  (:mod:`coodiag.outputs.mapdraw`); a map of too many polygons to stay vectors has no SVG
+  unless asked (``svg=True``): ``cartes/LISEZMOI.txt`` says which;
 - ``<slug>.pdf`` (WeasyPrint, A4 portrait): cover, table of contents with page numbers,
   « Points d'attention » box (``doc.warnings``), one chapter per section (each on a new page),
   « Méthode et sources », and « Évolution » when a previous snapshot is given; running header
@@ -47,7 +48,6 @@ import base64
 import datetime as dt
 import os
 import re
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -56,11 +56,10 @@ from typing import Any
 from coodiag import fr, secrecy
 from coodiag._io import atomic_dir, write_json_atomic
 from coodiag.outputs import folder as output_folder
-from coodiag.outputs import maps
 from coodiag.outputs.background import PARALLEL_EXPORT_ROWS, start_call
 from coodiag.outputs.document import AtlasDocument, MapItem
 from coodiag.outputs.exports import check_json, json_ready, write_all
-from coodiag.outputs.exports.qgisstyle import style_of
+from coodiag.outputs.mapdraw import draw_maps
 from coodiag.outputs.views import MapAsset, evolution_view, item_view, snapshot_date, sources_view
 
 #: Folder of the Jinja2 templates and stylesheets.
@@ -127,56 +126,6 @@ def threshold_of(doc: AtlasDocument) -> int:
 # ------------------------------------------------------------------------------------------
 # Stages
 # ------------------------------------------------------------------------------------------
-
-
-#: Notes of the maps folder, written when some SVG holds its polygons as an image.
-MAPS_NOTE = "LISEZMOI.txt"
-
-
-def _maps_note(folder: Path, rasterized: Sequence[str]) -> None:
-    """Say which SVG files hold their polygons as an image (large territories)."""
-    lines = [
-        "Cartes de l'atlas : PNG (pour l'impression et le web) et SVG (modifiables).",
-        "",
-        "Dans les SVG suivants, les polygones (communes, intercommunalités ou zones) sont une "
-        "image (mêmes pixels que le PNG) : trop nombreux pour rester des tracés, ils feraient "
-        "des fichiers de plusieurs dizaines de Mo. Titres, légende, échelle, noms, contour et "
-        "structures restent des tracés et du texte modifiables. Les géométries complètes sont "
-        "dans le GeoPackage de l'atlas.",
-        "",
-        *[f"- {name}.svg" for name in rasterized],
-    ]
-    (folder / MAPS_NOTE).write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def _draw_maps(doc: AtlasDocument, folder: Path, dpi: int) -> dict[str, MapAsset]:
-    """Call each figure factory once, save PNG and SVG, release the figure."""
-    from PIL import Image
-
-    assets: dict[str, MapAsset] = {}
-    rasterized: list[str] = []
-    for item in doc.maps():
-        if item.name in assets:
-            raise ValueError(f"Deux cartes portent le même nom : « {item.name} ».")
-        fig = item.figure()
-        if getattr(fig, "coodiag_rasterized", False):
-            rasterized.append(item.name)
-        if item.layer is not None:  # the GeoPackage layer opens with the map's colours
-            item.layer.attrs["qgis_style"] = style_of(fig)
-        try:
-            png, svg = maps.save(fig, folder / item.name, formats=("png", "svg"), dpi=dpi)
-        finally:
-            pyplot = sys.modules.get("matplotlib.pyplot")
-            if pyplot is not None:  # a figure made with pyplot stays registered there
-                pyplot.close(fig)
-            fig.clear()
-            del fig
-        with Image.open(png) as im:
-            w, h = im.size
-        assets[item.name] = MapAsset(png, svg, w, h)
-    if rasterized:
-        _maps_note(folder, rasterized)
-    return assets
 
 
 def _env() -> Any:
@@ -265,18 +214,27 @@ def _typeset(
     """Write the PDF and/or the HTML page; their file names, timings in ``timings``."""
     names: dict[str, str] = {}
     env = _env()
-    if "pdf" in formats:
-        t = time.perf_counter()
-        pages = _write_pdf(env, view, tmp, tmp / f"{doc.slug}.pdf")
-        timings["pdf"] = time.perf_counter() - t
-        timings["pages"] = pages
-        timings["per_page"] = timings["pdf"] / max(pages, 1)
-        names["pdf"] = f"{doc.slug}.pdf"
-    if "html" in formats:
-        t = time.perf_counter()
-        _write_html(env, view, doc, assets, tmp / f"{doc.slug}.html")
-        timings["html"] = time.perf_counter() - t
+    html = None
+    if "html" in formats:  # beside the PDF, in a forked child (two cores)
+        html = start_call(lambda: _write_html(env, view, doc, assets, tmp / f"{doc.slug}.html"),
+                          fork="pdf" in formats)
         names["html"] = f"{doc.slug}.html"
+    try:
+        if "pdf" in formats:
+            t_pdf = time.perf_counter()
+            pages = _write_pdf(env, view, tmp, tmp / f"{doc.slug}.pdf")
+            timings["pdf"] = time.perf_counter() - t_pdf
+            timings["pages"] = pages
+            timings["per_page"] = timings["pdf"] / max(pages, 1)
+            names["pdf"] = f"{doc.slug}.pdf"
+    except BaseException:
+        if html is not None:
+            html.cancel()
+        raise
+    if html is not None:
+        t = time.perf_counter()
+        html()
+        timings["html"] = time.perf_counter() - t  # beside the PDF: the wait only
     return names
 
 
@@ -303,6 +261,7 @@ def render(
     previous_snapshot: Mapping[str, Any] | None = None,
     produced: dt.date | None = None,
     dpi: int = MAP_DPI,
+    svg: bool | None = None,
 ) -> dict[str, Any]:
     """Write the atlas of ``doc`` into ``folder`` (replaced as a whole, atomically).
 
@@ -311,7 +270,9 @@ def render(
     - ``previous_snapshot``: the JSON snapshot of an earlier atlas (``<slug>.json``): adds the
       « Évolution » page comparing the key figures (``chiffres_cles``);
     - ``produced``: the date printed on the cover (default: the snapshot's ``date``, else
-      today).
+      today);
+    - ``svg``: ``None`` writes the SVG of every map drawn as vectors, ``True`` of every map,
+      ``False`` of none (:mod:`coodiag.outputs.mapdraw`).
 
     Returns the written paths — ``pdf``, ``html``, ``json``, ``cartes`` (folder), ``xlsx``,
     ``csv`` (folder), ``gpkg``, ``folder`` — and ``_timings``: seconds per stage (``cartes``,
@@ -341,7 +302,7 @@ def render(
                 waits.append(start_call(lambda: write_all(tmp, tables, {}, **common), fork=fork))
             timings["exports"] = time.perf_counter() - t
             t = time.perf_counter()
-            assets = _draw_maps(doc, tmp / "cartes", dpi)
+            assets = draw_maps(doc, tmp / "cartes", dpi, svg=svg)
             timings["cartes"] = time.perf_counter() - t
             if assets:
                 names["cartes"] = "cartes"

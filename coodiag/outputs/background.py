@@ -1,6 +1,7 @@
-"""Run one stage of a render beside the others: the exports of a large atlas are written in a
-forked process while the PDF and the HTML are typeset (two cores: the France atlas's XLSX, CSV
-and GeoPackage take as long as a third of its PDF)."""
+"""Run one stage of a render beside the others, in a forked process (two cores): the exports
+of a large atlas while its maps are drawn and its PDF typeset (the France atlas's XLSX, CSV and
+GeoPackage take as long as a third of its PDF), half of the maps
+(:mod:`coodiag.outputs.mapdraw`), the HTML page while the PDF is typeset."""
 
 from __future__ import annotations
 
@@ -18,13 +19,17 @@ def start_call(call: Callable[[], Any], *, fork: bool) -> Callable[[], Any]:
     """Start ``call()`` and return a function waiting for its result (or raising its error).
 
     With ``fork`` (and a POSIX ``fork``, more than one core, not in a daemon process such as a
-    Dask worker of ``coodiag lot``), ``call`` runs in a forked child
+    Dask worker of ``coodiag lot``, from the main thread), ``call`` runs in a forked child
     sharing the parent's memory: nothing is pickled but the (small) result or the exception.
     Otherwise it runs at once. The returned function must be called (it reaps the child)."""
     import multiprocessing as mp
+    import threading
 
     if (not fork or "fork" not in mp.get_all_start_methods() or (os.cpu_count() or 1) < 2
-            or mp.current_process().daemon):  # a Dask worker (daemon) may not have children
+            or mp.current_process().daemon  # a Dask worker (daemon) may not have children
+            # a server's worker thread (the explorer): a fork copies the locks its other
+            # threads hold; only a program's main thread forks
+            or threading.current_thread() is not threading.main_thread()):
         result = call()
 
         def done() -> Any:

@@ -55,12 +55,40 @@ def study_outline(gdf: gpd.GeoDataFrame) -> Any:
     if key not in OUTLINES:
         outline = departements_outline(gdf)
         if outline is None:
+            outline = _known_outline(key)
+        if outline is None:
             outline = _union(geoms)
         outline = without_slivers(outline)
         while len(OUTLINES) >= OUTLINES_KEPT:  # a long session keeps a few only
             OUTLINES.pop(next(iter(OUTLINES)))
         OUTLINES[key] = outline
     return OUTLINES[key]
+
+
+def _known_outline(key: tuple) -> Any:
+    """An outline already computed for another layer of the same area (to
+    :data:`AREA_TOLERANCE`) whose bounds hold this layer's: the zones d'emploi or the EPCI of
+    France fill the départements already dissolved for its communes (1 to 2 s saved each; the
+    EPCI leave out a few islands, 0.01 % of the area, which stay inside the study outline)."""
+    _, crs, bounds, _, area = key
+
+    def same(crs_o: str, bounds_o: tuple, area_o: float) -> bool:
+        return (crs_o == crs and abs(area - area_o) <= AREA_TOLERANCE * max(area_o, 1.0)
+                and bounds[0] >= bounds_o[0] - 1 and bounds[1] >= bounds_o[1] - 1
+                and bounds[2] <= bounds_o[2] + 1 and bounds[3] <= bounds_o[3] + 1)
+
+    for (_, crs_o, bounds_o, _, area_o), outline in OUTLINES.items():
+        if outline is not None and same(crs_o, bounds_o, area_o):
+            return outline
+    deps = _departements()  # a layer of all metropolitan France: its 13 régions dissolved
+    if deps is None or not len(deps):
+        return None
+    geoms = np.asarray(deps.geometry.array, dtype=object)
+    france = (str(deps.crs), tuple(np.round(shapely.total_bounds(geoms), 3)),
+              round(float(shapely.area(geoms).sum())))
+    if not same(*france):
+        return None
+    return _union(_regions_for(deps))
 
 
 #: Holes of an outline smaller than this (m²) are slivers between units, not lakes: dropped.
@@ -75,10 +103,10 @@ def without_slivers(outline: Any, min_area: float = SLIVER_AREA) -> Any:
     parts = shapely.get_parts(outline)
     if not shapely.get_num_interior_rings(parts).any():
         return outline
-    kept = [
-        shapely.Polygon(p.exterior, [r for r in p.interiors if shapely.Polygon(r).area >= min_area])
-        for p in parts
-    ]
+    holes = [[r for r in p.interiors if shapely.Polygon(r).area >= min_area] for p in parts]
+    if sum(map(len, holes)) == int(shapely.get_num_interior_rings(parts).sum()):
+        return outline  # no sliver: the same polygon
+    kept = [shapely.Polygon(p.exterior, h) for p, h in zip(parts, holes, strict=True)]
     return kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
 
 
@@ -107,6 +135,32 @@ def _departements() -> gpd.GeoDataFrame | None:
 _LEVELS: dict[str, gpd.GeoDataFrame | None] = {}
 
 
+def _regions_for(chosen: gpd.GeoDataFrame) -> np.ndarray:
+    """The polygons of the départements ``chosen``, the régions they fill whole taken as one
+    polygon of the base (France: 13 régions, a valid union in 0.2 s instead of 0.8 s)."""
+    geoms = np.asarray(chosen.geometry.array, dtype=object)
+    if "regions" not in _LEVELS:
+        from coodiag.base import store
+
+        try:
+            _LEVELS["regions"] = store.read_level("regions", zone="metro")
+        except Exception:  # no base: the départements themselves
+            _LEVELS["regions"] = None
+    regions = _LEVELS["regions"]
+    if regions is None or "deps" not in regions.columns:
+        return geoms
+    codes = set(chosen["code"].astype(str))
+    full = [i for i, deps in enumerate(regions["deps"]) if set(str(deps).split(",")) <= codes]
+    if not full:
+        return geoms
+    covered = {d for i in full for d in str(regions["deps"].iloc[i]).split(",")}
+    kept = regions.iloc[full]
+    if kept.crs != chosen.crs:
+        kept = kept.to_crs(chosen.crs)
+    rest = geoms[~chosen["code"].astype(str).isin(covered).to_numpy()]
+    return np.concatenate([np.asarray(kept.geometry.array, dtype=object), rest])
+
+
 def departements_outline(gdf: gpd.GeoDataFrame) -> Any:
     """The union of the départements of the base that the communes of ``gdf`` fill, or
     ``None``: ``gdf`` must hold one row per commune (``code``) with its ``dep``, every commune
@@ -127,7 +181,7 @@ def departements_outline(gdf: gpd.GeoDataFrame) -> Any:
         return None
     if chosen.crs != gdf.crs:
         chosen = chosen.to_crs(gdf.crs)
-    outline = _union(np.asarray(chosen.geometry.array, dtype=object))
+    outline = _union(_regions_for(chosen))
     area = float(shapely.area(np.asarray(gdf.geometry.array, dtype=object)).sum())
     if abs(outline.area - area) > AREA_TOLERANCE * max(outline.area, 1.0):
         return None

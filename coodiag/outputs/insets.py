@@ -22,7 +22,7 @@ import shapely
 from coodiag import fr
 from coodiag.outputs.furniture import RESERVED, halo_text
 from coodiag.outputs.geometry import piles, spread
-from coodiag.outputs.polygons import draw_polygons, leaders
+from coodiag.outputs.polygons import draw_paths, draw_polygons, leaders, polygon_paths
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -184,10 +184,10 @@ def locator(
     fx, fy, w, h = free_corner(ax, outline, 0.2, avoid) or (0.0, 0.0, 0.2, 0.2)
     inset = ax.inset_axes((fx + 0.01, fy + 0.01, w - 0.02, h - 0.02))
     inset.set_zorder(20)
-    gpd.GeoSeries([france_outline(context)], crs=context.crs).plot(
-        ax=inset, facecolor="#d4d4d4", edgecolor="#b0b0b0", linewidth=0.3)
-    gpd.GeoSeries([outline], crs=context.crs).plot(ax=inset, facecolor="#c0392b",
-                                                   edgecolor="#c0392b", linewidth=0.6)
+    draw_paths(inset, polygon_paths([france_outline(context)]), facecolor="#d4d4d4",
+               edgecolor="#b0b0b0", linewidth=0.3, zorder=1, rasterized=False)
+    draw_paths(inset, polygon_paths([outline]), facecolor="#c0392b", edgecolor="#c0392b",
+               linewidth=0.6, zorder=1, rasterized=False)
     c = outline.centroid
     inset.scatter([c.x], [c.y], s=70, facecolors="none", edgecolors="#c0392b", linewidths=1.0)
     inset.set_xlim(minx, maxx)

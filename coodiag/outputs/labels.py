@@ -18,6 +18,7 @@ import shapely
 
 from coodiag.outputs.furniture import halo_text
 from coodiag.outputs.palettes import CONTEXT_COLOR
+from coodiag.outputs.polygons import draw_paths, polygon_paths
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -92,9 +93,8 @@ def draw_context(
     if ctx.empty:
         return []
     clipped = ctx.geometry.intersection(frame)
-    gpd.GeoSeries(clipped, crs=crs).plot(
-        ax=ax, facecolor=CONTEXT_COLOR, edgecolor="white", linewidth=0.9, zorder=1
-    )
+    draw_paths(ax, polygon_paths(clipped.array), facecolor=CONTEXT_COLOR, edgecolor="white",
+               linewidth=0.9, zorder=1, rasterized=False)
     spots = []
     if name_column in ctx.columns:
         min_area = 0.02 * frame.area

@@ -36,7 +36,7 @@ from coodiag.outputs.mapframe import (
     spread_symbols,
 )
 from coodiag.outputs.palettes import OUTLINE_COLOR, siae_style
-from coodiag.outputs.polygons import draw_paths
+from coodiag.outputs.polygons import draw_paths, polygon_paths
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -110,9 +110,8 @@ def points_map(
         if base_m is not None and len(base_m):
             draw_paths(axm, drawn_paths(axm, base_m), facecolor="#f7f6f2", edgecolor="#cdcdcd",
                        linewidth=0.3 if len(base_m) > 150 else 0.5, zorder=2)
-            gpd.GeoSeries([outline], crs=crs).boundary.plot(
-                ax=axm, color=OUTLINE_COLOR, linewidth=0.9, zorder=5
-            )
+            draw_paths(axm, polygon_paths([outline]), edgecolor=OUTLINE_COLOR, linewidth=0.9,
+                       zorder=5, rasterized=False)
         if n_others:
             axm.scatter(others.geometry.x, others.geometry.y, s=14, marker="o", color=OTHERS_COLOR,
                         edgecolors="#6f6f6f", linewidths=0.5, zorder=6)

@@ -108,7 +108,7 @@ class MapAsset:
     """A map drawn once (:func:`coodiag.outputs.atlas.render`), shown by the PDF and the HTML."""
 
     png: Path
-    svg: Path
+    svg: Path | None  # no SVG for a map of too many polygons (coodiag.outputs.mapdraw)
     width_px: int
     height_px: int
 
@@ -183,7 +183,7 @@ def _map_view(item: MapItem, asset: MapAsset) -> dict:
         "comment": fr.typography(item.comment),
         "sources": list(dict.fromkeys(sources)),
         "png": f"cartes/{asset.png.name}",
-        "svg": f"cartes/{asset.svg.name}",
+        "svg": f"cartes/{asset.svg.name}" if asset.svg is not None else None,
         "width_mm": round(width, 1),
         "height_mm": round(width * ratio, 1),
         "width_px": asset.width_px,

@@ -14,6 +14,7 @@ from functools import cached_property
 import geopandas as gpd
 import pandas as pd
 
+from coodiag import codes as codelib
 from coodiag import levels
 from coodiag.analyses import access, coverage, demand, offer, specificity, typology
 from coodiag.base.store import Base
@@ -168,9 +169,9 @@ class Context:
         metro = self.metro
         if key == "france":
             return set(metro["code"])
-        inside = metro["code"].isin(set(codes))
+        inside = codelib.isin(metro["code"], set(codes))
         if key == "region":
-            return set(metro.loc[metro["reg"].isin(set(metro.loc[inside, "reg"])), "code"])
+            return set(metro.loc[codelib.isin(metro["reg"], set(metro.loc[inside, "reg"])), "code"])
         return set(metro.loc[inside, "code"])
 
     def reference_label(self, codes, reference: str, territory_label: str | None = None) -> str:
@@ -181,7 +182,8 @@ class Context:
             return territory_label or coverage.REFERENCES[key]
         if key == "region":
             metro = self.metro
-            names = sorted(set(metro.loc[metro["code"].isin(set(codes)), "reg_nom"].dropna()))
+            inside = codelib.isin(metro["code"], set(codes))
+            names = sorted(set(metro.loc[inside, "reg_nom"].dropna()))
             if names:
                 return ("la région " if len(names) == 1 else "les régions ") + ", ".join(names)
         return coverage.REFERENCES[key]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from coodiag import codes as codelib
 from coodiag import fr
 from coodiag.base.indicator_specs import (
     JOB_SEEKERS_CATEGORY,
@@ -194,7 +195,7 @@ def key_figures(
         row = _described(shown)
         for name, mask in levels.items():
             codes = set(frame.loc[mask, "code"])
-            sel = reg_counts[reg_counts["code_commune"].isin(codes)]
+            sel = reg_counts[codelib.isin(reg_counts["code_commune"], codes)]
             row[name] = float(len(sel)) if col_filter is None else float(sel[col_filter].sum())
         rows.append(row)
     cap = rows[-1]

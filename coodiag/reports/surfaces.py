@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from coodiag import codes as codelib
 from coodiag import fr, settings
 from coodiag.analyses import demand as demand_mod
 from coodiag.analyses import surfaces
@@ -75,6 +77,28 @@ def _zone_inputs(ctx: Context, zone: str):
     return communes, dem
 
 
+def mask_geometries(ctx: Context, zone: str, inside: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """The polygons whose cells make the grid of ``inside`` (communes of ``zone``): every
+    département that ``inside`` fills whole is taken as one polygon of the base (the
+    rasterisation reads 96 départements instead of 34,875 communes for France: 0.1 s, not
+    1.8 s; the cell-centre rule gives the same cells, less the slivers between communes)."""
+    if "dep" not in inside.columns or not len(inside):
+        return inside.geometry
+    deps = ctx.base.level("departements", zone=zone)
+    if "n_communes" not in deps.columns:
+        return inside.geometry
+    counts = inside["dep"].astype(str).value_counts()
+    expected = deps.set_index(deps["code"].astype(str))["n_communes"]
+    whole = [d for d, n in counts.items() if d in expected.index and expected[d] == n]
+    if not whole:
+        return inside.geometry
+    rest = inside.loc[~codelib.isin(inside["dep"].astype("string"), whole), "geometry"]
+    chosen = deps.loc[codelib.isin(deps["code"].astype("string"), whole), "geometry"]
+    if chosen.crs != inside.crs:
+        chosen = chosen.to_crs(inside.crs)
+    return gpd.GeoSeries(pd.concat([chosen, rest], ignore_index=True), crs=inside.crs)
+
+
 def territory_surfaces(
     ctx: Context,
     codes: Iterable[str],
@@ -96,12 +120,12 @@ def territory_surfaces(
     """
     wanted = set(codes)
     opened, closed = list(open), list(close)
-    zones = ctx.communes.loc[ctx.communes["code"].isin(wanted), "crs_zone"].dropna()
+    zones = ctx.communes.loc[codelib.isin(ctx.communes["code"], wanted), "crs_zone"].dropna()
     out = []
     for zone in sorted(set(zones.astype(str)), key=lambda z: (z != "metro", z)):
         communes, dem = _zone_inputs(ctx, zone)
-        inside = communes[communes["code"].isin(wanted)]
-        grid = surfaces.make_grid(inside.geometry, communes.crs, resolution)
+        inside = communes[codelib.isin(communes["code"], wanted)]
+        grid = surfaces.make_grid(mask_geometries(ctx, zone, inside), communes.crs, resolution)
         kw = {"decay": decay, "sigma_km": sigma_km}
         placed, grid_note = None, "demande placée aux points représentatifs des communes"
         if population is not None and zone in _population_zones(population):
@@ -193,7 +217,7 @@ def atlas_surface(ctx: Context, codes: Iterable[str]) -> Surfaces | None:
     """The 2SFCA surface to all SIAE drawn in the territory atlas (metropolitan territory),
     at 200 m for a département, coarser for a larger territory (:data:`ATLAS_RESOLUTIONS`)."""
     wanted = set(codes)
-    area = float(ctx.metro.loc[ctx.metro["code"].isin(wanted), "superficie_km2"].sum())
+    area = float(ctx.metro.loc[codelib.isin(ctx.metro["code"], wanted), "superficie_km2"].sum())
     res = next((r for limit, r in ATLAS_RESOLUTIONS if area <= limit), 1000.0)
     found = territory_surfaces(ctx, wanted, resolution=res, distances=False, only_all=True)
     return found[0] if found else None

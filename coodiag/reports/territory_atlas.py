@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from coodiag import codes as codelib
 from coodiag import territory
 from coodiag.analyses import coverage, impact, offer, recommend, typology
 from coodiag.errors import CoodiagError
@@ -103,7 +104,7 @@ def run(
     acc, near = chain.access, chain.nearest
     cov = cov_in = ctx.coverage(codes_in, reference=reference,
                                 territory_label=terr.label(communes_all))
-    communes = metro[metro["code"].isin(codes_in)].copy()
+    communes = metro[codelib.isin(metro["code"], codes_in)].copy()
     cov_cols = ["code", "classe", "besoin", "offre", "demande"]
     cov_cols += [c for c in ("besoin_estime",) if c in cov_in.columns]
     communes = communes.merge(cov_in[cov_cols], on="code", how="left").merge(
@@ -125,7 +126,8 @@ def run(
         how="left",
     )
 
-    offre = registry[registry["code_commune"].isin(codes_in) & registry["geometry"].notna()]
+    inside_reg = codelib.isin(registry["code_commune"], codes_in)
+    offre = registry[inside_reg & registry["geometry"].notna()]
     offre = offre.to_crs(metro.crs)
     par_type = (
         offre.groupby("type_siae")
@@ -146,10 +148,11 @@ def run(
                      "« modele_reseaux.csv »), l'offre n'est pas "
                      "ventilée par réseau.")
 
-    offer_epci = ctx.offer_by("epci", registry[registry["code_commune"].isin(codes_in)])
+    offer_epci = ctx.offer_by("epci", registry[codelib.isin(registry["code_commune"], codes_in)])
     epci_geo = ctx.base.level("epci", zone="metro")
     epci_codes = set(communes_all.loc[inside, "epci"].dropna())
-    epci = epci_geo[epci_geo["code"].isin(epci_codes)].merge(offer_epci, on="code", how="left")
+    epci = epci_geo[codelib.isin(epci_geo["code"], epci_codes)]
+    epci = epci.merge(offer_epci, on="code", how="left")
     epci["n_siae"] = epci["n_siae"].fillna(0)
 
     dens_ze = ctx.denominators("ze2020")
@@ -157,7 +160,7 @@ def run(
     zones = impact.impact_zones(offer_ze, dens_ze["demandeurs"],
                                 denominator_label=offer.DENOMINATORS["demandeurs"][1])
     ze_in = set(communes_all.loc[inside, "ze2020"])
-    zones = zones[zones["code"].isin(ze_in)]
+    zones = zones[codelib.isin(zones["code"], ze_in)]
     ze_names = communes_all.drop_duplicates("ze2020").set_index("ze2020")["ze_nom"]
     zones.insert(1, "nom", zones["code"].map(ze_names))
 
@@ -192,10 +195,10 @@ def run(
     )
 
     zones_geo = ctx.base.level("zones_emploi", zone="metro")
-    zones_geo = zones_geo[zones_geo["code"].isin(set(communes["ze2020"]))]
+    zones_geo = zones_geo[codelib.isin(zones_geo["code"], set(communes["ze2020"]))]
     # every other département: the maps draw those in their frame, France in the locator
     contexte = ctx.base.level("departements", zone="metro")
-    contexte = contexte[~contexte["code"].isin(set(communes["dep"]))]
+    contexte = contexte[~codelib.isin(contexte["code"], set(communes["dep"]))]
     return TerritoryAtlas(
         territoire=str(terr),
         label=terr.label(communes_all),

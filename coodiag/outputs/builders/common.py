@@ -8,6 +8,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from coodiag import codes as codelib
 from coodiag.base.indicators import Indicator
 from coodiag.outputs import maps, weblayers, webmap
 from coodiag.outputs.document import (
@@ -61,7 +62,7 @@ def siae_points(offre: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def territory_siae(offre: gpd.GeoDataFrame, communes: pd.DataFrame) -> gpd.GeoDataFrame:
     """The SIAE located in ``communes`` (drawn over the maps of areas)."""
-    return offre[offre["code_commune"].isin(set(communes["code"]))]
+    return offre[codelib.isin(offre["code_commune"], set(communes["code"]))]
 
 
 def offer_map(offre: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
@@ -69,7 +70,7 @@ def offer_map(offre: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
     """The map of the SIAE of ``communes`` by type, sized by capacity (the SIAE nearby, kept
     for the accessibility, drawn small and grey, counted apart)."""
     every = siae_points(offre)
-    inside = every["code_commune"].isin(set(communes["code"]))
+    inside = codelib.isin(every["code_commune"], set(communes["code"]))
     pts, nearby = every[inside], every[~inside]
     m_off = Indicator(label="Structures d'insertion par type", unit="structures",
                       source=SRC_SIAE, vintage="2019-2021", method=SRC_CAPACITY)
@@ -93,7 +94,7 @@ def offer_map(offre: gpd.GeoDataFrame, communes: gpd.GeoDataFrame,
 
 def offer_table(offre: pd.DataFrame, codes_in: set[str]) -> ExportTable:
     """The SIAE of the communes ``codes_in``, with their capacity."""
-    rows = offre[offre["code_commune"].isin(codes_in)].sort_values(
+    rows = offre[codelib.isin(offre["code_commune"], codes_in)].sort_values(
         ["type_siae", "commune", "nom"]
     )
     frame = pd.DataFrame({
