@@ -15,6 +15,12 @@ Measured in one run, on the SIAE of the Manche (no roster, PDF + HTML + exports)
 
 Run: ``.venv/bin/python bench/bench_batch.py`` (or ``rows()`` / ``main()`` from
 ``bench/run.py``). Takes about 10 minutes on 2 cores.
+
+Memory over many diagnoses: ``.venv/bin/python bench/bench_batch.py --memoire 100`` runs a
+batch of N (≥ 100) different SIAE (those of the Bouches-du-Rhône, then of the Var:
+:data:`MEMORY_TERRITORIES`) on **one** worker and records its RSS after each diagnosis (in
+the order they end), then prints the growth after the 10th (target ≤ 10 %) and the RSS every
+10 diagnoses. About 5 to 10 s per diagnosis on 2 cores: 10 to 20 minutes for 100.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ BIN = Path(sys.executable).parent
 TERRITORY = "dep:50"
 #: SIAE of the Manche timed one command each (every 7th of the list).
 SAMPLE_STEP = 7
+#: The SIAE of the memory run, in this order (137 SIAE: 101 + 36).
+MEMORY_TERRITORIES = ("dep:13", "dep:83")
 
 
 def _child(code: str) -> dict:
@@ -84,7 +92,7 @@ def ready(shared):
 
 out = {}
 for mode in ("scatter", "build"):
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         client.run(lambda: __import__("coodiag.outputs.batch"))  # imports: the same for both
         t = time.perf_counter()
@@ -108,6 +116,72 @@ def growth_after_10th(rss: list[float]) -> float:
     if len(rss) < 11:
         return float("nan")
     return 100 * (max(rss[10:]) - rss[9]) / rss[9]
+
+
+def memory_run(n: int, folder: Path) -> dict:
+    """A batch of ``n`` different SIAE on one local worker: its RSS after each diagnosis."""
+    code = f"""
+import json, time, coodiag
+from coodiag.reports.batch import sirets_in_territory
+base = coodiag.load_base()
+chosen = []
+for text in {MEMORY_TERRITORIES!r}:
+    chosen += [s for s in sirets_in_territory(text, base)[0] if s not in chosen]
+chosen = chosen[:{n}]
+ended = []
+t = time.perf_counter()
+r = coodiag.batch({str(folder)!r}, sirets=chosen, workers=1, on_result=ended.append)
+rows = [{{k: row.get(k) for k in ("siret", "statut", "secondes", "rss_mio", "pid")}}
+        for row in ended]
+print(json.dumps({{"seconds": time.perf_counter() - t, "rows": rows, "counts": r["counts"],
+                  "asked": len(chosen)}}))
+"""
+    return _child(code)
+
+
+def memory_rows(result: dict) -> list[tuple[str, str, str, str]]:
+    """The rows of the memory run (measure, value, target, reached)."""
+    from coodiag import fr
+
+    ran = [r for r in result["rows"] if r["statut"] != "current" and r.get("rss_mio")]
+    done = [r for r in ran if r["statut"] == "done"]
+    rss = [r["rss_mio"] for r in ran]
+    growth = growth_after_10th(rss)
+    pids = {r["pid"] for r in ran}
+    mib = lambda x: fr.number(x, 0, unit="Mio")  # noqa: E731
+    out = [
+        (f"Diagnostics sur 1 processus ({', '.join(MEMORY_TERRITORIES)})",
+         f"{fr.integer(len(done))} faits, {fr.integer(len(ran) - len(done))} échec(s), "
+         f"{fr.integer(len(pids))} processus", "≥ 100", "oui" if len(done) >= 100 else "NON"),
+        ("  durée par diagnostic", fr.number(result["seconds"] / max(len(ran), 1), 2, unit="s"),
+         "", ""),
+        ("  RSS après le 1er / le 10e / maximum après le 10e / dernier",
+         " / ".join(mib(x) for x in (rss[0], rss[9], max(rss[10:]), rss[-1]))
+         if len(rss) > 10 else "—", "", ""),
+        ("  croissance après le 10e diagnostic", fr.number(growth, 1, unit="%"), "≤ 10 %",
+         "oui" if growth <= 10 else "NON"),
+    ]
+    steps = " ; ".join(f"{i} : {fr.number(rss[i - 1], 0)}" for i in range(10, len(rss) + 1, 10))
+    out.append(("  RSS tous les 10 diagnostics (Mio)", steps, "", ""))
+    return out
+
+
+def memory_main(n: int) -> list[tuple[str, str, str, str]]:
+    from rich.console import Console
+    from rich.table import Table
+
+    with tempfile.TemporaryDirectory(prefix="bench-lot-memoire-") as tmp:
+        result = memory_run(n, Path(tmp) / "lot")
+    if "--json" in sys.argv:
+        print(json.dumps(result))
+    out = memory_rows(result)
+    table = Table(title=f"Mémoire d'un processus de calcul sur {n} diagnostics (coodiag lot)")
+    for col in ("Mesure", "Valeur", "Cible", "Atteinte"):
+        table.add_column(col)
+    for row in out:
+        table.add_row(*row)
+    Console(width=max(Console().width, 120)).print(table)
+    return out
 
 
 def measure() -> dict:
@@ -177,7 +251,12 @@ def main() -> list[tuple[str, str, str, str]]:
 
 
 if __name__ == "__main__":
-    if "--json" in sys.argv:
+    if "--memoire" in sys.argv:
+        count = int(sys.argv[sys.argv.index("--memoire") + 1])
+        if count < 100:
+            sys.exit("--memoire N : au moins 100 diagnostics (la croissance se lit après le 10e).")
+        memory_main(count)
+    elif "--json" in sys.argv:
         print(json.dumps(measure()))
     else:
         main()

@@ -81,28 +81,11 @@ def _data(kind: str, value: Any) -> pd.DataFrame | None:
     return data if data is not None else value
 
 
-#: French names of the user files, in messages.
-LABELS = {"salaries": "des salariés en parcours", "capacite": "de capacité",
-          "reseaux": "des réseaux", "sirene": "SIRENE"}
-
-
 def _unusable(kind: str, value: Any) -> list[str]:
     """A note for the first page when a user file was given but none of its rows is usable."""
-    if value is None or not hasattr(value, "n_used") or value.n_used > 0:
-        return []
-    rejects = getattr(value, "rejects", None)
-    why = ""
-    if rejects is not None and len(rejects):
-        top = rejects["motif"].value_counts().head(2)
-        why = " ; motifs : " + " ; ".join(f"{m} ({n})" for m, n in top.items())
-    what = {"salaries": "l'impact sur le chômage et les communes de résidence des salariés ne "
-            "sont pas calculés", "capacite": "les capacités sont estimées (moyennes DARES)",
-            "sirene": "la liste des établissements à prospecter n'est pas établie"}[kind]
-    return [
-        f"Fichier {LABELS[kind]} « {value.path.name} » : aucune ligne utilisable "
-        f"({value.n_read} ligne(s) lue(s), {value.n_rejected} rejetée(s){why}) : {what}. "
-        "Voir le rapport de rejets (« coodiag import »)."
-    ]
+    from coodiag.userfiles.result import unusable_notes
+
+    return unusable_notes(kind, value)
 
 
 def diagnose(
@@ -209,9 +192,14 @@ def batch(
     client: Any = None,
     on_result: Any = None,
     on_plan: Any = None,
+    salaries_dossier: str | PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """The diagnosis of many SIAE, one atlas each in ``folder/<siret>/``, and their index
     (``folder/index.html``, ``folder/index.xlsx``), on Dask.
+
+    ``salaries_dossier``: a folder of rosters, one per SIAE named ``<siret>.csv``,
+    ``<siret>.xlsx`` or ``<siret>.ods`` (docs/formats.md); a SIAE without one is diagnosed
+    without roster, a file matching no SIAE of the batch is listed (``salaries_ignores``).
 
     Which SIAE: ``sirets`` (a list, or a file with one SIRET per line), or ``territoire``
     (``"dep:50"``: every SIAE placed in it), or ``reseaux`` (a réseaux file or import) with
@@ -252,4 +240,4 @@ def batch(
         title = "Diagnostics des SIAE"
     return run_batch(chosen_sirets, target, shared, options, title=title, client=client,
                      workers=workers, scheduler=scheduler, on_result=on_result,
-                     on_plan=on_plan)
+                     on_plan=on_plan, salaries_dir=salaries_dossier)

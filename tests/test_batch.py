@@ -51,7 +51,7 @@ def batch_run(asked: list[str], tmp_path_factory) -> dict:
     order: list[dict] = []
     plans: list[tuple[int, int]] = []
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         first = coodiag.batch(folder, sirets=asked, client=client,
                               on_result=order.append, on_plan=lambda t, n: plans.append((t, n)))
         stamps = {p: p.stat().st_mtime_ns for p in folder.rglob("*.pdf")}

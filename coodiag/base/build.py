@@ -24,6 +24,7 @@ from coodiag.base import indicator_specs, indicators, store
 from coodiag.base import registry as siae
 from coodiag.base.communes import build_communes
 from coodiag.base.dissolve import dissolve_level
+from coodiag.base.reftables import write_reference_tables
 from coodiag.mirror.loaders import load
 from coodiag.mirror.sync import verify_raw
 
@@ -92,6 +93,11 @@ def build_tables(progress: Progress | None = None) -> tuple[dict[str, pd.DataFra
     """
     say = progress or (lambda _msg: None)
     warnings: list[str] = []
+    # the reference tables come from the mirror, never from an earlier base of this process
+    from coodiag.reference import cog, geocode
+
+    geocode.use_reference(None)
+    cog.use_reference(None)
     say("Chargement des communes et des zonages")
     cog = load("cog_communes")
     communes = build_communes(
@@ -213,6 +219,8 @@ def build(*, force: bool = False, progress: Progress | None = None) -> BuildRepo
                     store.write_table(part, tmp / f"{name}_{zone}.parquet", {**meta, "crs": crs})
             else:
                 store.write_table(frame, tmp / f"{name}.parquet", meta)
+        # the geocoding and COG lineage tables, loaded by every process reading a roster
+        counts.update(write_reference_tables(tmp, meta))
         manifest = {
             "cog_vintage": settings.COG_VINTAGE,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),

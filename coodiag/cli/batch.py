@@ -38,6 +38,10 @@ def lot_cmd(
     sirets: Annotated[
         Path | None, typer.Option("--sirets", help="Fichier des SIRET (un par ligne).")
     ] = None,
+    salaries_dossier: Annotated[
+        Path | None, typer.Option("--salaries-dossier", help="Dossier des fichiers des salariés "
+                                  "en parcours : un par SIAE, nommé <siret>.csv, .xlsx ou .ods "
+                                  "(voir docs/formats.md).")] = None,
     capacite: CapaciteOpt = None,
     annee: AnneeOpt = None,
     reference: Annotated[
@@ -52,12 +56,14 @@ def lot_cmd(
                                  "(défaut : un par cœur).")] = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Adresse d'un ordonnanceur Dask existant "
-                                 "(tcp://hote:8786) ; ses processus doivent lire la base et "
-                                 "écrire dans --sortie.")] = None,
+                                 "(tcp://hote:8786) ; ses processus doivent lire la base "
+                                 "et --salaries-dossier, et écrire dans --sortie.")] = None,
 ) -> None:
     """Diagnostics de toutes les SIAE d'un territoire, d'un réseau ou d'une liste, avec index.
 
     Un diagnostic par SIAE dans SORTIE/<siret>/ (fichiers de « coodiag diagnostic »).
+    Avec --salaries-dossier, chaque SIAE est diagnostiquée avec son fichier des salariés
+    (<siret>.csv, .xlsx ou .ods) ; une SIAE sans fichier l'est sans salariés.
     Index : SORTIE/index.html et SORTIE/index.xlsx.
     Une SIAE en échec n'arrête pas le lot : son motif est listé.
     Relancé, le lot saute les SIAE dont le diagnostic est à jour.
@@ -86,6 +92,7 @@ def lot_cmd(
         data_cap = read_user_file("capacite", capacite, annee=annee)
         result = _run(coodiag, sortie, sirets=sirets, territoire=territoire, reseaux=data_res,
                       reseau=reseau, capacite=data_cap, formats=chosen, reference=ref,
+                      salaries_dossier=salaries_dossier,
                       rayon_km=rayon, workers=workers, scheduler=scheduler)
     except CoodiagError as exc:
         raise fail(exc) from None
@@ -149,5 +156,11 @@ def _summary(result: dict) -> None:
             name = f" {escape(r['nom'])}" if r.get("nom") else ""
             console.print(f"  {escape(r['siret'])}{name} : {escape(str(r.get('raison')))}",
                           highlight=False, soft_wrap=True)
+    ignored = result.get("salaries_ignores") or []
+    if ignored:
+        console.print(f"[bold yellow]Fichiers des salariés non utilisés "
+                      f"({fr.integer(len(ignored))}) :[/]")
+        for name, why in ignored:
+            console.print(f"  {escape(name)} : {escape(why)}", highlight=False, soft_wrap=True)
     console.print(f"  INDEX {result['index_html']}", highlight=False)
     console.print(f"  XLSX  {result['index_xlsx']}", highlight=False)

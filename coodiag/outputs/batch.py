@@ -9,18 +9,26 @@
   any executor runs it. It never raises for one SIAE: a failure becomes a row with its French
   reason, so one bad SIAE never stops the batch.
 - **Resumable**: each SIAE folder holds :data:`MANIFEST` (fingerprint of the inputs: coodiag
-  version, base key, capacity file, SIRET, options — and the index row). A re-run skips, before
-  any worker starts, the SIAE whose fingerprint is unchanged and whose files are there.
+  version, base key, capacity file, SIRET, options, the sha256 of its roster file — and the
+  index row). A re-run skips, before any worker starts, the SIAE whose fingerprint is
+  unchanged and whose files are there.
+- **Rosters**: ``salaries_dir`` holds one roster per SIAE, ``<siret>.csv|.xlsx|.ods``
+  (:mod:`coodiag.reports.batchrosters`); each is read in the worker that diagnoses its SIAE.
 - **Dask**: by default a ``distributed.LocalCluster`` of processes (one per core, one thread
-  each, no dashboard), always closed; ``scheduler="tcp://host:8786"`` sends the same tasks to
-  an existing cluster (its workers must read the base and write ``folder``: a shared disk).
+  each, its HTTP status on a free port: never the 8787 of another cluster), always closed;
+  ``scheduler="tcp://host:8786"`` sends the same tasks to an existing cluster (its workers
+  must read the base and write ``folder``: a shared disk).
   The shared context is built once here and scattered to every worker (measured cheaper than
   building it in each worker: :mod:`coodiag.reports.batch`); only the SIAE's own work is
   done per task.
 - **Flat memory**: after each SIAE, :func:`release_memory` (figures, geopandas' legend
   classes, ``malloc_trim``); the local workers run without Dask's statistical profiler
   (:data:`WORKER_CONFIG`), whose history grew with every diagnosis. Measured on 29 Manche
-  SIAE in one worker: RSS 655 → 717 Mio, + 4 % after the 10th (+ 16 % before these fixes).
+  SIAE in one worker: RSS 655 → 717 Mio, + 4 % after the 10th (+ 16 % before these fixes);
+  on 100 SIAE of the Bouches-du-Rhône (``bench/bench_batch.py --memoire 100``): 642 → 733
+  Mio, + 10.4 % after the 10th (664 Mio), a steady 0.7 Mio per diagnosis outside Python's
+  objects (their census stays flat: native memory, to be found); without Arrow's
+  ``release_unused``: 664 → 766 Mio, + 9.7 %.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ from coodiag.reports.batch import (
     plan,
     precheck,
 )
+from coodiag.reports.batchrosters import Roster, RosterPlan, plan_rosters
 
 #: The file that marks a folder as a batch written by coodiag.
 MARKER = ".coodiag-lot"
@@ -81,15 +90,18 @@ def _rss_mib() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def current_row(siret: str, shared: Shared, options: BatchOptions, folder: Path) -> Row | None:
-    """The index row recorded by an earlier run, when that SIAE's outputs are current."""
+def current_row(siret: str, shared: Shared, options: BatchOptions, folder: Path,
+                roster: Roster | None = None) -> Row | None:
+    """The index row recorded by an earlier run, when that SIAE's outputs are current (same
+    fingerprint: inputs, options and its roster file's sha256)."""
     manifest = Path(folder) / siret / MANIFEST
     try:
         done = read_json(manifest)
     except (OSError, ValueError):
         return None
     row = done.get("row") if isinstance(done, dict) else None
-    if done.get("fingerprint") != fingerprint(siret, shared, options) or not row:
+    key = fingerprint(siret, shared, options, roster.sha256 if roster else "")
+    if done.get("fingerprint") != key or not row:
         return None
     files = [row.get(k) for k in ("pdf", "html")]
     if not all((Path(folder) / f).is_file() for f in files if f):
@@ -115,7 +127,9 @@ def release_memory() -> None:
       handler map on **every** polygon plot (``_GeoPandasPolyCollection``, with its signature
       caches: about 18 classes per diagnosis, never freed otherwise);
     - then a garbage collection, and the free heap returned to the system (glibc
-      ``malloc_trim``: without it the worker's RSS grows by fragmentation).
+      ``malloc_trim``: without it the worker's RSS grows by fragmentation), Arrow's pool
+      included (``release_unused``: its mimalloc keeps some 20 Mio freed by pandas' text
+      columns).
     """
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
@@ -133,6 +147,9 @@ def release_memory() -> None:
 
         with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
             ctypes.CDLL("libc.so.6").malloc_trim(0)
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
 
 
 def _known(shared: Shared, siret: str) -> Row:
@@ -147,34 +164,49 @@ def failed_row(siret: str, reason: str, **extra: Any) -> Row:
     return {"siret": siret, "statut": "failed", "raison": reason, "figures": [], **extra}
 
 
-def run_one(siret: str, shared: Shared, options: BatchOptions, folder: Path | str) -> Row:
+def _diagnose(siret: str, shared: Shared, options: BatchOptions, roster: Roster | None):
+    """The diagnosis of one SIAE, with its roster read here (in the worker) when it has one."""
+    if roster is None:
+        return diagnose_one(siret, shared, options)
+    from coodiag.userfiles import read_salaries
+    from coodiag.userfiles.result import unusable_notes
+
+    imported = read_salaries(roster.path)
+    return diagnose_one(siret, shared, options, salaries=imported.data,
+                        import_notes=unusable_notes("salaries", imported))
+
+
+def run_one(siret: str, shared: Shared, options: BatchOptions, folder: Path | str,
+            roster: Roster | None = None) -> Row:
     """Diagnose one SIAE and write its atlas into ``folder/<siret>/``; its index row.
 
-    Never raises for the SIAE itself: an invalid or unknown SIRET, a SIAE outside metropolitan
-    France, a failed render give a row ``statut="failed"`` with the French reason.
+    ``roster``: its file of salariés en parcours (:mod:`coodiag.reports.batchrosters`), read
+    in this process. Never raises for the SIAE itself: an invalid or unknown SIRET, a SIAE
+    outside metropolitan France, an unreadable roster, a failed render give a row
+    ``statut="failed"`` with the French reason.
     """
     from coodiag.outputs import atlas
     from coodiag.outputs.builders import document_of
 
     start = time.perf_counter()
     folder = Path(folder)
+    used = {"salaries": roster.name} if roster is not None else {}
     try:
         siret = check_siret(siret)
-        row = current_row(siret, shared, options, folder)
+        row = current_row(siret, shared, options, folder, roster)
         if row is None:
-            diag = diagnose_one(siret, shared, options)
+            diag = _diagnose(siret, shared, options, roster)
             paths = atlas.render(document_of(diag), folder / siret, formats=options.formats)
-            row = summary_row(diag, paths, folder)
-            write_json_atomic(folder / siret / MANIFEST, {
-                "fingerprint": fingerprint(siret, shared, options), "row": row,
-            })
+            row = {**summary_row(diag, paths, folder), **used}
+            key = fingerprint(siret, shared, options, roster.sha256 if roster else "")
+            write_json_atomic(folder / siret / MANIFEST, {"fingerprint": key, "row": row})
             row = {**row, "statut": "done"}
     except CoodiagError as exc:
-        row = failed_row(siret, str(exc), **_known(shared, siret))
+        row = failed_row(siret, str(exc), **_known(shared, siret), **used)
     except Exception as exc:  # one SIAE never stops the batch
         row = failed_row(
             siret, f"erreur inattendue ({type(exc).__name__} : {exc}) ; merci de la signaler.",
-            **_known(shared, siret),
+            **_known(shared, siret), **used,
         )
     finally:
         release_memory()
@@ -192,8 +224,11 @@ def execute(
     workers: int | None = None,
     scheduler: str | None = None,
     on_result: Callable[[Row], None] | None = None,
+    rosters: RosterPlan | None = None,
 ) -> list[Row]:
     """Run :func:`run_one` for each SIRET on Dask; the rows as they complete.
+
+    ``rosters``: the roster file of each SIAE that has one (:func:`plan_rosters`).
 
     ``client``: a ``distributed.Client`` already connected (left open); else ``scheduler``
     (address of an existing cluster), else a ``LocalCluster`` of ``workers`` processes
@@ -221,7 +256,7 @@ def execute(
                 stack.enter_context(dask.config.set(WORKER_CONFIG))
                 cluster = stack.enter_context(LocalCluster(
                     n_workers=n, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR,
+                    dashboard_address=":0", silence_logs=logging.ERROR,
                 ))
                 client = stack.enter_context(Client(cluster))
         shared.warm(carry=True)  # built once, sent to every worker
@@ -229,7 +264,8 @@ def execute(
             ref = client.scatter(shared, broadcast=True, hash=False)
         finally:
             shared.release()  # the workers hold it now
-        futures = {client.submit(run_one, s, ref, options, str(folder), pure=False,
+        futures = {client.submit(run_one, s, ref, options, str(folder),
+                                 rosters.roster(s) if rosters else None, pure=False,
                                  key=f"diagnostic-{s}-{i}"): s
                    for i, s in enumerate(sirets)}
         for future in as_completed(futures):
@@ -257,28 +293,35 @@ def run_batch(
     scheduler: str | None = None,
     on_result: Callable[[Row], None] | None = None,
     on_plan: Callable[[int, int], None] | None = None,
+    salaries_dir: Path | str | None = None,
 ) -> dict[str, Any]:
     """Diagnose every SIRET into ``folder`` (resumable) and write the index.
 
-    ``on_plan(total, to_compute)`` is called once the current SIAE are known; ``on_result(row)``
-    after each SIAE (current ones included). Returns ``rows`` (in the order of ``sirets``),
-    ``index_html``, ``index_xlsx``, ``counts`` (by status) and ``seconds``.
+    ``salaries_dir``: a folder of rosters, one per SIAE named ``<siret>.csv|.xlsx|.ods``
+    (:mod:`coodiag.reports.batchrosters`). ``on_plan(total, to_compute)`` is called once the
+    current SIAE are known; ``on_result(row)`` after each SIAE (current ones included).
+    Returns ``rows`` (in the order of ``sirets``), ``index_html``, ``index_xlsx``, ``counts``
+    (by status), ``seconds`` and ``salaries_ignores`` (the files of ``salaries_dir`` no SIAE
+    uses: file name, French reason).
     """
     start = time.perf_counter()
     folder = check_folder(folder)
+    order = list(dict.fromkeys(check_siret_or(s) for s in plan(sirets)))
+    # a missing roster folder is refused before anything is written
+    rosters = plan_rosters(salaries_dir, order) if salaries_dir is not None else None
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-    order = plan(sirets)
     found: dict[str, Row] = {}
     pending: list[str] = []
-    order = list(dict.fromkeys(check_siret_or(s) for s in order))
     registry = Base.open(shared.base_path).siae
-    refused = precheck(order, registry)
+    refused = precheck(order, registry) | (rosters.refused if rosters else {})
     for siret in order:
+        roster = rosters.roster(siret) if rosters else None
         if siret in refused:
-            found[siret] = failed_row(siret, refused[siret], **identity(registry, siret))
+            used = {"salaries": roster.name} if roster else {}
+            found[siret] = failed_row(siret, refused[siret], **identity(registry, siret), **used)
             continue
-        row = current_row(siret, shared, options, folder)
+        row = current_row(siret, shared, options, folder, roster)
         if row is None:
             pending.append(siret)
         else:
@@ -289,13 +332,16 @@ def run_batch(
         for row in found.values():
             on_result(row)
     for row in execute(pending, folder, shared, options, client=client, workers=workers,
-                       scheduler=scheduler, on_result=on_result):
+                       scheduler=scheduler, on_result=on_result, rosters=rosters):
         found[row["siret"]] = row
     rows = [found.get(s) or failed_row(s, "non traité") for s in order]
-    index = write_index(folder, rows, title=title, options=options)
+    ignored = rosters.unmatched if rosters else []
+    index = write_index(folder, rows, title=title, options=options,
+                        rosters=None if rosters is None else (rosters.folder, ignored))
     counts = {key: sum(r["statut"] == key for r in rows) for key in STATUS}
     return {"rows": rows, "index_html": index["html"], "index_xlsx": index["xlsx"],
-            "counts": counts, "seconds": time.perf_counter() - start, "folder": folder}
+            "counts": counts, "seconds": time.perf_counter() - start, "folder": folder,
+            "salaries_ignores": ignored}
 
 
 def check_siret_or(text: str) -> str:

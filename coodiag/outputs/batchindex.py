@@ -28,6 +28,11 @@ from coodiag.outputs.tableview import number_html
 from coodiag.reports.context import COVERAGE_CLASSES
 from coodiag.reports.key_figures import TERRITORY
 
+#: The roster cell of a SIAE without a file in a batch with a roster folder.
+NO_ROSTER = "aucun : diagnostic sans salariés (zone d'emploi seule, sans impact)"
+#: The headers of the list of roster files no SIAE uses.
+IGNORED_HEADERS = {"fichier": "Fichier", "motif": "Motif"}
+
 #: Status of a SIAE in a batch -> its French label.
 STATUS = {"done": "fait", "current": "déjà à jour", "failed": "échec"}
 
@@ -111,9 +116,18 @@ def _decimals(ind: Indicator) -> int:
     return 1 if "%" in unit or "pour 1 000" in unit else 0
 
 
-def index_frame(rows: Sequence[Row]) -> tuple[pd.DataFrame, list[Indicator]]:
-    """One row per SIAE: identity, territory, figures (columns named by indicator key),
-    status, reason, relative paths."""
+def roster_cell(row: Row) -> str | None:
+    """What the index says of a SIAE's roster, in a batch with a roster folder."""
+    if row.get("salaries"):
+        return str(row["salaries"])
+    return None if row["statut"] == "failed" else NO_ROSTER
+
+
+def index_frame(rows: Sequence[Row], *,
+                rosters: bool = False) -> tuple[pd.DataFrame, list[Indicator]]:
+    """One row per SIAE: identity, territory, its roster file (``rosters``: the batch has a
+    roster folder), figures (columns named by indicator key), status, reason, relative
+    paths."""
     inds = indicators_of(rows)
     records = []
     for row in rows:
@@ -121,18 +135,20 @@ def index_frame(rows: Sequence[Row]) -> tuple[pd.DataFrame, list[Indicator]]:
         records.append({
             "siret": row["siret"], "nom": row.get("nom"), "type_siae": row.get("type_siae"),
             "commune": row.get("commune"), "territoire": row.get("territoire"),
+            **({"salaries": roster_cell(row)} if rosters else {}),
             **{i.key: values.get(i.key) for i in inds},
             "statut": STATUS.get(row["statut"], row["statut"]), "raison": row.get("raison"),
             "pdf": row.get("pdf"), "html": row.get("html"),
         })
     frame = pd.DataFrame.from_records(records, columns=[
-        "siret", "nom", "type_siae", "commune", "territoire", *[i.key for i in inds], "statut",
-        "raison", "pdf", "html"])
+        "siret", "nom", "type_siae", "commune", "territoire", *(["salaries"] if rosters else []),
+        *[i.key for i in inds], "statut", "raison", "pdf", "html"])
     return frame, inds
 
 
 HEADERS = {"siret": "SIRET", "nom": "Structure", "type_siae": "Type", "commune": "Commune",
-           "territoire": "Territoire du diagnostic", "statut": "Statut",
+           "territoire": "Territoire du diagnostic", "salaries": "Fichier des salariés",
+           "statut": "Statut",
            "raison": "Motif de l'échec", "pdf": "Atlas PDF", "html": "Atlas HTML"}
 
 CSS = """
@@ -157,9 +173,26 @@ def _link(path: str | None, label: str) -> str:
     return f'<a href="{html.escape(path, quote=True)}">{label}</a>'
 
 
-def index_html(rows: Sequence[Row], *, title: str, produced: dt.date) -> str:
-    """The index page: counts, failures, the table of SIAE, the sources of the figures."""
-    frame, inds = index_frame(rows)
+def _rosters_html(rows: Sequence[Row], rosters: tuple[Path, Sequence[tuple[str, str]]]) -> list:
+    """The roster folder, how many SIAE have a file, the files no SIAE uses."""
+    folder, ignored = rosters
+    n = sum(bool(r.get("salaries")) for r in rows)
+    parts = [f'<p class="meta">Fichiers des salariés : {_text(str(folder))} — '
+             f"{fr.integer(n)} SIAE avec fichier, {fr.integer(len(rows) - n)} sans "
+             "(diagnostic sans salariés : zone d'emploi seule, sans impact).</p>"]
+    if ignored:
+        parts.append(f'<div class="echecs"><strong>{fr.integer(len(ignored))} fichier(s) du '
+                     "dossier des salariés sans SIAE du lot (non utilisés) :</strong><ul>")
+        parts += [f"<li>{_text(name)} : {_text(why)}</li>" for name, why in ignored]
+        parts.append("</ul></div>")
+    return parts
+
+
+def index_html(rows: Sequence[Row], *, title: str, produced: dt.date,
+               rosters: tuple[Path, Sequence[tuple[str, str]]] | None = None) -> str:
+    """The index page: counts, failures, the roster files (``rosters``: the roster folder and
+    the files no SIAE uses), the table of SIAE, the sources of the figures."""
+    frame, inds = index_frame(rows, rosters=rosters is not None)
     counts = {k: sum(r["statut"] == k for r in rows) for k in STATUS}
     summary = " ; ".join(f"{fr.integer(n)} {STATUS[k]}" for k, n in counts.items() if n)
     parts = [
@@ -176,8 +209,11 @@ def index_html(rows: Sequence[Row], *, title: str, produced: dt.date) -> str:
         parts += [f"<li>{_text(r['siret'])}" + (f" — {_text(r['nom'])}" if r.get("nom") else "")
                   + f" : {_text(r.get('raison'))}</li>" for r in failed]
         parts.append("</ul></div>")
-    head = [HEADERS["siret"], HEADERS["nom"], HEADERS["type_siae"], HEADERS["commune"],
-            HEADERS["territoire"]]
+    if rosters is not None:
+        parts += _rosters_html(rows, rosters)
+    cols = ["siret", "nom", "type_siae", "commune", "territoire",
+            *(["salaries"] if rosters is not None else [])]
+    head = [HEADERS[c] for c in cols]
     head = [f"<th>{h}</th>" for h in head]
     head += [f"<th>{_text(i.label)}<br><small>{_text(i.unit)}</small><sup>{n}</sup></th>"
              for n, i in enumerate(inds, start=1)]
@@ -185,8 +221,7 @@ def index_html(rows: Sequence[Row], *, title: str, produced: dt.date) -> str:
     parts += ["<table><thead><tr>", *head, "</tr></thead><tbody>"]
     for rec, row in zip(frame.to_dict("records"), rows, strict=True):
         cls = ' class="failed"' if row["statut"] == "failed" else ""
-        cells = [_text(rec[c]) if not (cls and fr.is_missing(rec[c])) else ""
-                 for c in ("siret", "nom", "type_siae", "commune", "territoire")]
+        cells = [_text(rec[c]) if not (cls and fr.is_missing(rec[c])) else "" for c in cols]
         out = [f"<td>{c}</td>" for c in cells]
         for ind in inds:
             value = rec[ind.key]
@@ -215,20 +250,32 @@ def index_html(rows: Sequence[Row], *, title: str, produced: dt.date) -> str:
 
 
 def write_index(folder: Path, rows: Sequence[Row], *, title: str, options: Any = None,
-                produced: dt.date | None = None) -> dict[str, Path]:
-    """Write ``folder/index.html`` and ``folder/index.xlsx`` (atomically); their paths."""
+                produced: dt.date | None = None,
+                rosters: tuple[Path, Sequence[tuple[str, str]]] | None = None,
+                ) -> dict[str, Path]:
+    """Write ``folder/index.html`` and ``folder/index.xlsx`` (atomically); their paths.
+
+    ``rosters``: the batch's roster folder and the files of it no SIAE uses (file name, French
+    reason): a column « Fichier des salariés » and, when some, a sheet listing those files."""
     produced = produced or dt.date.today()
-    page = index_html(rows, title=title, produced=produced)
+    page = index_html(rows, title=title, produced=produced, rosters=rosters)
     target = folder / "index.html"
     with atomic_path(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
-    frame, inds = index_frame(rows)
+    frame, inds = index_frame(rows, rosters=rosters is not None)
     columns = dict(HEADERS) | {i.key: f"{i.label} ({i.unit})" for i in inds}
     table = ExportTable(
         name="Diagnostics", frame=frame, title=title, columns=columns, meta=inds,
         decimals={i.key: _decimals(i) for i in inds},
     )
+    tables = [table]
+    if rosters is not None and rosters[1]:
+        tables.append(ExportTable(
+            name="Fichiers non utilisés", title="Fichiers du dossier des salariés "
+            f"({rosters[0]}) sans SIAE du lot", columns=IGNORED_HEADERS, meta=[],
+            frame=pd.DataFrame(list(rosters[1]), columns=list(IGNORED_HEADERS), dtype="string"),
+        ))
     threshold = getattr(options, "threshold", None)
-    xlsx = write_xlsx([table], folder / "index.xlsx", title=title, threshold=threshold,
+    xlsx = write_xlsx(tables, folder / "index.xlsx", title=title, threshold=threshold,
                       produced=produced)
     return {"html": target, "xlsx": Path(xlsx)}

@@ -17,6 +17,11 @@ go to ``unplaced`` with the reason "scission", unless ``share_splits`` asks to s
 among the successors in proportion to their population (Etalab ``communes.json``, 2026
 edition; equal shares if one lacks it): estimates, listed in ``ConversionResult.shared``.
 Nothing is ever dropped silently.
+
+The correspondence tables (:mod:`coodiag.reference.cog_reference`) are assembled from the
+mirror on first use (1.3 s), or taken from those the base precomputed when a caller hands them
+over (:func:`use_reference`; :mod:`coodiag.userfiles.reftables` does so before reading a user's
+file): the same tables, in 0.04 s.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ import pandas as pd
 from coodiag import codes as codelib
 from coodiag import settings
 from coodiag.errors import DataError
+from coodiag.reference import cog_reference
 from coodiag.reference.cog_method import conversion_method
+from coodiag.reference.cog_reference import CogReference
 
 VINTAGES = (2018, 2021, 2023, 2024, 2025)
 NORMANDIE = frozenset({"14", "27", "50", "61", "76"})
@@ -53,49 +60,38 @@ class ConversionResult:
     )
 
 
-@dataclass(frozen=True)
-class _Reference:
-    com25: frozenset[str]
-    names25: Mapping[str, str]
-    parent25: Mapping[str, str]  # COMD/COMA code (not itself a COM) -> 2025 commune
-    arm25: Mapping[str, str]  # municipal arrondissement -> PLM commune
-    ancien: Mapping[str, str]  # Etalab anciensCodes -> current commune
-    parent23: Mapping[str, str]  # COG 2023 COMD/COMA code (not itself a COM) -> 2023 commune
-    com23: frozenset[str]
-    pop25: Mapping[str, float]  # Etalab population of each 2025 commune (share key of splits)
+#: Tables handed by :func:`use_reference` (those the base precomputed), else None: the mirror.
+_GIVEN: dict[str, Mapping[str, pd.DataFrame] | None] = {"tables": None}
+
+
+def given_reference() -> Mapping[str, pd.DataFrame] | None:
+    """The tables handed by :func:`use_reference`, or None (assembled from the mirror)."""
+    return _GIVEN["tables"]
+
+
+def use_reference(tables: Mapping[str, pd.DataFrame] | None) -> None:
+    """Use these reference tables (:func:`reference_tables`, as the base stores them) instead
+    of assembling them from the mirror; ``None``: back to the mirror. Same results, faster
+    (the base precomputes them when it is built)."""
+    _GIVEN["tables"] = tables
+    for cached in (_reference, _vintage_codes, _spatial_predecessors_2018):
+        cached.cache_clear()
+
+
+def reference_tables() -> dict[str, pd.DataFrame]:
+    """The lineage tables of this process as plain tables (what the base stores)."""
+    return cog_reference.reference_tables(_reference())
 
 
 @lru_cache(maxsize=1)
-def _reference() -> _Reference:
-    from coodiag.mirror.loaders.history import load_cog_communes_2023, load_decoupage_communes
-    from coodiag.mirror.loaders.territory import load_cog_communes
-
-    cog = load_cog_communes().rename(
-        columns={"code": "com", "parent_code": "comparent", "nom": "libelle"}
-    )
-    com = cog[cog["typecom"] == "COM"]
-    com25 = frozenset(com["com"])
-    sub = cog[(cog["typecom"] != "COM") & ~cog["com"].isin(com25)]
-    arm = sub["typecom"] == "ARM"
-    etalab = load_decoupage_communes()
-    etalab = etalab[(etalab["type"] == "commune-actuelle") & etalab["code"].isin(com25)]
-    ancien = etalab[["code", "anciens_codes"]].explode("anciens_codes").dropna()
-    c23 = load_cog_communes_2023()
-    com23 = frozenset(c23.loc[c23["typecom"] == "COM", "com"])
-    sub23 = c23[c23["typecom"].isin(["COMD", "COMA"]) & ~c23["com"].isin(com23)]
-    return _Reference(
-        com25=com25,
-        names25=dict(zip(com["com"], com["libelle"], strict=True)),
-        parent25=dict(zip(sub.loc[~arm, "com"], sub.loc[~arm, "comparent"], strict=True)),
-        arm25=dict(zip(sub.loc[arm, "com"], sub.loc[arm, "comparent"], strict=True)),
-        ancien=dict(zip(ancien["anciens_codes"], ancien["code"], strict=True)),
-        parent23=dict(zip(sub23["com"], sub23["comparent"], strict=True)),
-        com23=com23,
-        pop25=dict(zip(etalab["code"], etalab["population"].astype("Float64"), strict=True)),
-    )
+def _reference() -> CogReference:
+    given = _GIVEN["tables"]
+    if given is not None:
+        return cog_reference.reference_from_tables(given)
+    return cog_reference.build_reference()
 
 
-def _base_target(code: str, ref: _Reference) -> tuple[str | None, str, str]:
+def _base_target(code: str, ref: CogReference) -> tuple[str | None, str, str]:
     """Rules 1-4 for one normalised code: (2025 code, status, French detail)."""
     if code in ref.com25:
         return code, "actuel", "commune du COG 2025"

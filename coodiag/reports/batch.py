@@ -164,22 +164,29 @@ def coodiag_version() -> str:
         return "source"
 
 
-def fingerprint(siret: str, shared: Shared, options: BatchOptions) -> str:
+def fingerprint(siret: str, shared: Shared, options: BatchOptions, roster: str = "") -> str:
     """The sha256 of everything a diagnosis depends on: coodiag version, base key, capacity
-    file, SIRET, options. A SIAE whose manifest records the same fingerprint is current (a
-    change of the code without a new version number is not seen: delete the folder)."""
+    file, SIRET, options and the sha256 of its roster file (``roster``, empty without one). A
+    SIAE whose manifest records the same fingerprint is current (a change of the code without
+    a new version number is not seen: delete the folder)."""
     payload = {
         "lot": BATCH_VERSION, "coodiag": shared.version, "base": shared.base_key,
         "capacite": shared.capacite_hash, "siret": siret, "options": options.as_dict(),
     }
+    if roster:  # absent without a roster: the fingerprints of batches without rosters stay
+        payload["salaries"] = roster
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def diagnose_one(siret: str, shared: Shared, options: BatchOptions) -> Diagnostic:
-    """The diagnosis of one SIAE of a batch, on the shared context of this process."""
+def diagnose_one(siret: str, shared: Shared, options: BatchOptions, *,
+                 salaries: pd.DataFrame | None = None,
+                 import_notes: Sequence[str] = ()) -> Diagnostic:
+    """The diagnosis of one SIAE of a batch, on the shared context of this process, with the
+    ``data`` of its roster import (``salaries``) when the batch has one for it."""
     return run_diagnostic(
         siret, context=shared.context(), rayon_km=options.rayon_km,
-        threshold=options.threshold, reference=options.reference,
+        threshold=options.threshold, reference=options.reference, salaries=salaries,
+        import_notes=import_notes,
     )
 
 

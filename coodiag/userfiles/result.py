@@ -116,5 +116,31 @@ class ImportResult:
         return path
 
 
+#: French names of the user files, in messages.
+LABELS = {"salaries": "des salariés en parcours", "capacite": "de capacité",
+          "reseaux": "des réseaux", "sirene": "SIRENE"}
+#: What a diagnosis does without a usable file of each kind.
+WITHOUT = {"salaries": "l'impact sur le chômage et les communes de résidence des salariés ne "
+           "sont pas calculés", "capacite": "les capacités sont estimées (moyennes DARES)",
+           "sirene": "la liste des établissements à prospecter n'est pas établie"}
+
+
+def unusable_notes(kind: str, value: object) -> list[str]:
+    """A note for the first page of a diagnosis when a user file of ``kind`` (``salaries``,
+    ``capacite``, ``sirene``) was given but none of its rows is usable (else nothing)."""
+    if value is None or not hasattr(value, "n_used") or value.n_used > 0:
+        return []
+    rejects = getattr(value, "rejects", None)
+    why = ""
+    if rejects is not None and len(rejects):
+        top = rejects["motif"].value_counts().head(2)
+        why = " ; motifs : " + " ; ".join(f"{m} ({n})" for m, n in top.items())
+    return [
+        f"Fichier {LABELS[kind]} « {value.path.name} » : aucune ligne utilisable "
+        f"({value.n_read} ligne(s) lue(s), {value.n_rejected} rejetée(s){why}) : "
+        f"{WITHOUT[kind]}. Voir le rapport de rejets (« coodiag import »)."
+    ]
+
+
 def _defuse(value: str) -> str:
     return "'" + value if value and value[0] in (*FORMULA_PREFIXES, "\t", "\r") else value

@@ -24,6 +24,7 @@ from coodiag.userfiles._validate import (
 )
 from coodiag.userfiles.assemble import Chunks, system_arrow_pool
 from coodiag.userfiles.reader import iter_table
+from coodiag.userfiles.reftables import use_base_reference
 from coodiag.userfiles.result import ImportResult
 
 # ---------------------------------------------------------------------------------------------
@@ -283,6 +284,7 @@ def read_salaries(path: Path | str) -> ImportResult:
     stream = iter_table(
         path, synonyms=SALARIES_COLUMNS, required=SALARIES_REQUIRED, label="salariés en parcours"
     )
+    use_base_reference()  # the geocoding tables of the base: 0.1 s instead of 2.8 s
     col = Collector(stream)
     kept: Chunks | None = None
     cache: dict = {}

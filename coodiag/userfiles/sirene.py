@@ -19,6 +19,7 @@ from coodiag.userfiles._validate import (
     text_column,
 )
 from coodiag.userfiles.reader import read_table
+from coodiag.userfiles.reftables import use_base_reference
 from coodiag.userfiles.result import ImportResult
 from coodiag.userfiles.textfile import listed_lines
 
@@ -163,6 +164,7 @@ def read_sirene(path: Path | str, geoloc: Path | str | None = None) -> ImportRes
         Closed establishments (état F) are listed in the rejects.
     """
     table = read_table(path, synonyms=SIRENE_COLUMNS, required=SIRENE_REQUIRED, label="SIRENE")
+    use_base_reference()  # the COG lineage tables of the base, when it is built
     f = table.frame
     col = Collector(table)
     siret_raw = text_column(f, "siret")
