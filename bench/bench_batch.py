@@ -167,20 +167,13 @@ def memory_rows(result: dict) -> list[tuple[str, str, str, str]]:
 
 
 def memory_main(n: int) -> list[tuple[str, str, str, str]]:
-    from rich.console import Console
-    from rich.table import Table
 
     with tempfile.TemporaryDirectory(prefix="bench-lot-memoire-") as tmp:
         result = memory_run(n, Path(tmp) / "lot")
     if "--json" in sys.argv:
         print(json.dumps(result))
     out = memory_rows(result)
-    table = Table(title=f"Mémoire d'un processus de calcul sur {n} diagnostics (coodiag lot)")
-    for col in ("Mesure", "Valeur", "Cible", "Atteinte"):
-        table.add_column(col)
-    for row in out:
-        table.add_row(*row)
-    Console(width=max(Console().width, 120)).print(table)
+    print_table(f"Mémoire d'un processus de calcul sur {n} diagnostics (coodiag lot)", out)
     return out
 
 
@@ -237,17 +230,23 @@ def rows(result: dict | None = None) -> list[tuple[str, str, str, str]]:
 
 
 def main() -> list[tuple[str, str, str, str]]:
+
+    out = rows()
+    print_table("Lot de diagnostics (coodiag lot) — Dask LocalCluster", out)
+    return out
+
+
+def print_table(title: str, out: list[tuple[str, str, str, str]]) -> None:
+    """The measured rows as a table: measure, value, target, reached."""
     from rich.console import Console
     from rich.table import Table
 
-    out = rows()
-    table = Table(title="Lot de diagnostics (coodiag lot) — Dask LocalCluster")
+    table = Table(title=title)
     for col in ("Mesure", "Valeur", "Cible", "Atteinte"):
         table.add_column(col)
     for row in out:
         table.add_row(*row)
     Console(width=max(Console().width, 120)).print(table)
-    return out
 
 
 if __name__ == "__main__":

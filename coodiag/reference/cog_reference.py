@@ -95,12 +95,19 @@ def reference_tables(ref: CogReference) -> dict[str, pd.DataFrame]:
     }
 
 
-def _column(tables: Mapping[str, pd.DataFrame], table: str, column: str) -> list:
+def table_column(tables: Mapping[str, pd.DataFrame], table: str, column: str,
+                 what: str = "du COG") -> list:
+    """``column`` of the precomputed reference table ``table`` as a list; a missing one is an
+    old base: the message says to rebuild it (``what``: whose tables, « du géocodage »...)."""
     frame = tables.get(table)
     if frame is None or column not in frame.columns:
-        raise DataError(f"Table de référence du COG incomplète : « {table}.{column} » absent "
+        raise DataError(f"Table de référence {what} incomplète : « {table}.{column} » absent "
                         "(reconstruisez la base avec « coodiag build »).")
     return frame[column].astype(object).tolist()
+
+
+def _column(tables: Mapping[str, pd.DataFrame], table: str, column: str) -> list:
+    return table_column(tables, table, column)
 
 
 def reference_from_tables(tables: Mapping[str, pd.DataFrame]) -> CogReference:

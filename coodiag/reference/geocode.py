@@ -43,7 +43,7 @@ from functools import lru_cache
 import pandas as pd
 
 from coodiag import codes
-from coodiag.errors import DataError
+from coodiag.reference.cog_reference import table_column
 
 FUZZY_MIN = 0.85
 
@@ -225,11 +225,7 @@ def reference_tables() -> dict[str, pd.DataFrame]:
 
 
 def _column(tables: Mapping[str, pd.DataFrame], table: str, column: str) -> list[str]:
-    frame = tables.get(table)
-    if frame is None or column not in frame.columns:
-        raise DataError(f"Table de référence du géocodage incomplète : « {table}.{column} » "
-                        "absent (reconstruisez la base avec « coodiag build »).")
-    return frame[column].astype(object).tolist()
+    return table_column(tables, table, column, "du géocodage")
 
 
 def _from_tables(tables: Mapping[str, pd.DataFrame]) -> _Reference:
