@@ -186,3 +186,24 @@ def test_evolution_note_counts_missing_census_not_zero_unemployed(ctx) -> None:
     lv = evo.niveaux.set_index("niveau")
     assert lv.loc[TERRITORY, "communes"] == 39
     assert lv.loc[TERRITORY, "p21_chom1564"] == 6875
+
+
+def test_territory_france_is_its_own_reference(ctx) -> None:
+    """The atlas of France métropolitaine: its Filosofi rows are the national ones (no « n.d. »
+    for want of the secret communes), no France column or évolution row repeating it, and its
+    messages compare it with nothing rather than with itself."""
+    import coodiag
+    from coodiag.outputs.builders.synthesis import territory_messages
+    from coodiag.reports.key_figures import official_tables
+
+    atlas = coodiag.territory_atlas("france")
+    figures = atlas.chiffres_cles.set_index("indicateur")
+    assert list(figures.columns) == ["unite", "source", "millesime", TERRITORY]
+    national = official_tables(ctx)["france"].set_index("code").loc["00FR"]
+    assert figures.loc[POVERTY, TERRITORY] == national["rev_txpauv_21"] == 14.9
+    assert figures.loc[MEDIAN, TERRITORY] == national["rev_med_21"] == 23080
+    assert list(atlas.evolution.niveaux["niveau"]) == [TERRITORY]
+    texts = [m["text"] for m in territory_messages(atlas)]
+    assert any(t.startswith("Taux de chômage des 15-64 ans (recensement 2021) : 11,7 %.")
+               for t in texts), texts
+    assert not any(", ." in t or "contre" in t for t in texts), texts

@@ -80,6 +80,9 @@ def test_outline_of_france_shared_by_its_levels(base: dict) -> None:
         shapely.union_all(np.asarray(deps.geometry.array, dtype=object)))
     outline = geometry.study_outline(communes)
     assert shapely.hausdorff_distance(outline, slow) < 1.0
+    # no lake of France is 100 km² (1 % of its span, squared): none drawn as a speck
+    assert geometry.hole_threshold(outline) > 99e6
+    assert not shapely.get_num_interior_rings(shapely.get_parts(outline)).any()
     assert abs(outline.area - slow.area) < 10.0  # m², over 548,227 km²
     zones = store.read_level("zones_emploi", zone="metro")
     epci = store.read_level("epci", zone="metro")

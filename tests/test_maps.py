@@ -247,7 +247,12 @@ def test_outline_of_whole_departements_is_their_union_without_slivers(manche: di
     import shapely
 
     from coodiag.base import store
-    from coodiag.outputs.geometry import SLIVER_AREA, departements_outline, study_outline
+    from coodiag.outputs.geometry import (
+        SLIVER_AREA,
+        departements_outline,
+        hole_threshold,
+        study_outline,
+    )
 
     communes = manche["communes"]
     union = shapely.union_all(communes.geometry.to_numpy())
@@ -265,7 +270,9 @@ def test_outline_of_whole_departements_is_their_union_without_slivers(manche: di
     slivers = [r for r in holes if shapely.Polygon(r).area < SLIVER_AREA]
     assert slivers, "plus d'interstice entre communes : le test ne teste rien"
     kept = [r for p in shapely.get_parts(outline) for r in p.interiors]
-    assert len(kept) == len(holes) - len(slivers)
+    least = hole_threshold(outline)  # 1 % of the Manche's span (143 km), squared: 2 km²
+    assert 1.9e6 < least < 2.2e6
+    assert len(kept) == sum(shapely.Polygon(r).area >= least for r in holes)
 
 
 def test_polygons_drawn_as_geopandas_draws_them(manche: dict) -> None:

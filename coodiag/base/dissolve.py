@@ -53,3 +53,16 @@ def dissolve_level(
     )
     order = ["code", "nom", *extras, "n_communes", "superficie_km2", "deps", "crs_zone"]
     return out[[*order, "geometry"]]
+
+
+def filled_units(communes: pd.DataFrame, units: pd.DataFrame, column: str = "dep") -> list[str]:
+    """The codes of the ``units`` (a level of :func:`dissolve_level`: ``code``, ``n_communes``)
+    of which ``communes`` (one row per commune: ``code``, its unit in ``column``) holds every
+    commune: the units a territory fills whole, which a map outline or a grid mask takes as
+    one polygon of the base instead of their communes."""
+    if (column not in communes.columns or "n_communes" not in units.columns or not len(communes)
+            or ("code" in communes.columns and not communes["code"].is_unique)):
+        return []
+    counts = communes[column].astype(str).value_counts()
+    expected = units.set_index(units["code"].astype(str))["n_communes"]
+    return [u for u, n in counts.items() if u in expected.index and expected[u] == n]

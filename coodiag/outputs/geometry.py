@@ -16,6 +16,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from coodiag.base.dissolve import filled_units
+
 
 def to_metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``gdf`` in a metric CRS: unchanged if projected, else Lambert-93 (metropolitan France)
@@ -93,16 +95,29 @@ def _known_outline(key: tuple) -> Any:
 
 #: Holes of an outline smaller than this (m²) are slivers between units, not lakes: dropped.
 SLIVER_AREA = 10_000.0
+#: Holes narrower than this share of the outline's span are dropped too: a lake of France
+#: (the largest of its 56 holes: 35 km²) would be a dark speck of 1 mm on the page.
+SPECK_SHARE = 0.01
 
 
-def without_slivers(outline: Any, min_area: float = SLIVER_AREA) -> Any:
-    """``outline`` without its holes smaller than ``min_area``: the slivers left between units
-    that do not quite meet, which the outline would draw as dark specks."""
+def hole_threshold(outline: Any) -> float:
+    """The least area (m²) of a hole kept in ``outline``: :data:`SLIVER_AREA`, or the square of
+    :data:`SPECK_SHARE` of its span (France: 100 km²; Normandie: 8 km²; the Manche: 2 km²)."""
+    x0, y0, x1, y1 = outline.bounds
+    return max(SLIVER_AREA, (SPECK_SHARE * max(x1 - x0, y1 - y0)) ** 2)
+
+
+def without_slivers(outline: Any, min_area: float | None = None) -> Any:
+    """``outline`` without its holes smaller than ``min_area`` (default
+    :func:`hole_threshold`): the slivers left between units that do not quite meet, and the
+    lakes too small for the map, which the outline would draw as dark specks."""
     if outline is None or outline.is_empty or outline.geom_type not in ("Polygon", "MultiPolygon"):
         return outline
     parts = shapely.get_parts(outline)
     if not shapely.get_num_interior_rings(parts).any():
         return outline
+    if min_area is None:
+        min_area = hole_threshold(outline)
     holes = [[r for r in p.interiors if shapely.Polygon(r).area >= min_area] for p in parts]
     if sum(map(len, holes)) == int(shapely.get_num_interior_rings(parts).sum()):
         return outline  # no sliver: the same polygon
@@ -167,18 +182,13 @@ def departements_outline(gdf: gpd.GeoDataFrame) -> Any:
     of each of those départements (``n_communes``), and the same area (to 0.1 %)."""
     if "dep" not in gdf.columns or "code" not in gdf.columns or gdf.crs is None or not len(gdf):
         return None
-    if not gdf["code"].is_unique:
-        return None
     deps = _departements()
     if deps is None:
         return None
-    counts = gdf["dep"].astype(str).value_counts()
-    chosen = deps[deps["code"].astype(str).isin(counts.index)]
-    if len(chosen) != len(counts):
+    whole = filled_units(gdf, deps)
+    if not whole or len(whole) != gdf["dep"].nunique():
         return None
-    expected = chosen.set_index(chosen["code"].astype(str))["n_communes"]
-    if not (expected.reindex(counts.index).to_numpy() == counts.to_numpy()).all():
-        return None
+    chosen = deps[deps["code"].astype(str).isin(whole)]
     if chosen.crs != gdf.crs:
         chosen = chosen.to_crs(gdf.crs)
     outline = _union(_regions_for(chosen))

@@ -132,7 +132,7 @@ def draw_maps(
         # the map of the largest layer first, here: the child inherits its outline and paths
         first = max(range(len(todo)), key=lambda k: _units(todo[k]))
         drawn = [_draw_one(todo.pop(first), folder, dpi, svg)]
-        wait = start_call(share, fork=True)  # without a child: draws them all at once
+        wait = start_call(share, fork=True, what="des cartes")  # without a child: all here
         try:
             drawn += share()
         except BaseException:

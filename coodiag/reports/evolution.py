@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from coodiag.base.indicators import Indicator
-from coodiag.reports.key_figures import MIN_COVERAGE
+from coodiag.reports.key_figures import FRANCE, MIN_COVERAGE, metropolitan
 
 #: The two vintages, as every label names them.
 VINTAGE_BEFORE = "RP 2018"
@@ -207,6 +207,6 @@ def comparison_levels(
     out = {
         f"Zone d'emploi : {named.get(ze, ze)}": (communes_all["ze2020"] == ze).to_numpy(),
         f"Département : {dep_names.get(dep, dep)}": (communes_all["dep"] == dep).to_numpy(),
-        "France métropolitaine": ~communes_all["dep"].astype(str).str.startswith("97").to_numpy(),
+        FRANCE: metropolitan(communes_all),
     }
     return {name: mask for name, mask in out.items() if not np.array_equal(mask, mask_in)}

@@ -28,6 +28,8 @@ MIN_COVERAGE = 0.99
 
 #: The column of the studied territory.
 TERRITORY = "Territoire"
+#: The column of France métropolitaine (a territory equal to it takes its official values).
+FRANCE = "France métropolitaine"
 
 _REGISTRY_SOURCE = "registre des SIAE (plateforme 2021, ASP 2019) ; DARES 2019"
 
@@ -101,8 +103,9 @@ NOT_SUMMED: tuple[tuple[Indicator, str, str], ...] = (
 #: Note of the Filosofi rows: where each column's value comes from.
 FILOSOFI_NOTE = (
     "Revenu médian et taux de pauvreté (Filosofi 2021) : une médiane ne s'additionne pas ; "
-    "valeur officielle de la commune, de la zone d'emploi ou du département quand le "
-    "territoire en est un, sinon n.d. ; colonne France : ligne France de la source "
+    "valeur officielle de la commune, de la zone d'emploi, du département ou de la France "
+    "métropolitaine quand le territoire en est un, sinon n.d. ; colonne France : ligne France "
+    "de la source "
     "(indicateurs par territoire d'un observatoire open data) ; pas de valeur régionale."
 )
 
@@ -134,6 +137,12 @@ def _described(indicator: Indicator) -> dict:
     }
 
 
+def metropolitan(communes: pd.DataFrame) -> np.ndarray:
+    """The communes of France métropolitaine (département outside 97x), as a mask: the level
+    France of the comparisons (the DROM lack most commune indicators of the mirror)."""
+    return ~communes["dep"].astype(str).str.startswith("97").to_numpy()
+
+
 def key_figures(
     communes_all: pd.DataFrame,
     inside: pd.Series,
@@ -152,8 +161,8 @@ def key_figures(
     (:data:`NOT_SUMMED`) are not summable: the commune's own value for a one-commune
     territory, else the official row of ``official`` (``{"ze2020": indicateurs_zones_emploi,
     "dep": indicateurs_departements, "france": indicateurs_france}``, ``code`` column) for a
-    territory equal to one zone d'emploi or one département, and for the département and
-    France columns; no value for the région (no regional source).
+    territory equal to one zone d'emploi, one département or France métropolitaine, and for
+    the département and France columns; no value for the région (no regional source).
     """
     geo = [c for c in ("code", "dep", "reg", "ze2020") if c in communes_all.columns]
     frame = communes_all[geo].merge(ind, on="code", how="left")
@@ -164,8 +173,7 @@ def key_figures(
         TERRITORY: inside.to_numpy(),
         f"Département : {dep_name}": (frame["dep"] == dep).to_numpy(),
         f"Région : {reg_name}": (frame["reg"] == reg).to_numpy(),
-        # France métropolitaine: the DROM lack most commune indicators of the mirror.
-        "France métropolitaine": ~frame["dep"].str.startswith("97").to_numpy(),
+        FRANCE: metropolitan(frame),
     }
 
     def total(key: str, mask: np.ndarray) -> float:
@@ -252,7 +260,11 @@ def _filosofi_rows(
 ) -> list[dict]:
     """The :data:`NOT_SUMMED` rows: official values, never a mean of commune medians."""
     whole = None  # (table, code) when the territory is exactly one zone d'emploi / département
+    if np.array_equal(mask_in, levels[FRANCE]):  # or the whole of France métropolitaine
+        whole = ("france", "00FR")
     for table, col in (("ze2020", "ze2020"), ("dep", "dep")):
+        if whole is not None:
+            break
         if col in frame.columns and mask_in.any():
             values = frame.loc[mask_in, col].dropna().unique()
             if len(values) == 1 and np.array_equal(frame[col] == values[0], mask_in):
@@ -270,6 +282,6 @@ def _filosofi_rows(
         for name in levels:
             if name.startswith("Département"):
                 row[name] = _official_value(official, "dep", dep, official_col)
-        row["France métropolitaine"] = _official_value(official, "france", "00FR", official_col)
+        row[FRANCE] = _official_value(official, "france", "00FR", official_col)
         rows.append(row)
     return rows

@@ -24,6 +24,7 @@ from coodiag.analyses.access import ALL, SRC_REGISTRY
 from coodiag.analyses.fca import DecayFn
 from coodiag.analyses.offer import DARES_SOURCE
 from coodiag.analyses.surface_demand import grid_demand
+from coodiag.base.dissolve import filled_units
 from coodiag.base.indicators import Indicator
 from coodiag.reports.context import Context
 
@@ -85,11 +86,7 @@ def mask_geometries(ctx: Context, zone: str, inside: gpd.GeoDataFrame) -> gpd.Ge
     if "dep" not in inside.columns or not len(inside):
         return inside.geometry
     deps = ctx.base.level("departements", zone=zone)
-    if "n_communes" not in deps.columns:
-        return inside.geometry
-    counts = inside["dep"].astype(str).value_counts()
-    expected = deps.set_index(deps["code"].astype(str))["n_communes"]
-    whole = [d for d, n in counts.items() if d in expected.index and expected[d] == n]
+    whole = filled_units(inside, deps)
     if not whole:
         return inside.geometry
     rest = inside.loc[~codelib.isin(inside["dep"].astype("string"), whole), "geometry"]

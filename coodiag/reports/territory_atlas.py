@@ -18,7 +18,7 @@ from coodiag.errors import CoodiagError
 from coodiag.reference.cog import current_code
 from coodiag.reports.context import Context, data_coverage, elderly_typology_note
 from coodiag.reports.evolution import CensusEvolution, census_evolution, comparison_levels
-from coodiag.reports.key_figures import key_figures, official_tables
+from coodiag.reports.key_figures import FRANCE, key_figures, metropolitan, official_tables
 from coodiag.reports.surfaces import Surfaces, atlas_surface
 
 
@@ -188,6 +188,8 @@ def run(
                                         if c.startswith("Département")])
     if prefixes == {"reg"} or len({*communes_all.loc[inside, "reg"]}) > 1:
         figures = figures.drop(columns=[c for c in figures.columns if c.startswith("Région")])
+    if np.array_equal(np.asarray(inside, dtype=bool), metropolitan(communes_all)):
+        figures = figures.drop(columns=[FRANCE])  # the territory is France: no column twice
 
     evolution = census_evolution(
         communes_all, inside, ind, _evolution_levels(communes_all, inside, figures),
@@ -234,7 +236,8 @@ def _evolution_levels(
 
     The zone d'emploi only when every commune of the territory lies in the same one (an
     atlas of a département is not compared with one of its own zones), then the département
-    and région columns kept in the key figures, then France métropolitaine.
+    and région columns kept in the key figures, then France métropolitaine (unless it is the
+    territory).
     """
     mask_in = np.asarray(inside, dtype=bool)
     first = communes_all.loc[mask_in].iloc[0]
@@ -251,5 +254,6 @@ def _evolution_levels(
     for name in kept:
         if name.startswith("Région"):
             out[name] = (communes_all["reg"] == first["reg"]).to_numpy()
-    out["France métropolitaine"] = ~communes_all["dep"].astype(str).str.startswith("97").to_numpy()
+    if FRANCE in figures.columns:  # not when the territory is France
+        out[FRANCE] = metropolitan(communes_all)
     return out

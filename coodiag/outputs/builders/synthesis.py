@@ -57,7 +57,8 @@ def figure_row(frame: pd.DataFrame, prefix: str) -> pd.Series | None:
 
 
 def comparison_text(row: pd.Series, decimals: int, unit: str = "") -> str:
-    """« contre 36,9 (Manche), 31,9 (Normandie) et 25,1 (France métropolitaine) »."""
+    """« , contre 36,9 (Manche), 31,9 (Normandie) et 25,1 (France métropolitaine) »; empty
+    without a reference (the territory France is its own)."""
     parts = []
     for level, value in row.iloc[1:].items():
         if fr.is_missing(value):
@@ -66,7 +67,7 @@ def comparison_text(row: pd.Series, decimals: int, unit: str = "") -> str:
         parts.append(f"{fr.number(value, decimals)}{unit} ({name})")
     if not parts:
         return ""
-    return "contre " + (", ".join(parts[:-1]) + " et " + parts[-1] if len(parts) > 1
+    return ", contre " + (", ".join(parts[:-1]) + " et " + parts[-1] if len(parts) > 1
                         else parts[0])
 
 
@@ -88,7 +89,7 @@ def _actors(diag: Any) -> list[dict]:
             "acteurs", f"{fr.number(per.iloc[0], 0)} pour 1 000",
             f"{fr.integer(n.iloc[0])} SIAE dans le territoire ({detail}), capacité ≈ "
             f"{fr.number(cap.iloc[0], 0) if cap is not None else fr.MISSING} salariés en "
-            f"insertion : ≈ {fr.number(per.iloc[0], 0)} pour 1 000 demandeurs d'emploi, "
+            f"insertion : ≈ {fr.number(per.iloc[0], 0)} pour 1 000 demandeurs d'emploi"
             f"{comparison_text(per, 0)}.",
         ))
     pub = diag.impact_publie
@@ -171,7 +172,7 @@ def _coverage(diag: Any) -> list[dict]:
         out.append(_message(
             "couverture", f"{fr.number(rate.iloc[0], 1)} %",
             f"Taux de chômage des 15-64 ans du territoire (recensement 2021) : "
-            f"{fr.number(rate.iloc[0], 1)} %, {comparison_text(rate, 1, ' %')}.",
+            f"{fr.number(rate.iloc[0], 1)} %{comparison_text(rate, 1, ' %')}.",
         ))
     return out
 
@@ -324,7 +325,7 @@ def territory_messages(atlas: Any) -> list[dict]:
             "acteurs", f"{fr.number(per.iloc[0], 0)} pour 1 000",
             f"{fr.integer(n)} SIAE ({detail}), capacité ≈ "
             f"{fr.number(types['capacite'].sum(), 0)} salariés en insertion : ≈ "
-            f"{fr.number(per.iloc[0], 0)} pour 1 000 demandeurs d'emploi, "
+            f"{fr.number(per.iloc[0], 0)} pour 1 000 demandeurs d'emploi"
             f"{comparison_text(per, 0)}.",
         ))
     ep = atlas.epci
@@ -357,7 +358,7 @@ def territory_messages(atlas: Any) -> list[dict]:
     if rate is not None and not fr.is_missing(rate.iloc[0]):
         out.append(_message(
             "couverture", f"{fr.number(rate.iloc[0], 1)} %",
-            f"Taux de chômage des 15-64 ans (recensement 2021) : {fr.number(rate.iloc[0], 1)} %, "
+            f"Taux de chômage des 15-64 ans (recensement 2021) : {fr.number(rate.iloc[0], 1)} %"
             f"{comparison_text(rate, 1, ' %')}.",
         ))
     return out
