@@ -11,7 +11,8 @@ Measured in one run, on the SIAE of the Manche (no roster, PDF + HTML + exports)
   the 10th (target ≤ 10 %);
 - the shared context (base read, national 2SFCA, typology): seconds until 2 workers hold it,
   built in each worker at once, or built once and scattered (``client.scatter(...,
-  broadcast=True)``), and its pickled size (the batch scatters it).
+  broadcast=True)``), and its pickled size (a local batch builds it in each worker, a batch
+  on an existing cluster sends it).
 
 Run: ``.venv/bin/python bench/bench_batch.py`` (or ``rows()`` / ``main()`` from
 ``bench/run.py``). Takes about 10 minutes on 2 cores.
@@ -224,8 +225,10 @@ def rows(result: dict | None = None) -> list[tuple[str, str, str, str]]:
         ("  contexte partagé prêt dans 2 processus : construit dans chacun", s(ctx["build"]),
          "", ""),
         (f"  … construit une fois et envoyé (pickle de {fr.number(ctx['mb'])} Mo)",
-         s(ctx["scatter"]), "le moins cher", "envoyé" if ctx["scatter"] <= ctx["build"]
-         else "NON (construire)"),
+         s(ctx["scatter"]), "", ""),
+        ("  choix du lot : construit dans chaque processus local, envoyé à un cluster existant",
+         "le moins cher ici : " + ("construit" if ctx["build"] <= ctx["scatter"] else "envoyé"),
+         "", ""),
     ]
 
 
