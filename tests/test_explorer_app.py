@@ -178,7 +178,7 @@ def test_side_panel_structure_and_commune(display: None) -> None:
 
 def test_scenario_opening(display: None) -> None:
     at = _app()
-    at.selectbox(key="scn_commune").set_value("50025")  # a form: values sent on submit
+    at.selectbox(key="scn_commune").set_value("50025")
     at.selectbox(key="scn_type").set_value("ACI")
     at.number_input(key="scn_cap").set_value(30)
     submit = next(b for b in at.button if "Calculer le scénario" in b.label)

@@ -321,6 +321,17 @@ def test_delegate_walkthrough_with_coodiag_explorer(display: None, tmp_path: Pat
                     "return getComputedStyle(p).outlineStyle; }") == "none"
                 other.close()
 
+                # A scenario: an ACI opened in Avranches (the boxes rerun alone, the page
+                # when the button is pressed): its figures and map.
+                page.get_by_role("tab", name="Scénario").click()
+                _pick(page, "Commune d'implantation", "Avranches (50025)")
+                page.get_by_role("button", name="Calculer le scénario").click()
+                page.get_by_text("Communes dont l'accès change").first.wait_for(timeout=90_000)
+                page.get_by_text(re.compile(r"ouverture d'un\(e\) ACI à Avranches \(50025\)"))\
+                    .first.wait_for(timeout=30_000)
+                page.screenshot(path=str(ARTEFACTS / "explorer_scenario.png"), full_page=True)
+                page.get_by_role("tab", name="Carte").click()
+
                 # A membership file with an unknown SIRET: warned, summarised per réseau.
                 page.get_by_role("tab", name="Vos fichiers").click()
                 page.locator("input[type=file]").first.set_input_files(

@@ -68,7 +68,8 @@ def test_matching_structures_by_name_town_or_siret() -> None:
 
 def test_france_scenario_closures_typed_first() -> None:
     """The scenario's « Structures à fermer » on France: the 3,900 names are not sent, a typed
-    text lists the matches, a structure chosen stays listed when another text is typed."""
+    text lists the matches; a structure or a commune chosen (not yet computed) stays chosen
+    when another text is typed."""
     at = AppTest.from_file(str(explorer.app_path()), default_timeout=300)
     at.query_params["niveau"] = "fr"
     at.run()
@@ -77,13 +78,27 @@ def test_france_scenario_closures_typed_first() -> None:
     at.text_input(key="scn_close_query").set_value("Avranches").run()
     options = at.multiselect(key="scn_close").options
     assert "ASSOC INTERMEDIAIRE — AI (Avranches)" in options and len(options) < 20
-    at.session_state["scn_close"] = ["37968077000029"]  # chosen (the form was sent)
+    at.multiselect(key="scn_close").set_value(["37968077000029"]).run()  # chosen, not sent
     at.text_input(key="scn_close_query").set_value("Cherbourg").run()
     assert not at.exception
     options = at.multiselect(key="scn_close").options
     assert "ASSOC INTERMEDIAIRE — AI (Avranches)" in options
-    assert any("(Cherbourg-en-Cotentin)" in o for o in options)
+    cherbourg = [o for o in options if "(Cherbourg-en-Cotentin)" in o]
+    assert cherbourg
     assert at.multiselect(key="scn_close").value == ["37968077000029"]
+    labels = data.structure_labels(data.registry_with(None, None))
+    second = next(siret for siret, label in labels.items() if label == cherbourg[0])
+    at.multiselect(key="scn_close").select(second).run()  # a second one, from another text
+    assert len(at.multiselect(key="scn_close").value) == 2
+    # The commune box too: Avranches chosen, then another text typed: Avranches stays.
+    at.text_input(key="scn_query").set_value("avranches").run()
+    at.selectbox(key="scn_commune").set_value("50025").run()
+    at.text_input(key="scn_query").set_value("granville").run()
+    assert not at.exception
+    assert at.selectbox(key="scn_commune").value == "50025"
+    assert "Avranches (50025)" in at.selectbox(key="scn_commune").options
+    assert "Granville (50218)" in at.selectbox(key="scn_commune").options
+    assert "scenario" not in at.session_state  # nothing computed before the button
     # In the Manche (29 structures) all are listed, no text box.
     at = AppTest.from_file(str(explorer.app_path()), default_timeout=300).run()
     from coodiag.analyses import access

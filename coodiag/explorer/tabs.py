@@ -45,40 +45,8 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
     st.markdown("Placez une nouvelle structure ou fermez-en une, puis comparez la couverture "
                 "avant et après (accessibilité 2SFCA, seuils de classes de la situation "
                 "actuelle).")
-    query = None
-    if len(communes) > data.MAX_LISTED_COMMUNES:  # France: type first, then choose
-        query = st.text_input("Commune d'implantation : début du nom ou code INSEE, puis "
-                              "Entrée", key="scn_query")
-    labels = data.commune_labels(communes, query, keep=st.session_state.get("scn_commune"))
     names = data.structure_labels(pts[pts["type_siae"].isin(list(access.TYPES_SIAE))])
-    listed = names
-    if len(names) > data.MAX_LISTED_STRUCTURES:  # France: 3,900 names (0.17 MB) otherwise
-        found = data.matching(names, st.text_input(
-            "Structure à fermer : nom, commune ou SIRET, puis Entrée", key="scn_close_query"))
-        listed = {**found, **{s: names[s] for s in st.session_state.get("scn_close", [])
-                              if s in names}}
-    with st.form("scenario_form"):
-        c1, c2 = st.columns(2)
-        with c1:
-            st.markdown("**Ouvrir une structure**")
-            commune = st.selectbox("Commune d'implantation", sorted(labels, key=labels.get),
-                                   format_func=labels.get, index=None, key="scn_commune",
-                                   placeholder="Tapez un nom de commune…")
-            kind = st.selectbox("Type", list(access.TYPES_SIAE), key="scn_type")
-            capa = st.number_input("Capacité (salariés en insertion ; 0 = moyenne nationale "
-                                   "du type, estimation)", min_value=0, value=0, step=1,
-                                   key="scn_cap")
-        with c2:
-            st.markdown("**Fermer une structure**")
-            closed = st.multiselect("Structures à fermer", list(listed), format_func=names.get,
-                                    key="scn_close", placeholder="Choisir…")
-        go = st.form_submit_button("Calculer le scénario")
-    if go:
-        if commune is None and not closed:
-            st.warning("Choisissez une commune d'implantation ou une structure à fermer.")
-        else:
-            opened = ((commune, kind, float(capa) if capa else None),) if commune else ()
-            st.session_state["scenario"] = (opened, tuple(closed))
+    scenario_choice(communes, names)
     if "scenario" not in st.session_state:
         return
     opened, closed = st.session_state["scenario"]
@@ -87,6 +55,7 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
     except ValueError as exc:
         st.error(f"Scénario impossible : {exc}")
         return
+    labels = data.commune_labels(communes, None, keep=opened[0][0] if opened else None)
     res = full[(full["type_siae"] == access.ALL) & full["code"].isin(set(communes["code"]))]
     what = [f"ouverture d'un(e) {k} à {labels.get(c, c)}"
             + (f" ({fr.number(v)} salariés)" if v else " (capacité estimée)")
@@ -152,6 +121,45 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
         page = webmap.render_html(m)
         webmap.assert_offline(page)
         mapview.show_map(page, mapview.MAP_HEIGHT - 100)
+
+
+@st.fragment
+def scenario_choice(communes: pd.DataFrame, names: dict[str, str]) -> None:
+    """The scenario's boxes, rerun alone at each choice (a fragment, no form): a commune or a
+    structure chosen stays chosen while another text is searched (France: type, choose, type
+    again), and the page is redrawn only by « Calculer le scénario »."""
+    query = None
+    if len(communes) > data.MAX_LISTED_COMMUNES:  # France: type first, then choose
+        query = st.text_input("Commune d'implantation : début du nom ou code INSEE, puis "
+                              "Entrée", key="scn_query")
+    labels = data.commune_labels(communes, query, keep=st.session_state.get("scn_commune"))
+    listed = names
+    if len(names) > data.MAX_LISTED_STRUCTURES:  # France: 3,900 names (0.17 MB) otherwise
+        found = data.matching(names, st.text_input(
+            "Structure à fermer : nom, commune ou SIRET, puis Entrée", key="scn_close_query"))
+        listed = {**found, **{s: names[s] for s in st.session_state.get("scn_close", [])
+                              if s in names}}
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**Ouvrir une structure**")
+        commune = st.selectbox("Commune d'implantation", sorted(labels, key=labels.get),
+                               format_func=labels.get, index=None, key="scn_commune",
+                               placeholder="Tapez un nom de commune…")
+        kind = st.selectbox("Type", list(access.TYPES_SIAE), key="scn_type")
+        capa = st.number_input("Capacité (salariés en insertion ; 0 = moyenne nationale "
+                               "du type, estimation)", min_value=0, value=0, step=1,
+                               key="scn_cap")
+    with c2:
+        st.markdown("**Fermer une structure**")
+        closed = st.multiselect("Structures à fermer", list(listed), format_func=names.get,
+                                key="scn_close", placeholder="Choisir…")
+    if st.button("Calculer le scénario", key="scn_go", type="primary"):
+        if commune is None and not closed:
+            st.warning("Choisissez une commune d'implantation ou une structure à fermer.")
+        else:
+            opened = ((commune, kind, float(capa) if capa else None),) if commune else ()
+            st.session_state["scenario"] = (opened, tuple(closed))
+            st.rerun()  # the whole page: the scenario's figures and map
 
 
 # ------------------------------------------------------------------------------------------
