@@ -187,6 +187,10 @@ def test_scenario_opening(display: None) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Communes dont l'accès change"].replace("\u202f", "")) > 0
     assert "Changements de classe" in metrics
+    moved = next(d.value for d in at.dataframe if "Chômeurs à portée" in d.value.columns)
+    assert moved["Changement"].tolist() == ["ouverture"]
+    assert moved["Capacité"].tolist() == ["30,0"]  # French figures, not « 30.0 »
+    assert moved["Chômeurs à portée"].str.fullmatch(r"[\d\u202f]+,\d").all()
     # Another territory: the scenario (placed in the Manche) is dropped.
     at.sidebar.selectbox(key="terr_dep").set_value("14").run()
     _no_error(at)

@@ -77,15 +77,15 @@ def scenario_tab(prefix: str, code: str, communes: pd.DataFrame, pts: pd.DataFra
                   f"Avant : {fr.number(r['taux_avant'], 2)}.")
     moved = full.attrs.get("structures")
     if moved is not None and len(moved):
-        st.dataframe(moved[["changement", "nom", "type_siae", "commune", "capacite",
-                            "chomeurs_a_portee", "places_pour_100_chomeurs_a_portee"]]
-                     .rename(columns={"changement": "Changement", "nom": "Structure",
-                                      "type_siae": "Type", "commune": "Commune",
-                                      "capacite": "Capacité",
-                                      "chomeurs_a_portee": "Chômeurs à portée",
-                                      "places_pour_100_chomeurs_a_portee":
-                                      "Places pour 100 chômeurs à portée"}).round(1),
-                     hide_index=True, width="stretch")
+        shown = moved[["changement", "nom", "type_siae", "commune", "capacite",
+                       "chomeurs_a_portee", "places_pour_100_chomeurs_a_portee"]].rename(
+            columns={"changement": "Changement", "nom": "Structure", "type_siae": "Type",
+                     "commune": "Commune", "capacite": "Capacité",
+                     "chomeurs_a_portee": "Chômeurs à portée",
+                     "places_pour_100_chomeurs_a_portee": "Places pour 100 chômeurs à portée"})
+        for col in ("Capacité", "Chômeurs à portée", "Places pour 100 chômeurs à portée"):
+            shown[col] = [fr.number(v, 1) for v in shown[col]]  # « 27,7 », not « 27.7 »
+        st.dataframe(shown, hide_index=True, width="stretch")
     left, right = st.columns([3, 2])
     with right:
         st.markdown("**Changements de classe de couverture** (nombre de communes)")
