@@ -241,3 +241,35 @@ def test_ordinary_capacity_file_with_an_asp_column_name(tmp_path: Path) -> None:
     assert "Export ASP" not in " ".join(result.notes + result.warnings)
     assert (result.n_read, result.n_used) == (1, 1)
     assert result.data.loc[0, "salaries"] == 60 and result.data.loc[0, "etp"] == 24.5
+
+
+def test_arrow_pool_switched_once_for_files_read_at_once() -> None:
+    """Two sessions of the explorer reading rosters at once: Arrow's process-wide pool stays
+    the C library's until the last read ends, then is Arrow's own again (not left switched)."""
+    import threading
+
+    import pyarrow as pa
+
+    from coodiag.userfiles.assemble import system_arrow_pool
+
+    own = pa.default_memory_pool().backend_name
+    assert own != "system"
+    inside, leave_a, left_a = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with system_arrow_pool():
+            inside.set()
+            leave_a.wait(10)
+        left_a.set()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    inside.wait(10)
+    with system_arrow_pool():
+        leave_a.set()
+        left_a.wait(10)  # the first read is over, this one is not
+        assert pa.default_memory_pool().backend_name == "system"
+        roster = read_salaries(EXAMPLE)  # a real read meanwhile
+    thread.join()
+    assert pa.default_memory_pool().backend_name == own
+    assert len(roster.data) == len(read_salaries(EXAMPLE).data) > 0

@@ -9,6 +9,7 @@ collision can never reject a row), the first occurrence kept, exactly as
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -19,19 +20,32 @@ from coodiag.userfiles._validate import Collector, dup_text
 from coodiag.userfiles.reader import TableStream
 from coodiag.userfiles.result import ImportResult
 
+#: Files being read under :func:`system_arrow_pool` in this process, and the pool to restore
+#: when the last ends (the explorer reads the files of several sessions at once).
+_POOL_USERS: dict[str, object] = {"count": 0, "restore": None}
+_POOL_LOCK = threading.Lock()
+
 
 @contextlib.contextmanager
 def system_arrow_pool() -> Iterator[None]:
     """Arrow strings allocated by the C library while a large file is read: Arrow's default pool
     (mimalloc) keeps the pages of the chunks' temporary columns between the kept ones, which
     costs about a tenth more memory at the end of a large import. Arrays keep their own pool, so
-    switching back afterwards is safe."""
-    pool = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
+    switching back afterwards is safe. The pool is process-wide: with files read in several
+    threads at once, the first in switches it and the last out restores it."""
+    with _POOL_LOCK:
+        if _POOL_USERS["count"] == 0:
+            _POOL_USERS["restore"] = pa.default_memory_pool()
+            pa.set_memory_pool(pa.system_memory_pool())
+        _POOL_USERS["count"] += 1
     try:
         yield
     finally:
-        pa.set_memory_pool(pool)
+        with _POOL_LOCK:
+            _POOL_USERS["count"] -= 1
+            if _POOL_USERS["count"] == 0:
+                pa.set_memory_pool(_POOL_USERS["restore"])
+                _POOL_USERS["restore"] = None
 
 
 class _Column:
