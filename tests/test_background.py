@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from coodiag.errors import DataError
-from coodiag.outputs.background import start_call, start_isolated
+from coodiag.outputs.background import ChildLost, start_call, start_isolated
 
 
 def in_thread(function):
@@ -60,8 +60,44 @@ def test_child_error_raised_in_the_parent():
 
 def test_child_killed_reports_the_work_in_french():
     wait = start_isolated(lambda: os.kill(os.getpid(), signal.SIGKILL), what="du PDF")
-    with pytest.raises(RuntimeError, match="L'écriture du PDF s'est arrêtée sans résultat"):
+    with pytest.raises(ChildLost, match="L'écriture du PDF s'est arrêtée sans résultat"):
         wait()
+
+
+def test_child_stuck_is_killed_after_its_time() -> None:
+    wait = start_isolated(lambda: time.sleep(60), what="du PDF", timeout=0.5)
+    start = time.perf_counter()
+    with pytest.raises(ChildLost, match=r"L'écriture du PDF n'a pas abouti en 0\.5 s"):
+        wait()
+    assert time.perf_counter() - start < 5
+
+
+def test_pdf_typeset_here_when_its_child_is_lost(tmp_path, monkeypatch) -> None:
+    """A batch worker's PDF: in a child after the worker's first; a child lost (here killed
+    as it starts) leaves the PDF to the worker itself, the atlas complete."""
+    import coodiag
+    from coodiag.outputs import atlas
+    from coodiag.outputs.builders import document_of
+
+    doc = document_of(coodiag.diagnose("37968077000029"))
+    first = atlas.render(doc, tmp_path / "un", formats=("pdf",), exports=False, pdf_child=True)
+    assert os.getpid() in atlas._PDF_WARM
+    parent, write = os.getpid(), atlas._write_pdf
+
+    mark = tmp_path / "enfant"
+
+    def killed_in_child(*args):
+        if os.getpid() != parent:
+            mark.write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+        return write(*args)
+
+    monkeypatch.setattr(atlas, "_write_pdf", killed_in_child)
+    second = atlas.render(doc, tmp_path / "deux", formats=("pdf",), exports=False,
+                          pdf_child=True)
+    assert int(mark.read_text()) != parent  # the child was started, then lost
+    assert second["_timings"]["pages"] == first["_timings"]["pages"] > 10
+    assert second["pdf"].stat().st_size > 100_000
 
 
 def test_cancel_stops_the_child():

@@ -56,7 +56,12 @@ from typing import Any
 from coodiag import fr, secrecy
 from coodiag._io import atomic_dir, write_json_atomic
 from coodiag.outputs import folder as output_folder
-from coodiag.outputs.background import PARALLEL_EXPORT_ROWS, start_call, start_isolated
+from coodiag.outputs.background import (
+    PARALLEL_EXPORT_ROWS,
+    ChildLost,
+    start_call,
+    start_isolated,
+)
 from coodiag.outputs.document import AtlasDocument, MapItem
 from coodiag.outputs.exports import check_json, json_ready, write_all
 from coodiag.outputs.mapdraw import draw_maps
@@ -206,6 +211,9 @@ def _write_html(
 #: Processes that have typeset a PDF themselves: the first PDF of a process warms WeasyPrint
 #: (fonts, styles), which a PDF typeset in a child forked later finds ready (0.45 → 0.13 s).
 _PDF_WARM: set[int] = set()
+#: Seconds after which a PDF typeset in a child is given up and typeset here (a diagnosis:
+#: 2 to 3 s; a lock held by another thread at the fork would leave the child stuck).
+PDF_CHILD_TIMEOUT_S = 300.0
 
 
 def _typeset(
@@ -224,7 +232,8 @@ def _typeset(
     t_pdf = time.perf_counter()
     pdf = None  # the PDF in a short-lived child (``pdf_child``), the HTML written meanwhile
     if "pdf" in formats and pdf_child and os.getpid() in _PDF_WARM:
-        pdf = start_isolated(lambda: _write_pdf(env, view, tmp, target), what="du PDF")
+        pdf = start_isolated(lambda: _write_pdf(env, view, tmp, target), what="du PDF",
+                             timeout=PDF_CHILD_TIMEOUT_S)
     html = None
     try:
         if "html" in formats:  # else beside the PDF, in a forked child (two cores)
@@ -238,7 +247,11 @@ def _typeset(
                 pages = _write_pdf(env, view, tmp, target)
                 _PDF_WARM.add(os.getpid())
             else:
-                pages = pdf()
+                try:
+                    pages = pdf()
+                except ChildLost:  # the child killed, crashed or stuck: typeset here
+                    t_pdf = time.perf_counter()
+                    pages = _write_pdf(env, view, tmp, target)
             timings["pdf"] = time.perf_counter() - t_pdf
             timings["pages"] = pages
             timings["per_page"] = timings["pdf"] / max(pages, 1)
@@ -293,7 +306,8 @@ def render(
       ``False`` of none (:mod:`coodiag.outputs.mapdraw`);
     - ``pdf_child``: typeset the PDF in a short-lived child process (from any thread), once this
       process has typeset one itself: a long-lived process (a worker of ``coodiag lot``) does
-      not keep the native memory WeasyPrint's text stack leaves behind each PDF (~0.7 Mio).
+      not keep the native memory WeasyPrint's text stack leaves behind each PDF (~0.7 Mio);
+      a child lost, or stuck past :data:`PDF_CHILD_TIMEOUT_S`, leaves the PDF to this process.
 
     Returns the written paths — ``pdf``, ``html``, ``json``, ``cartes`` (folder), ``xlsx``,
     ``csv`` (folder), ``gpkg``, ``folder`` — and ``_timings``: seconds per stage (``cartes``,

@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
+import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -51,15 +53,23 @@ def _at_once(call: Callable[[], Any]) -> Callable[[], Any]:
     return done
 
 
-def start_isolated(call: Callable[[], Any], *, what: str) -> Callable[[], Any]:
+class ChildLost(RuntimeError):
+    """A child of :func:`start_isolated` ended without a result (killed, crashed, or stopped
+    after its time limit): the work can be done again in the parent."""
+
+
+def start_isolated(call: Callable[[], Any], *, what: str,
+                   timeout: float | None = None) -> Callable[[], Any]:
     """Start ``call()`` in a short-lived forked child, from any thread or process; a function
     waiting for its result (or raising its error), with ``cancel()`` to stop the child.
 
     For work whose native memory a long-lived process would keep: the PDF of each diagnosis
     of ``coodiag lot`` in a Dask worker (WeasyPrint's text stack keeps about 0.7 Mio per PDF,
     :func:`coodiag.outputs.atlas.render`). The child only runs ``call`` (the forking thread's
-    work: the locks of the process's other threads are never taken there) and ends with
-    ``os._exit``. Runs at once where there is no ``fork``."""
+    work) and ends with ``os._exit``. A lock that another thread of the parent held at the
+    fork stays held in the child: a child that has not answered after ``timeout`` seconds is
+    killed, and the wait raises :class:`ChildLost` (as for a child killed or crashed), so that
+    the caller can do the work itself. Runs at once where there is no ``fork``."""
     if not hasattr(os, "fork"):
         return _at_once(call)
     reader, writer = os.pipe()
@@ -86,22 +96,43 @@ def start_isolated(call: Callable[[], Any], *, what: str) -> Callable[[], Any]:
             os._exit(code)
     os.close(writer)
     state = {"reaped": False}
+    deadline = None if timeout is None else time.monotonic() + timeout
 
-    def reap() -> int:
+    def reap(kill: bool = False) -> int:
         if state["reaped"]:
             return 0
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         state["reaped"] = True
         return os.waitpid(pid, 0)[1]
 
+    def read_all() -> bytes | None:
+        """The child's answer, or None once ``timeout`` is over (the child then killed)."""
+        chunks = []
+        with os.fdopen(reader, "rb", buffering=0) as inp:
+            while True:
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0 or not select.select([inp], [], [], left)[0]:
+                        return None
+                chunk = inp.read(1 << 20)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+
     def wait() -> Any:
+        data = None
         try:
-            with os.fdopen(reader, "rb") as inp:
-                data = inp.read()
+            data = read_all()
         finally:
-            status = reap()
+            status = reap(kill=data is None)
+        if data is None:
+            raise ChildLost(f"L'écriture {what} n'a pas abouti en {timeout:g} s "
+                            f"(processus {pid} arrêté).")
         if not data:
-            raise RuntimeError(f"L'écriture {what} s'est arrêtée sans résultat "
-                               f"(processus {pid}, état {status}).")
+            raise ChildLost(f"L'écriture {what} s'est arrêtée sans résultat "
+                            f"(processus {pid}, état {status}).")
         kind, value = pickle.loads(data)
         if kind == "error":
             raise value
