@@ -18,11 +18,12 @@
   each, its HTTP status on a free port: never the 8787 of another cluster), always closed;
   ``scheduler="tcp://host:8786"`` sends the same tasks to an existing cluster (its workers
   must read the base and write ``folder``: a shared disk).
-  The shared context (:class:`~coodiag.reports.batch.Shared`) is scattered to every worker:
-  built once here and sent along to an existing cluster; built by each worker of a local
-  cluster on its first task, at once (``bench/bench_batch.py``, idle: 1.6 s until both
-  workers hold it, against 2.4 s to build it here and send its 122 MB pickle). Only the
-  SIAE's own work is done per task.
+  The shared context (:class:`~coodiag.reports.batch.Shared`) is built once here and
+  scattered to every worker, local or not. Built by each local worker instead, it is ready
+  sooner (``bench/bench_batch.py``: 1.7 s against 2.6 s for 2 workers) but the batch is no
+  faster (12 Manche SIAE on one worker: 69-71 s either way) and each worker holds 27 Mio more
+  (673 against 646 Mio: the unpickled copy is compact). Only the SIAE's own work is done per
+  task.
 - **Flat memory**: each PDF after a worker's first is typeset in a short-lived forked child
   (``atlas.render(pdf_child=True)``, :func:`coodiag.outputs.background.start_isolated`), the
   HTML page written meanwhile: WeasyPrint's text stack (Pango, HarfBuzz, fontconfig) keeps
@@ -245,9 +246,6 @@ def execute(
     rows: list[Row] = []
     if not sirets:
         return rows
-    # an existing cluster gets the context built once here and sent; the workers of a local
-    # cluster build it each at once (idle: 1.6 s for both instead of 2.4 s, no 122 MB pickle)
-    carry = client is not None or bool(scheduler)
     with contextlib.ExitStack() as stack:
         if client is None:
             if scheduler:
@@ -267,13 +265,11 @@ def execute(
                     dashboard_address=":0", silence_logs=logging.ERROR,
                 ))
                 client = stack.enter_context(Client(cluster))
-        if carry:
-            shared.warm(carry=True)  # built once, sent to every worker
+        shared.warm(carry=True)  # built once, sent to every worker
         try:
             ref = client.scatter(shared, broadcast=True, hash=False)
         finally:
-            if carry:
-                shared.release()  # the workers hold it now
+            shared.release()  # the workers hold it now
         futures = {client.submit(run_one, s, ref, options, str(folder),
                                  rosters.roster(s) if rosters else None, pure=False,
                                  key=f"diagnostic-{s}-{i}"): s
