@@ -188,15 +188,21 @@ def test_evolution_note_counts_missing_census_not_zero_unemployed(ctx) -> None:
     assert lv.loc[TERRITORY, "p21_chom1564"] == 6875
 
 
-def test_territory_france_is_its_own_reference(ctx) -> None:
+@pytest.fixture(scope="module")
+def france(base):
+    import coodiag
+
+    return coodiag.territory_atlas("france")
+
+
+def test_territory_france_is_its_own_reference(ctx, france) -> None:
     """The atlas of France métropolitaine: its Filosofi rows are the national ones (no « n.d. »
     for want of the secret communes), no France column or évolution row repeating it, and its
     messages compare it with nothing rather than with itself."""
-    import coodiag
     from coodiag.outputs.builders.synthesis import territory_messages
     from coodiag.reports.key_figures import official_tables
 
-    atlas = coodiag.territory_atlas("france")
+    atlas = france
     figures = atlas.chiffres_cles.set_index("indicateur")
     assert list(figures.columns) == ["unite", "source", "millesime", TERRITORY]
     national = official_tables(ctx)["france"].set_index("code").loc["00FR"]
@@ -207,3 +213,20 @@ def test_territory_france_is_its_own_reference(ctx) -> None:
     assert any(t.startswith("Taux de chômage des 15-64 ans (recensement 2021) : 11,7 %.")
                for t in texts), texts
     assert not any(", ." in t or "contre" in t for t in texts), texts
+
+
+def test_epci_without_siae_at_zero_unknown_ones_missing(france) -> None:
+    """Capacity for 1,000 job seekers per EPCI of France: 0 exactly where no SIAE is set up
+    (458 of 1,230); an EPCI with SIAE but no known capacity or job seekers is missing (n.d.
+    on the map), never shown as « 0 »."""
+    ep = france.epci.set_index("nom")
+    col = "capacite_pour_1000_demandeurs"
+    assert len(ep) == 1230
+    assert ((ep[col] == 0) == (ep["n_siae"] == 0)).all()
+    assert int((ep["n_siae"] == 0).sum()) == 458
+    assert (ep.loc[ep["n_siae"] == 0, "capacite"] == 0).all()
+    unknown = ep[ep[col].isna()]
+    assert len(unknown) == 4 and (unknown["n_siae"] > 0).all()
+    # an SIAE of 28 places, but no job seekers known for the EPCI: not « 0 »
+    assert ep.loc["Communauté de communes Hautes Terres Communauté", "capacite"] == \
+        pytest.approx(27.69, abs=0.01)

@@ -123,7 +123,6 @@ def territory_document(atlas: Any) -> AtlasDocument:
                     method=SRC_CAPACITY)
     if col not in ep.columns:
         ep[col] = np.nan
-    ep[col] = ep[col].fillna(0.0).where(ep["n_siae"].notna())
     sections.append(Section("Poids de l'offre par intercommunalité et zone d'emploi", [
         MapItem(
             name="poids_epci", title="Capacité d'insertion pour 1 000 demandeurs d'emploi",
@@ -131,7 +130,8 @@ def territory_document(atlas: Any) -> AtlasDocument:
                 ep, col, meta=m_w, context=context, level="epci",
                 title="Capacité d'insertion pour 1 000 demandeurs d'emploi, par EPCI",
             ),
-            comment="0 : aucune SIAE implantée dans l'intercommunalité.",
+            comment="0 : aucune SIAE implantée dans l'intercommunalité ; n.d. : des SIAE "
+                    "mais leur capacité ou les demandeurs d'emploi inconnus.",
             web=lambda m: weblayers.choropleth_layer(m, ep.to_crs(4326), col, meta=m_w,
                                                   level="epci"),
             meta=[m_w],
