@@ -230,3 +230,13 @@ def test_epci_without_siae_at_zero_unknown_ones_missing(france) -> None:
     # an SIAE of 28 places, but no job seekers known for the EPCI: not « 0 »
     assert ep.loc["Communauté de communes Hautes Terres Communauté", "capacite"] == \
         pytest.approx(27.69, abs=0.01)
+
+
+def test_offer_by_type_leaves_unpublished_capacity_missing(france) -> None:
+    """« Structures et capacité par type »: the GEIQ (168 in France) have no capacity in the
+    DARES figures nor in a user's file: n.d., not a capacity of 0."""
+    by_type = france.par_type.set_index("type_siae")
+    assert by_type.loc["GEIQ", "structures"] == 168
+    assert np.isnan(by_type.loc["GEIQ", "capacite"])
+    assert by_type.loc["ACI", "structures"] == 1796
+    assert by_type.loc["ACI", "capacite"] == pytest.approx(1796 * 52_800 / 1_907, rel=0.01)

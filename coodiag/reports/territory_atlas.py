@@ -131,7 +131,10 @@ def run(
     offre = offre.to_crs(metro.crs)
     par_type = (
         offre.groupby("type_siae")
-        .agg(structures=("siret", "size"), capacite=("capacite", "sum"),
+        # a type without any known capacity (GEIQ, EITI: not published by the DARES) is
+        # missing (n.d.), not 0
+        .agg(structures=("siret", "size"),
+             capacite=("capacite", lambda s: s.sum(min_count=1)),
              capacite_estimee=("capacite_estimee", "sum"))
         .reset_index()
     )

@@ -93,7 +93,8 @@ def territory_document(atlas: Any) -> AtlasDocument:
                      "capacite": "Capacité (salariés)",
                      "capacite_estimee": "Dont capacités estimées (structures)"},
             meta=offer.meta,
-        )),
+        ), comment="n.d. : capacité non publiée pour ce type (GEIQ, EITI : absents des "
+                   "effectifs de la DARES) et non donnée par un fichier de capacité."),
     ]
     if atlas.par_reseau is not None:
         offer_items.append(TableItem(ExportTable(
