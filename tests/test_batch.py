@@ -94,6 +94,7 @@ def test_batch_reports_the_failures_and_finishes_the_others(
     # the index: every SIAE, the failure's reason, relative links
     page, (values, sheets) = batch_run["index"]
     assert "3 diagnostic(s) non produit(s)" in page
+    assert "6 SIAE (3 produits ; 3 en échec)" in page
     assert f"{UNKNOWN} : SIRET {UNKNOWN} absent du registre des SIAE" in page
     for s in manche_sirets:
         assert f'href="{s}/diagnostic_{s}.pdf"' in page

@@ -35,6 +35,10 @@ IGNORED_HEADERS = {"fichier": "Fichier", "motif": "Motif"}
 
 #: Status of a SIAE in a batch -> its French label.
 STATUS = {"done": "fait", "current": "déjà à jour", "failed": "échec"}
+#: A count of each status in the index's first line (singular, plural): « 4 produits ;
+#: 1 en échec ».
+COUNTED = {"done": ("produit", "produits"), "current": ("déjà à jour", "déjà à jour"),
+           "failed": ("en échec", "en échec")}
 
 #: The key figures of the territory shown in the index: (key, start of the label in the key
 #: figures table).
@@ -194,7 +198,7 @@ def index_html(rows: Sequence[Row], *, title: str, produced: dt.date,
     the files no SIAE uses), the table of SIAE, the sources of the figures."""
     frame, inds = index_frame(rows, rosters=rosters is not None)
     counts = {k: sum(r["statut"] == k for r in rows) for k in STATUS}
-    summary = " ; ".join(f"{fr.integer(n)} {STATUS[k]}" for k, n in counts.items() if n)
+    summary = " ; ".join(f"{fr.integer(n)} {COUNTED[k][n > 1]}" for k, n in counts.items() if n)
     parts = [
         "<!DOCTYPE html>", '<html lang="fr"><head><meta charset="utf-8">',
         f"<title>{_text(title)}</title><style>{CSS}</style></head><body>",
