@@ -106,24 +106,20 @@ def table_column(tables: Mapping[str, pd.DataFrame], table: str, column: str,
     return frame[column].astype(object).tolist()
 
 
-def _column(tables: Mapping[str, pd.DataFrame], table: str, column: str) -> list:
-    return table_column(tables, table, column)
-
-
 def reference_from_tables(tables: Mapping[str, pd.DataFrame]) -> CogReference:
     """The :class:`CogReference` of tables written by :func:`reference_tables`."""
-    codes = _column(tables, "communes", "code")
-    names = _column(tables, "communes", "nom")
-    pop = [pd.NA if pd.isna(v) else v for v in _column(tables, "population", "population")]
+    codes = table_column(tables, "communes", "code")
+    names = table_column(tables, "communes", "nom")
+    pop = [pd.NA if pd.isna(v) else v for v in table_column(tables, "population", "population")]
     links: dict[str, dict[str, str]] = {link: {} for link in LINKS}
-    for code, target, link in zip(_column(tables, "liens", "code"),
-                                  _column(tables, "liens", "cible"),
-                                  _column(tables, "liens", "lien"), strict=True):
+    for code, target, link in zip(table_column(tables, "liens", "code"),
+                                  table_column(tables, "liens", "cible"),
+                                  table_column(tables, "liens", "lien"), strict=True):
         links[link][code] = target
     return CogReference(
         com25=frozenset(codes),
         names25=dict(zip(codes, names, strict=True)),
         **links,
-        com23=frozenset(_column(tables, "communes_2023", "code")),
-        pop25=dict(zip(_column(tables, "population", "code"), pop, strict=True)),
+        com23=frozenset(table_column(tables, "communes_2023", "code")),
+        pop25=dict(zip(table_column(tables, "population", "code"), pop, strict=True)),
     )

@@ -259,13 +259,10 @@ def _filosofi_rows(
     official: Mapping[str, pd.DataFrame],
 ) -> list[dict]:
     """The :data:`NOT_SUMMED` rows: official values, never a mean of commune medians."""
-    whole = None  # (table, code) when the territory is exactly one zone d'emploi / département
-    if np.array_equal(mask_in, levels[FRANCE]):  # or the whole of France métropolitaine
-        whole = ("france", "00FR")
+    # (table, code) when the territory is exactly France, one zone d'emploi or one département
+    whole = ("france", "00FR") if np.array_equal(mask_in, levels[FRANCE]) else None
     for table, col in (("ze2020", "ze2020"), ("dep", "dep")):
-        if whole is not None:
-            break
-        if col in frame.columns and mask_in.any():
+        if whole is None and col in frame.columns and mask_in.any():
             values = frame.loc[mask_in, col].dropna().unique()
             if len(values) == 1 and np.array_equal(frame[col] == values[0], mask_in):
                 whole = (table, str(values[0]))

@@ -157,12 +157,10 @@ def run(
     epci = epci_geo[codelib.isin(epci_geo["code"], epci_codes)]
     epci = epci.merge(offer_epci, on="code", how="left")
     epci["n_siae"] = epci["n_siae"].fillna(0)
-    # no SIAE: no capacity (0), whatever the denominators; an EPCI with SIAE whose capacity
-    # or job seekers are unknown stays missing (n.d. on the map, not « 0 »)
-    none = epci["n_siae"] == 0
-    for c in ["capacite", *(c for c in epci.columns if c.startswith("capacite_pour_1000"))]:
-        if c in epci.columns:
-            epci.loc[none, c] = 0.0
+    # no SIAE: known zeros (structures, capacity, per 1 000 whatever the denominators); an EPCI
+    # with SIAE whose capacity or job seekers are unknown stays missing (n.d., not « 0 »)
+    zeros = [c for c in offer_epci.columns if c not in ("code", "capacite_estimee_part")]
+    epci.loc[epci["n_siae"] == 0, zeros] = 0.0
 
     dens_ze = ctx.denominators("ze2020")
     offer_ze = ctx.offer_by("ze")

@@ -268,11 +268,8 @@ def epci_table(ep: Any, meta: Indicator) -> TableItem:
     types = [c for c in ("n_ACI", "n_AI", "n_EI", "n_ETTI") if c in ep.columns]
     frame = ep[["code", "nom", *types, "n_siae", "capacite", col]].copy()
     frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-    none = frame["n_siae"].fillna(0) == 0  # no SIAE located there: a known zero
-    numbers = [*types, "n_siae", "capacite", col]
-    frame.loc[none, numbers] = frame.loc[none, numbers].fillna(0.0)
-    for c in [*types, "n_siae"]:
-        frame[c] = frame[c].fillna(0).round(0)
+    for c in [*types, "n_siae"]:  # zeros where no SIAE is located: filled by the report
+        frame[c] = frame[c].round(0)
     frame["capacite"] = frame["capacite"].round(0)
     frame[col] = frame[col].round(0)
     frame = frame.sort_values([col, "nom"], na_position="last").reset_index(drop=True)
